@@ -1,0 +1,1 @@
+"""Sources of questions. Nothing here knows FastAPI; every source calls collectors.ingest."""

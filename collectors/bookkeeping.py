@@ -1,0 +1,78 @@
+"""Question bookkeeping shared by ingestion, changes at the source and the host's actions."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import case, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from models import Ask, AuditEntry, Event, InstanceSecret, Question, Vote
+
+
+async def pseudonym_key(session: AsyncSession) -> bytes:
+    """The instance's secret for author keys (created by the first migration)."""
+    row = await session.scalar(select(InstanceSecret.pseudonym_key).limit(1))
+    if row is None:
+        raise RuntimeError("instance secret missing: run `liveq migrate`")
+    return bytes.fromhex(row)
+
+
+def author_key(secret: bytes, platform: str, author_id: str | None) -> str | None:
+    """A keyed hash of a platform user id: counts distinct askers without keeping the id."""
+    if author_id is None or author_id == "":
+        return None
+    digest = hmac.new(secret, f"{platform}:{author_id}".encode(), hashlib.sha256)
+    return digest.hexdigest()[:32]
+
+
+def score_of(question: Question, event: Event) -> int:
+    return question.ask_count + question.upvotes + (event.paid_boost if question.paid else 0)
+
+
+async def recount(session: AsyncSession, question: Question, event: Event) -> None:
+    """Recompute a question's counts and times from its asks and votes (after merge, split…)."""
+    await session.flush()
+    row = (
+        await session.execute(
+            select(
+                func.count(func.distinct(Ask.author_key)),
+                func.sum(case((Ask.author_key.is_(None), 1), else_=0)),
+                func.min(Ask.asked_at),
+                func.max(Ask.asked_at),
+                func.max(case((Ask.paid, 1), else_=0)),
+            ).where(Ask.question_id == question.id)
+        )
+    ).one()
+    distinct_authors, anonymous, first, last, paid = row
+    question.ask_count = int(distinct_authors or 0) + int(anonymous or 0)
+    if first is not None:
+        question.first_asked_at, question.last_asked_at = first, last
+    question.paid = bool(paid)
+    upvotes = await session.scalar(
+        select(func.coalesce(func.sum(Vote.weight), 0)).where(Vote.question_id == question.id)
+    )
+    question.upvotes = int(upvotes or 0)
+    question.score = score_of(question, event)
+
+
+def audit(
+    session: AsyncSession,
+    *,
+    event_id: int,
+    question_id: int | None,
+    actor: str,
+    action: str,
+    at: datetime,
+    **detail: Any,
+) -> AuditEntry:
+    """Record one change; the entry's id also orders the live stream of changes."""
+    entry = AuditEntry(
+        event_id=event_id, question_id=question_id, actor=actor, action=action,
+        detail=detail, at=at,
+    )
+    session.add(entry)
+    return entry

@@ -1,0 +1,27 @@
+"""The matcher interface: a stronger matcher can replace the lexical one behind it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Protocol
+
+
+@dataclass(frozen=True, slots=True)
+class Signature:
+    """What a matcher keeps of one normalized text."""
+
+    key: str
+    terms: tuple[str, ...]  # index terms for candidate generation
+    features: dict[str, object] = field(default_factory=dict, compare=False)
+
+
+class Matcher(Protocol):
+    threshold: float
+
+    def signature(self, match_key: str) -> Signature:
+        """The comparable form of a normalized text."""
+        ...
+
+    def score(self, a: Signature, b: Signature) -> float:
+        """Similarity in [0, 100]; at or above `threshold` means the same question."""
+        ...

@@ -1,0 +1,96 @@
+"""Per-event candidate index: postings of index terms, kept in memory, refreshed from the database.
+
+The index is advisory. Candidates it proposes are checked against the database rows before an
+ask is attached, so a stale entry (another process edited a question) costs a missed candidate,
+never a wrong merge.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from collectors.matching.base import Matcher, Signature
+
+# Postings longer than this say little about a question: skip them when a rarer term exists.
+_COMMON = 5_000
+_MAX_TERMS = 6
+_MAX_CANDIDATES = 48
+
+
+@dataclass(slots=True)
+class Match:
+    question_id: int
+    score: float
+
+
+@dataclass
+class EventIndex:
+    matcher: Matcher
+    signatures: dict[int, Signature] = field(default_factory=dict)
+    postings: dict[str, set[int]] = field(default_factory=dict)
+    # Rows updated at or after this instant are read again at the next refresh.
+    refreshed_until: datetime | None = None
+
+    def upsert(self, question_id: int, match_key: str) -> Signature:
+        old = self.signatures.get(question_id)
+        if old is not None and old.key == match_key:
+            return old
+        if old is not None:
+            self.discard(question_id)
+        sig = self.matcher.signature(match_key)
+        self.signatures[question_id] = sig
+        for term in sig.terms:
+            self.postings.setdefault(term, set()).add(question_id)
+        return sig
+
+    def discard(self, question_id: int) -> None:
+        sig = self.signatures.pop(question_id, None)
+        if sig is None:
+            return
+        for term in sig.terms:
+            posting = self.postings.get(term)
+            if posting is not None:
+                posting.discard(question_id)
+                if not posting:
+                    del self.postings[term]
+
+    def candidates(self, sig: Signature) -> list[int]:
+        """Questions sharing the query's rarest terms, most shared first."""
+        lists = [p for t in sig.terms if (p := self.postings.get(t))]
+        lists.sort(key=len)
+        rare = [p for p in lists if len(p) <= _COMMON] or lists[:1]
+        counts: Counter[int] = Counter()
+        for posting in rare[:_MAX_TERMS]:
+            counts.update(posting)
+        return [qid for qid, _ in counts.most_common(_MAX_CANDIDATES)]
+
+    def best(self, match_key: str, *, exclude: set[int] | frozenset[int] = frozenset()) -> Match | None:
+        """The best-scoring question at or above the threshold, if any."""
+        sig = self.matcher.signature(match_key)
+        best: Match | None = None
+        for qid in self.candidates(sig):
+            if qid in exclude:
+                continue
+            score = self.matcher.score(sig, self.signatures[qid])
+            if score >= self.matcher.threshold and (best is None or score > best.score):
+                best = Match(qid, score)
+        return best
+
+
+class IndexRegistry:
+    """One EventIndex per event, made at start-up and shared by every ingest in the process."""
+
+    def __init__(self, matcher: Matcher) -> None:
+        self.matcher = matcher
+        self._indexes: dict[int, EventIndex] = {}
+
+    def get(self, event_id: int) -> EventIndex:
+        index = self._indexes.get(event_id)
+        if index is None:
+            index = self._indexes[event_id] = EventIndex(self.matcher)
+        return index
+
+    def forget(self, event_id: int) -> None:
+        self._indexes.pop(event_id, None)

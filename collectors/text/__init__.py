@@ -1,0 +1,1 @@
+"""Pure text functions: question detection and normalization for matching."""

@@ -1,0 +1,49 @@
+"""Engines and session makers, made at start-up (never at import)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+
+from kit.settings import DatabaseSettings
+
+
+def make_engine(settings: DatabaseSettings, **kwargs: Any) -> AsyncEngine:
+    """An async engine with the per-dialect connection set-up liveq relies on."""
+    url = settings.database_url
+    if url.startswith("sqlite"):
+        engine = create_async_engine(url, connect_args={"timeout": 30}, **kwargs)
+        event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        event.listen(engine.sync_engine, "begin", _sqlite_begin)
+        return engine
+    connect_args: dict[str, Any] = {}
+    if settings.database_schema:
+        connect_args["server_settings"] = {"search_path": settings.database_schema}
+    return create_async_engine(
+        url, connect_args=connect_args, pool_pre_ping=True, **kwargs
+    )
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    # busy_timeout first: switching to WAL itself needs the lock another process may hold.
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()
+    # Let SQLAlchemy, not the driver, decide where transactions start (savepoints need it).
+    dbapi_connection.isolation_level = None
+
+
+def _sqlite_begin(connection: Any) -> None:
+    # IMMEDIATE takes the write lock up front: two writers queue on busy_timeout instead of
+    # one failing with "database is locked" when it upgrades a read lock.
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    """The one session factory of a process."""
+    return async_sessionmaker(engine, expire_on_commit=False)

@@ -1,0 +1,39 @@
+"""SQLAlchemy tables, one module per aggregate."""
+
+from models.access import ApiToken, InstanceSecret, Role
+from models.audit import AuditEntry
+from models.base import Base
+from models.event import Event, EventSource, EventStatus, Platform, QuestionMode, SourceState
+from models.platforms import TelegramChat, YoutubeQuotaDay
+from models.question import (
+    MAX_TEXT,
+    Ask,
+    ChatterCount,
+    MergeBlock,
+    Question,
+    QuestionStatus,
+    Vote,
+)
+
+__all__ = [
+    "MAX_TEXT",
+    "ApiToken",
+    "Ask",
+    "AuditEntry",
+    "Base",
+    "ChatterCount",
+    "Event",
+    "EventSource",
+    "EventStatus",
+    "InstanceSecret",
+    "MergeBlock",
+    "Platform",
+    "Question",
+    "QuestionMode",
+    "QuestionStatus",
+    "Role",
+    "SourceState",
+    "TelegramChat",
+    "Vote",
+    "YoutubeQuotaDay",
+]
