@@ -9,7 +9,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from kit.settings import DatabaseSettings
 
@@ -39,8 +39,7 @@ def head_revision(settings: DatabaseSettings) -> str | None:
     return ScriptDirectory.from_config(alembic_config(settings)).get_current_head()
 
 
-async def current_revision(engine: AsyncEngine) -> str | None:
-    async with engine.connect() as conn:
-        return await conn.run_sync(
-            lambda sync: MigrationContext.configure(sync).get_current_revision()
-        )
+async def current_revision(conn: AsyncConnection) -> str | None:
+    return await conn.run_sync(
+        lambda sync: MigrationContext.configure(sync).get_current_revision()
+    )

@@ -9,7 +9,11 @@ import unicodedata
 MARKER_RE = re.compile(r"^\s*(?:q\s*[:：]|/ask(?:@\w+)?\b|#question\b|#q\b)\s*", re.IGNORECASE)
 _URL_RE = re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE)
 _MENTION_RE = re.compile(r"(?<!\w)@\w+")
-_ZERO_WIDTH = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), None)
+# Zero-width characters, soft hyphens, and the variation selectors and keycap mark that
+# ride along with emoji (they are combining marks, which are otherwise kept).
+_ZERO_WIDTH = dict.fromkeys(
+    [*map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad\u20e3"), *range(0xFE00, 0xFE10)], None
+)
 _SPACE_RE = re.compile(r"\s+")
 
 

@@ -1,0 +1,46 @@
+# One command for each habit. Everything runs in .venv, made on first use.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+HOST ?= 127.0.0.1
+PORT ?= 8000
+# Test workers: xdist spreads the suite over the cores.
+WORKERS ?= 2
+
+.PHONY: run test test-setup bench lint demo eval-dedup migrate clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+## run: the service on the embedded SQLite default, at http://$(HOST):$(PORT)
+run: $(STAMP)
+	$(BIN)/liveq serve --host $(HOST) --port $(PORT)
+
+migrate: $(STAMP)
+	$(BIN)/liveq migrate
+
+## test-setup: Debian's Chromium for the browser tests (Playwright cannot download one here)
+test-setup: $(STAMP)
+	@command -v chromium >/dev/null 2>&1 || { \
+	  echo "installing Debian's chromium for the browser tests"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+
+## test: the whole suite (SQLite always; PostgreSQL too when LIVEQ_TEST_POSTGRES_URL is set)
+test: test-setup
+	$(BIN)/pytest -n $(WORKERS) -q $(PYTEST_ARGS)
+
+## bench: throughput and latency figures (benchmarks, not timed tests)
+bench: $(STAMP)
+	$(BIN)/python -m bench
+
+lint: $(STAMP)
+	$(BIN)/ruff check app collectors models kit fakes tests bench
+	$(BIN)/ruff format --check app collectors models kit fakes tests bench
+	$(BIN)/mypy app collectors models kit
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,53 @@
+"""API tokens: created shown once, stored hashed, checked in constant time."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from models import ApiToken, Role
+
+# Roles that may change the queue; viewers only read.
+ACTING = frozenset({Role.admin, Role.host, Role.moderator})
+HOSTING = frozenset({Role.admin, Role.host})
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    """Who is calling: the actor named in the audit trail, and their role."""
+
+    actor: str
+    role: Role
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+async def create_token(session: AsyncSession, *, role: Role, name: str, now: datetime) -> str:
+    """A new token (returned once; only its hash is stored)."""
+    token = "lq_" + secrets.token_urlsafe(32)
+    session.add(ApiToken(name=name, role=role, token_hash=hash_token(token), created_at=now,
+                         revoked=False))
+    await session.flush()
+    return token
+
+
+async def authenticate(
+    session: AsyncSession, *, token: str, admin_token: str | None, now: datetime
+) -> Principal | None:
+    if admin_token and hmac.compare_digest(token.encode(), admin_token.encode()):
+        return Principal(actor="admin", role=Role.admin)
+    row = await session.scalar(
+        select(ApiToken).where(ApiToken.token_hash == hash_token(token), ApiToken.revoked.is_(False))
+    )
+    if row is None:
+        return None
+    row.last_used_at = now
+    return Principal(actor=f"token:{row.id}:{row.name}", role=row.role)

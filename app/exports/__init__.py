@@ -1,0 +1,1 @@
+"""Exports: one module per format, pure functions from questions to bytes."""

@@ -1,0 +1,109 @@
+"""create_app(): lifespan (engine, sessions, ingestion state, collectors), routers, errors."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from app.events.router import router as events_router
+from app.events.service import NotFound
+from app.exports.router import router as exports_router
+from app.health.router import router as health_router
+from app.questions.repository import BadCursor
+from app.questions.router import router as questions_router
+from app.questions.service import Conflict
+from collectors.ingest import EventNotFound, Intake
+from kit.db import make_engine, make_sessionmaker
+from kit.migrate import head_revision
+from kit.settings import ApiSettings, DatabaseSettings
+
+log = logging.getLogger("liveq")
+
+# A collector factory: given the app's session maker and intake, a started-later collector.
+CollectorFactory = Callable[[async_sessionmaker[AsyncSession], Intake], Any]
+
+
+def create_app(
+    *,
+    database: DatabaseSettings | None = None,
+    api: ApiSettings | None = None,
+    engine: AsyncEngine | None = None,
+    sessionmaker: async_sessionmaker[AsyncSession] | None = None,
+    intake: Intake | None = None,
+    collectors: dict[str, CollectorFactory] | None = None,
+) -> FastAPI:
+    """The application; tests pass their own engine/session maker, serve passes collectors."""
+    database = database or DatabaseSettings()
+    api = api or ApiSettings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        own_engine = engine is None
+        app.state.engine = engine or make_engine(database)
+        app.state.sessionmaker = sessionmaker or make_sessionmaker(app.state.engine)
+        app.state.collectors = {
+            name: factory(app.state.sessionmaker, app.state.intake)
+            for name, factory in (collectors or {}).items()
+        }
+        for name, collector in app.state.collectors.items():
+            log.info("starting %s collector", name)
+            await collector.start()
+        try:
+            yield
+        finally:
+            for collector in app.state.collectors.values():
+                await collector.stop()
+            if own_engine:
+                await app.state.engine.dispose()
+
+    app = FastAPI(
+        title="liveq",
+        version="0.1.0",
+        summary="One calm, deduplicated question queue for live Q&A.",
+        lifespan=lifespan,
+    )
+    app.state.api_settings = api
+    app.state.database_settings = database
+    app.state.intake = intake or Intake()
+    app.state.schema_head = head_revision(database)
+    app.state.collectors = {}
+
+    for router in (health_router, events_router, questions_router, exports_router):
+        app.include_router(router)
+    _error_handlers(app)
+    return app
+
+
+def _error(status: int, field: str | None, message: str) -> JSONResponse:
+    detail: list[dict[str, object]] | str = (
+        [{"loc": field.split("."), "msg": message, "type": "value_error"}] if field else message
+    )
+    return JSONResponse({"detail": detail}, status_code=status)
+
+
+def _error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(NotFound)
+    @app.exception_handler(EventNotFound)
+    async def not_found(_: Request, exc: Exception) -> JSONResponse:
+        message = str(exc) if isinstance(exc, NotFound) else f"event {exc} not found"
+        return _error(404, None, message)
+
+    @app.exception_handler(Conflict)
+    async def conflict(_: Request, exc: Conflict) -> JSONResponse:
+        return _error(409, None, str(exc))
+
+    @app.exception_handler(BadCursor)
+    async def bad_cursor(_: Request, exc: BadCursor) -> JSONResponse:
+        return _error(422, "query.cursor", str(exc))
+
+    @app.exception_handler(IntegrityError)
+    async def integrity(_: Request, exc: IntegrityError) -> JSONResponse:
+        log.warning("integrity error: %s", type(exc.orig).__name__)
+        return _error(409, None, "conflicting change: another request got there first; retry")

@@ -1,0 +1,166 @@
+"""/api/v1 question routes: the queue, hand-added questions, imports and the host's actions."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, File, HTTPException, Query, UploadFile, status
+
+from app.deps import CurrentUser, IntakeDep, RequireActor, SessionDep, SettingsDep
+from app.events.service import get_event
+from app.questions import repository, service
+from app.questions.schemas import (
+    ImportRejection,
+    ImportReport,
+    IngestOut,
+    MergeIn,
+    QuestionCreate,
+    QuestionOut,
+    QuestionPage,
+    QuestionPatch,
+)
+from collectors.asks import Outcome
+from collectors.ingest import ingest
+from collectors.manual.importer import ImportFileError, parse_import
+from models import QuestionStatus
+
+router = APIRouter(prefix="/api/v1", tags=["questions"])
+
+DEFAULT_STATUSES = "pending,open,on_air"
+Authors = Annotated[Literal["none", "names"], Query(description="askers' names: off by default")]
+
+
+def parse_statuses(raw: str) -> list[QuestionStatus]:
+    if raw.strip() == "all":
+        return list(QuestionStatus)
+    try:
+        return [QuestionStatus(part.strip()) for part in raw.split(",") if part.strip()]
+    except ValueError as exc:
+        allowed = ", ".join(s.value for s in QuestionStatus)
+        raise HTTPException(
+            422,
+            [{"loc": ["query", "status"], "msg": f"unknown status; use all or {allowed}",
+              "type": "value_error"}],
+        ) from exc
+
+
+@router.get("/events/{event_id}/questions", response_model=QuestionPage)
+async def list_questions(
+    event_id: int,
+    session: SessionDep,
+    _user: CurrentUser,
+    status_: Annotated[str, Query(alias="status")] = DEFAULT_STATUSES,
+    sort: Literal["score", "time"] = "score",
+    q: Annotated[str | None, Query(max_length=200)] = None,
+    platform: Literal["telegram", "youtube", "manual", "email", "web"] | None = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    cursor: Annotated[str | None, Query(max_length=500)] = None,
+    authors: Authors = "none",
+) -> QuestionPage:
+    await get_event(session, event_id=event_id)
+    page = await repository.page_questions(
+        session, event_id=event_id, statuses=parse_statuses(status_), sort=sort, search=q,
+        platform=platform, limit=limit, cursor=cursor,
+    )
+    names = authors == "names"
+    return QuestionPage(items=[service.question_out(x, names=names) for x in page.items],
+                        next_cursor=page.next_cursor)
+
+
+@router.get("/events/{event_id}/counts")
+async def counts(event_id: int, session: SessionDep, _user: CurrentUser) -> dict[str, int]:
+    """Questions per status (the dashboard's tabs)."""
+    await get_event(session, event_id=event_id)
+    return await repository.status_counts(session, event_id=event_id)
+
+
+@router.post("/events/{event_id}/questions", status_code=status.HTTP_201_CREATED,
+             response_model=IngestOut)
+async def add_question(event_id: int, data: QuestionCreate, session: SessionDep,
+                       user: RequireActor, intake: IntakeDep) -> IngestOut:
+    result = await service.add_by_hand(
+        session, intake=intake, event_id=event_id, text=data.text, author=data.author,
+        source=data.source, actor=user.actor,
+    )
+    if result.question_id is None:
+        raise HTTPException(422,
+                            [{"loc": ["body", "text"], "msg": result.reason or "not a question",
+                              "type": "value_error"}])
+    question = await service.get_question(session, question_id=result.question_id)
+    return IngestOut(outcome=result.outcome.value, question=service.question_out(question))
+
+
+@router.post("/events/{event_id}/import", response_model=ImportReport)
+async def import_questions(
+    event_id: int,
+    session: SessionDep,
+    user: RequireActor,
+    intake: IntakeDep,
+    settings: SettingsDep,
+    file: Annotated[UploadFile, File(description="CSV or JSON of questions sent in before")],
+) -> ImportReport:
+    await get_event(session, event_id=event_id)
+    data = await file.read(settings.max_import_bytes + 1)
+    if len(data) > settings.max_import_bytes:
+        raise HTTPException(status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
+                            f"file: larger than {settings.max_import_bytes} bytes")
+    try:
+        parsed = parse_import(data, filename=file.filename or "upload", now=intake.clock())
+    except ImportFileError as exc:
+        raise HTTPException(422,
+                            [{"loc": ["body", "file"], "msg": str(exc), "type": "value_error"}]
+                            ) from exc
+    results = await ingest(session, intake=intake, event_id=event_id,
+                           asks=[a for _, a in parsed.asks], actor=user.actor)
+    rejected = [ImportRejection(line=r.line, reason=r.reason) for r in parsed.rejected]
+    rejected += [
+        ImportRejection(line=line, reason=res.reason or res.outcome.value)
+        for (line, _), res in zip(parsed.asks, results, strict=True)
+        if res.outcome in (Outcome.rejected, Outcome.chatter)
+    ]
+    tally = [r.outcome for r in results]
+    return ImportReport(
+        imported=tally.count(Outcome.created), merged=tally.count(Outcome.merged),
+        duplicates=tally.count(Outcome.duplicate),
+        rejected=sorted(rejected, key=lambda r: r.line),
+    )
+
+
+@router.get("/questions/{question_id}", response_model=QuestionOut)
+async def get_question(question_id: int, session: SessionDep, _user: CurrentUser,
+                       authors: Authors = "none") -> QuestionOut:
+    question = await service.get_question(session, question_id=question_id)
+    return service.question_out(question, names=authors == "names")
+
+
+@router.patch("/questions/{question_id}", response_model=QuestionOut)
+async def patch_question(question_id: int, data: QuestionPatch, session: SessionDep,
+                         user: RequireActor, intake: IntakeDep) -> QuestionOut:
+    question = await service.get_question(session, question_id=question_id, lock=True)
+    question = await service.change(session, intake=intake, question=question, data=data,
+                                    actor=user.actor)
+    return service.question_out(question)
+
+
+@router.post("/questions/{question_id}/upvote", response_model=QuestionOut)
+async def upvote(question_id: int, session: SessionDep, user: RequireActor,
+                 intake: IntakeDep) -> QuestionOut:
+    question = await service.get_question(session, question_id=question_id, lock=True)
+    await service.upvote(session, intake=intake, question=question, actor=user.actor)
+    return service.question_out(question)
+
+
+@router.post("/questions/{question_id}/merge", response_model=QuestionOut)
+async def merge(question_id: int, data: MergeIn, session: SessionDep, user: RequireActor,
+                intake: IntakeDep) -> QuestionOut:
+    question = await service.get_question(session, question_id=question_id, lock=True)
+    target = await service.merge(session, intake=intake, question=question, into_id=data.into,
+                                 actor=user.actor)
+    return service.question_out(target)
+
+
+@router.post("/asks/{ask_id}/split", response_model=QuestionOut)
+async def split(ask_id: int, session: SessionDep, user: RequireActor,
+                intake: IntakeDep) -> QuestionOut:
+    question = await service.split(session, intake=intake, ask_id=ask_id, actor=user.actor)
+    return service.question_out(question)

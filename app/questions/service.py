@@ -1,0 +1,215 @@
+"""The host's and moderators' actions on questions, and questions added by hand."""
+
+from __future__ import annotations
+
+import uuid
+
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+
+from app.events.service import NotFound
+from app.questions.schemas import AskOut, QuestionOut, QuestionPatch
+from collectors.asks import IncomingAsk, IngestResult
+from collectors.bookkeeping import audit, recount
+from collectors.ingest import Intake, ingest
+from collectors.source_changes import upvote as add_vote
+from collectors.text.normalize import normalize
+from models import Ask, Event, MergeBlock, Platform, Question, QuestionStatus, Vote
+
+
+class Conflict(Exception):
+    """The change was based on a stale view, or breaks a queue rule."""
+
+
+async def get_question(session: AsyncSession, *, question_id: int, lock: bool = False
+                       ) -> Question:
+    query = select(Question).where(Question.id == question_id).options(
+        selectinload(Question.asks)
+    )
+    if lock:
+        query = query.with_for_update()
+    question = await session.scalar(query)
+    if question is None:
+        raise NotFound(f"question {question_id} not found")
+    return question
+
+
+async def _event(session: AsyncSession, event_id: int) -> Event:
+    event = await session.get(Event, event_id)
+    if event is None:
+        raise NotFound(f"event {event_id} not found")
+    return event
+
+
+async def add_by_hand(
+    session: AsyncSession, *, intake: Intake, event_id: int, text: str, author: str | None,
+    source: str | None, actor: str,
+) -> IngestResult:
+    """A question the host or a moderator types in (read out in the room, sent by email…)."""
+    await _event(session, event_id)
+    platform = Platform.email if (source or "").strip().lower() == "email" else Platform.manual
+    ask = IncomingAsk(
+        platform=platform, source_id="manual", message_id=uuid.uuid4().hex, text=text,
+        asked_at=intake.clock(), author_id=None, author_name=author, source_label=source,
+        force_question=True,
+    )
+    [result] = await ingest(session, intake=intake, event_id=event_id, asks=[ask], actor=actor)
+    return result
+
+
+async def change(
+    session: AsyncSession, *, intake: Intake, question: Question, data: QuestionPatch,
+    actor: str,
+) -> Question:
+    """Apply a host's change; every change is audited, one question on air per event."""
+    now = intake.clock()
+    if data.version is not None and data.version != question.version:
+        raise Conflict(
+            f"question {question.id} changed since version {data.version} "
+            f"(now version {question.version}, status {question.status.value})"
+        )
+    event = await _event(session, question.event_id)
+    fields = data.model_dump(exclude_unset=True, exclude={"version"})
+    if data.status is not None and data.status is not question.status:
+        if data.status is QuestionStatus.on_air:
+            # Putting one on air returns the previous one to open (unless answered).
+            await session.execute(
+                update(Question)
+                .where(Question.event_id == question.event_id,
+                       Question.status == QuestionStatus.on_air, Question.id != question.id)
+                .values(status=QuestionStatus.open, updated_at=now,
+                        version=Question.version + 1)
+                .execution_options(synchronize_session="fetch")
+            )
+        old = question.status
+        question.status = data.status
+        index = intake.indexes.get(question.event_id)
+        if data.status is QuestionStatus.hidden:
+            index.discard(question.id)
+        elif old is QuestionStatus.hidden:
+            index.upsert(question.id, question.match_key)
+    if data.pinned is not None:
+        question.pinned = data.pinned
+    if data.note is not None:
+        question.note = data.note.strip() or None
+    if data.text is not None and data.text.strip() and data.text != question.text:
+        question.text = data.text.strip()
+        key = normalize(question.text)
+        if key:
+            question.match_key = key
+            if question.status is not QuestionStatus.hidden:
+                intake.indexes.get(question.event_id).upsert(question.id, key)
+    question.updated_at, question.version = now, question.version + 1
+    question.score = question.ask_count + question.upvotes + (
+        event.paid_boost if question.paid else 0
+    )
+    audit(session, event_id=question.event_id, question_id=question.id, actor=actor,
+          action="question_changed", at=now,
+          **{k: (v.value if hasattr(v, "value") else v) for k, v in fields.items()})
+    await session.flush()
+    return question
+
+
+async def upvote(session: AsyncSession, *, intake: Intake, question: Question, actor: str) -> None:
+    """An explicit vote from the room or the host: each call counts one."""
+    await add_vote(session, intake=intake, question_id=question.id,
+                   voter=f"manual:{uuid.uuid4().hex}", platform=Platform.manual)
+
+
+async def merge(
+    session: AsyncSession, *, intake: Intake, question: Question, into_id: int, actor: str
+) -> Question:
+    """Fold `question` into another: its asks and votes move; it disappears from the queue."""
+    if into_id == question.id:
+        raise Conflict("a question cannot be merged into itself")
+    target = await get_question(session, question_id=into_id)
+    if target.event_id != question.event_id:
+        raise Conflict(f"question {into_id} belongs to another event")
+    event = await _event(session, question.event_id)
+    now = intake.clock()
+    await session.execute(
+        update(Ask).where(Ask.question_id == question.id).values(question_id=target.id)
+    )
+    target_voters = set(
+        await session.scalars(select(Vote.voter_key).where(Vote.question_id == target.id))
+    )
+    for vote in await session.scalars(select(Vote).where(Vote.question_id == question.id)):
+        if vote.voter_key in target_voters:
+            await session.delete(vote)
+        else:
+            vote.question_id = target.id
+    question.status, question.updated_at = QuestionStatus.hidden, now
+    question.version += 1
+    question.note = f"merged into #{target.id}"
+    intake.indexes.get(event.id).discard(question.id)
+    await recount(session, question, event)
+    await recount(session, target, event)
+    if question.pinned:
+        target.pinned = True
+    target.updated_at, target.version = now, target.version + 1
+    audit(session, event_id=event.id, question_id=target.id, actor=actor, action="merged",
+          at=now, merged=question.id, text=question.text, into_text=target.text)
+    await session.flush()
+    session.expire(target, ["asks"])
+    return await get_question(session, question_id=target.id)
+
+
+async def split(
+    session: AsyncSession, *, intake: Intake, ask_id: int, actor: str
+) -> Question:
+    """Undo a false merge: the ask becomes its own question, never merged back automatically."""
+    ask = await session.get(Ask, ask_id)
+    if ask is None:
+        raise NotFound(f"ask {ask_id} not found")
+    old = await get_question(session, question_id=ask.question_id)
+    if len(old.asks) < 2:
+        raise Conflict(f"ask {ask_id} is already its question's only ask")
+    event = await _event(session, old.event_id)
+    now = intake.clock()
+    key = normalize(ask.text) or old.match_key
+    new = Question(
+        event_id=old.event_id, text=ask.text, match_key=key,
+        status=QuestionStatus.open if old.status is not QuestionStatus.pending
+        else QuestionStatus.pending,
+        pinned=False, ask_count=0, upvotes=0, score=0, paid=False, asked_again=0,
+        first_asked_at=ask.asked_at, last_asked_at=ask.asked_at, created_at=now,
+        updated_at=now, version=1,
+    )
+    session.add(new)
+    await session.flush()
+    ask.question_id = new.id
+    session.add_all([
+        MergeBlock(event_id=event.id, question_id=new.id, other_question_id=old.id,
+                   match_key=key, created_at=now),
+        MergeBlock(event_id=event.id, question_id=old.id, other_question_id=new.id,
+                   match_key=old.match_key, created_at=now),
+    ])
+    await recount(session, new, event)
+    await recount(session, old, event)
+    old.updated_at, old.version = now, old.version + 1
+    intake.indexes.get(event.id).upsert(new.id, key)
+    audit(session, event_id=event.id, question_id=new.id, actor=actor, action="split",
+          at=now, ask_id=ask.id, from_question=old.id, text=ask.text, from_text=old.text)
+    await session.flush()
+    return await get_question(session, question_id=new.id)
+
+
+def question_out(q: Question, *, names: bool = False) -> QuestionOut:
+    """The API shape; askers' names only when the caller asked for them."""
+    return QuestionOut(
+        id=q.id, event_id=q.event_id, text=q.text, status=q.status, pinned=q.pinned,
+        note=q.note, ask_count=q.ask_count, upvotes=q.upvotes, score=q.score, paid=q.paid,
+        asked_again=q.asked_again, platforms=sorted({a.platform.value for a in q.asks}),
+        first_asked_at=q.first_asked_at, last_asked_at=q.last_asked_at,
+        updated_at=q.updated_at, version=q.version,
+        asks=[
+            AskOut(id=a.id, platform=a.platform.value,
+                   author=a.author_name if names else None, text=a.text,
+                   asked_at=a.asked_at, source=a.source_label, paid=a.paid)
+            for a in q.asks
+        ],
+    )
+
+

@@ -1,0 +1,34 @@
+"""An API client for tests: the real app over ASGI, on the test's rolled-back connection."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import httpx
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from app.main import create_app
+from collectors.ingest import Intake
+from kit.settings import ApiSettings
+
+ADMIN = "test-admin-token-0123456789"
+
+
+@asynccontextmanager
+async def api_client(
+    engine: AsyncEngine,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    *,
+    intake: Intake | None = None,
+    token: str | None = ADMIN,
+) -> AsyncIterator[httpx.AsyncClient]:
+    app = create_app(api=ApiSettings(admin_token=ADMIN), engine=engine,
+                     sessionmaker=sessionmaker, intake=intake or Intake())
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://liveq.test",
+                                     headers=headers) as client:
+            client.app = app  # type: ignore[attr-defined]
+            yield client
