@@ -11,11 +11,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, tuple_
+from sqlalchemy import Boolean, bindparam, case, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from collectors.asks import IncomingAsk, IngestResult, Outcome
-from collectors.bookkeeping import audit, author_key, pseudonym_key, score_of
+from collectors.bookkeeping import author_key, pseudonym_key, score_of
 from collectors.matching import IndexRegistry, LexicalMatcher
 from collectors.matching.index import EventIndex
 from collectors.text.detect import is_question
@@ -24,6 +24,7 @@ from kit.clock import Clock, utcnow
 from models import (
     MAX_TEXT,
     Ask,
+    AuditEntry,
     ChatterCount,
     Event,
     EventStatus,
@@ -31,9 +32,10 @@ from models import (
     Question,
     QuestionStatus,
 )
+from models.base import UTCDateTime
 
 # Re-read rows changed this long before the last refresh: commits land out of timestamp order.
-_REFRESH_OVERLAP = timedelta(seconds=10)
+_REFRESH_OVERLAP = timedelta(seconds=3)
 # A question in one of these states takes new asks but stays where the host put it.
 _SETTLED = {QuestionStatus.answered, QuestionStatus.dismissed}
 
@@ -48,6 +50,9 @@ class Intake:
 
     indexes: IndexRegistry = field(default_factory=lambda: IndexRegistry(LexicalMatcher()))
     clock: Clock = utcnow
+    # How stale the index may be about other processes' writes (this process's own are
+    # applied at once). Bounds the refresh cost under a flood.
+    refresh_every: timedelta = timedelta(seconds=1)
     _locks: dict[int, asyncio.Lock] = field(default_factory=dict)
     _secret: bytes | None = None
 
@@ -62,10 +67,15 @@ class Intake:
         return self._secret
 
 
-async def refresh_index(session: AsyncSession, intake: Intake, event_id: int) -> EventIndex:
+async def refresh_index(
+    session: AsyncSession, intake: Intake, event_id: int, *, force: bool = False
+) -> EventIndex:
     """Bring the event's index up to date with rows other transactions changed."""
     index = intake.indexes.get(event_id)
     started = intake.clock()
+    last = index.refreshed_until
+    if not force and last is not None and last <= started < last + intake.refresh_every:
+        return index
     query = select(Question.id, Question.match_key, Question.status).where(
         Question.event_id == event_id
     )
@@ -93,6 +103,40 @@ async def ingest(
         return await _ingest_locked(session, intake, event_id, asks, actor)
 
 
+@dataclass
+class _Staged:
+    """One ask's fate while the batch is read; rows are written together at the end."""
+
+    outcome: Outcome
+    question: Question | None = None  # a question created by this batch
+    question_id: int | None = None  # an existing question the ask joins
+    row: dict[str, object] | None = None  # the ask's column values, to insert
+    ask_id: int | None = None
+    reason: str | None = None
+
+    @property
+    def target(self) -> int | None:
+        return self.question.id if self.question is not None else self.question_id
+
+
+@dataclass
+class _Joined:
+    """What a batch adds to one existing question: applied in one UPDATE, no row loaded."""
+
+    asks: int = 0
+    new_askers: int = 0
+    paid: bool = False
+    first: datetime | None = None
+    last: datetime | None = None
+
+    def add(self, asked_at: datetime, *, new_asker: bool, paid: bool) -> None:
+        self.asks += 1
+        self.new_askers += int(new_asker)
+        self.paid = self.paid or paid
+        self.first = asked_at if self.first is None else min(self.first, asked_at)
+        self.last = asked_at if self.last is None else max(self.last, asked_at)
+
+
 async def _ingest_locked(
     session: AsyncSession,
     intake: Intake,
@@ -106,81 +150,193 @@ async def _ingest_locked(
     now = intake.clock()
     secret = await intake.secret(session)
     index = await refresh_index(session, intake, event_id)
-    seen = await _already_ingested(session, event_id, asks)
+    known = await _already_ingested(session, event_id, asks)
     blocked = await _blocked_keys(session, event_id)
+    keys = {a.author_id: author_key(secret, a.platform.value, a.author_id) for a in asks}
+    # (question, author key) pairs that exist: distinct-asker counting without a query per ask.
+    askers: set[tuple[object, str | None]] = await _known_askers(
+        session, event_id, {k for k in keys.values() if k}
+    )
+    # New questions get their ids at the flush below; until then the index knows them by a
+    # provisional negative id.
+    provisional: dict[int, Question] = {}
+    in_batch: dict[tuple[str, str, str], _Staged] = {}
     chatter: dict[str, int] = {}
-    # (question id, author key) pairs known to exist: distinct-asker counting within the batch.
-    askers: set[tuple[int, str]] = set()
-    results: list[IngestResult] = []
+    staged: list[_Staged] = []
+    joined: dict[int, _Joined] = {}
 
-    for incoming in asks:
-        identity = (incoming.platform.value, incoming.source_id, incoming.message_id)
-        if identity in seen:
-            results.append(IngestResult(Outcome.duplicate, ask_id=seen[identity]))
-            continue
-        text = incoming.text.strip()
-        if not text:
-            results.append(IngestResult(Outcome.rejected, reason="empty text"))
-            continue
-        if len(text) > MAX_TEXT:
-            results.append(
-                IngestResult(Outcome.rejected, reason=f"text longer than {MAX_TEXT} characters")
-            )
-            continue
-        key = normalize(text)
-        if not key or not is_question(text, event.question_mode, force=incoming.force_question):
-            chatter[incoming.platform.value] = chatter.get(incoming.platform.value, 0) + 1
-            results.append(IngestResult(Outcome.chatter))
-            continue
+    # Loading a matched question must not flush the batch staged so far.
+    with session.no_autoflush:
+        for incoming in asks:
+            identity = (incoming.platform.value, incoming.source_id, incoming.message_id)
+            if identity in known or identity in in_batch:
+                first = in_batch.get(identity)
+                staged.append(_Staged(Outcome.duplicate, ask_id=known.get(identity),
+                                      reason=None if first is None else "same batch"))
+                if first is not None:
+                    staged[-1].row = first.row  # its id is known after the insert
+                continue
+            text = incoming.text.strip()
+            if not text or len(text) > MAX_TEXT:
+                reason = "empty text" if not text else f"text longer than {MAX_TEXT} characters"
+                staged.append(_Staged(Outcome.rejected, reason=reason))
+                continue
+            key = normalize(text)
+            if not key or not is_question(text, event.question_mode,
+                                          force=incoming.force_question):
+                platform = incoming.platform.value
+                chatter[platform] = chatter.get(platform, 0) + 1
+                staged.append(_Staged(Outcome.chatter))
+                continue
 
-        exclude = blocked.get(key, frozenset())
-        match = index.best(key, exclude=exclude)
-        question = await _live_question(session, event_id, match.question_id) if match else None
-        a_key = author_key(secret, incoming.platform.value, incoming.author_id)
-        if question is None:
-            question = Question(
-                event_id=event_id, text=text, match_key=key,
-                status=QuestionStatus.pending if event.review else QuestionStatus.open,
-                pinned=False, ask_count=0, upvotes=0, score=0, paid=False, asked_again=0,
-                first_asked_at=incoming.asked_at, last_asked_at=incoming.asked_at,
-                created_at=now, updated_at=now, version=1,
-            )
-            session.add(question)
-            await session.flush()
-            index.upsert(question.id, key)
-            outcome = Outcome.created
-            new_asker = True
-        else:
-            outcome = Outcome.merged
-            new_asker = a_key is None or (
-                (question.id, a_key) not in askers
-                and not await _has_asked(session, question.id, a_key)
-            )
-        ask = Ask(
-            event_id=event_id, question_id=question.id, platform=incoming.platform,
-            source_id=incoming.source_id, message_id=incoming.message_id,
-            author_key=a_key, author_name=incoming.author_name, text=text,
-            source_label=incoming.source_label, paid=incoming.paid,
-            thread_id=incoming.thread_id, asked_at=incoming.asked_at, received_at=now,
-        )
-        session.add(ask)
-        if a_key is not None:
-            askers.add((question.id, a_key))
-        _count_ask(question, event, incoming, new_asker=new_asker, now=now)
-        await session.flush()
-        seen[identity] = ask.id
-        audit(
-            session, event_id=event_id, question_id=question.id,
-            actor=actor or incoming.platform.value,
-            action="question_created" if outcome is Outcome.created else "ask_merged",
-            at=now, ask_id=ask.id, platform=incoming.platform.value,
-            **({"score": round(match.score, 1)} if match and outcome is Outcome.merged else {}),
-        )
-        results.append(IngestResult(outcome, question_id=question.id, ask_id=ask.id))
+            match = index.best(key, exclude=blocked.get(key, frozenset()))
+            a_key = keys[incoming.author_id]
+            row = {
+                "event_id": event_id, "platform": incoming.platform,
+                "source_id": incoming.source_id, "message_id": incoming.message_id,
+                "author_key": a_key, "author_name": incoming.author_name, "text": text,
+                "source_label": incoming.source_label, "paid": incoming.paid,
+                "thread_id": incoming.thread_id, "asked_at": incoming.asked_at,
+                "received_at": now, "edited_at": None,
+            }
+            if match is not None and match.question_id > 0:
+                # An existing question: the index only holds questions that are not hidden.
+                qid = match.question_id
+                new_asker = a_key is None or (qid, a_key) not in askers
+                joined.setdefault(qid, _Joined()).add(
+                    incoming.asked_at, new_asker=new_asker, paid=incoming.paid
+                )
+                item = _Staged(Outcome.merged, question_id=qid, row=row)
+                if a_key is not None:
+                    askers.add((qid, a_key))
+            else:
+                if match is not None:
+                    question = provisional[match.question_id]
+                    outcome = Outcome.merged
+                else:
+                    question = _new_question(event, text, key, incoming.asked_at, now)
+                    session.add(question)
+                    temp_id = -len(provisional) - 1
+                    provisional[temp_id] = question
+                    index.upsert(temp_id, key)
+                    outcome = Outcome.created
+                new_asker = a_key is None or (id(question), a_key) not in askers
+                if a_key is not None:
+                    askers.add((id(question), a_key))
+                _count_ask(question, event, incoming, new_asker=new_asker, now=now)
+                item = _Staged(outcome, question=question, row=row)
+            in_batch[identity] = item
+            staged.append(item)
 
     await _count_chatter(session, event_id, chatter)
-    await session.flush()
-    return results
+    await session.flush()  # new questions get ids; counts on matched ones are written
+    for temp_id, question in provisional.items():
+        index.discard(temp_id)
+        index.upsert(question.id, question.match_key)
+    await _apply_joined(session, event, joined, now)
+    await _write_asks(session, event_id, [s for s in staged if s.target is not None])
+    audits = [
+        {"event_id": event_id, "question_id": s.target,
+         "actor": actor or s.row["platform"].value,  # type: ignore[index, union-attr]
+         "action": "question_created" if s.outcome is Outcome.created else "ask_merged",
+         "detail": {"ask_id": s.ask_id}, "at": now}
+        for s in staged if s.target is not None and s.outcome is not Outcome.duplicate
+    ]
+    if audits:
+        await session.execute(insert(AuditEntry), audits)
+    return [
+        IngestResult(
+            s.outcome, question_id=s.target,
+            ask_id=s.ask_id if s.ask_id is not None else (s.row or {}).get("id"),  # type: ignore[arg-type]
+            reason=s.reason if s.outcome is not Outcome.duplicate else None,
+        )
+        for s in staged
+    ]
+
+
+async def _write_asks(session: AsyncSession, event_id: int, items: list[_Staged]) -> None:
+    """Insert the batch's asks in one executemany, then read their ids back by identity
+    (RETURNING with guaranteed order degrades to one row per statement on some drivers)."""
+    if not items:
+        return
+    rows = []
+    for item in items:
+        assert item.row is not None and item.target is not None
+        item.row["question_id"] = item.target
+        rows.append(item.row)
+    await session.execute(insert(Ask), rows)
+    ids = await _already_ingested_rows(session, event_id, rows)
+    for item in items:
+        row = item.row
+        assert row is not None
+        item.ask_id = row["id"] = ids[(row["platform"].value, row["source_id"], row["message_id"])]  # type: ignore[union-attr]
+
+
+async def _apply_joined(
+    session: AsyncSession, event: Event, joined: dict[int, _Joined], now: datetime
+) -> None:
+    """Add the batch's asks to existing questions: counts, times and score, in one statement."""
+    if not joined:
+        return
+    q = Question.__table__.c
+    paid = or_(q.paid, bindparam("b_paid", type_=Boolean()))
+    first = bindparam("b_first", type_=UTCDateTime())
+    last = bindparam("b_last", type_=UTCDateTime())
+    stmt = (
+        update(Question.__table__)
+        .where(q.id == bindparam("b_id"))
+        .values(
+            ask_count=q.ask_count + bindparam("b_new"),
+            asked_again=q.asked_again + case(
+                (or_(*(q.status == s.value for s in _SETTLED)), bindparam("b_asks")), else_=0
+            ),
+            paid=paid,
+            first_asked_at=case((q.first_asked_at > first, first), else_=q.first_asked_at),
+            last_asked_at=case((q.last_asked_at < last, last), else_=q.last_asked_at),
+            score=q.ask_count + bindparam("b_new") + q.upvotes
+            + case((paid, event.paid_boost), else_=0),
+            updated_at=now,
+            version=q.version + 1,
+        )
+    )
+    await session.execute(stmt, [
+        {"b_id": qid, "b_new": j.new_askers, "b_asks": j.asks, "b_paid": j.paid,
+         "b_first": j.first, "b_last": j.last}
+        for qid, j in joined.items()
+    ])
+    # Objects of these questions already in the session (API calls) now hold stale counts.
+    for qid in joined:
+        cached = session.sync_session.identity_map.get(
+            session.sync_session.identity_key(Question, qid)
+        )
+        if cached is not None:
+            await session.refresh(cached)
+
+
+def _new_question(event: Event, text: str, key: str, asked_at: datetime, now: datetime
+                  ) -> Question:
+    return Question(
+        event_id=event.id, text=text, match_key=key,
+        status=QuestionStatus.pending if event.review else QuestionStatus.open,
+        pinned=False, ask_count=0, upvotes=0, score=0, paid=False, asked_again=0,
+        first_asked_at=asked_at, last_asked_at=asked_at, created_at=now, updated_at=now,
+        version=1,
+    )
+
+
+async def _known_askers(
+    session: AsyncSession, event_id: int, author_keys: set[str]
+) -> set[tuple[object, str | None]]:
+    known: set[tuple[object, str | None]] = set()
+    keys = list(author_keys)
+    for start in range(0, len(keys), 500):
+        rows = await session.execute(
+            select(Ask.question_id, Ask.author_key).where(
+                Ask.event_id == event_id, Ask.author_key.in_(keys[start:start + 500])
+            )
+        )
+        known.update((qid, key) for qid, key in rows)
+    return known
 
 
 def _count_ask(
@@ -202,19 +358,40 @@ def _count_ask(
 async def _already_ingested(
     session: AsyncSession, event_id: int, asks: Sequence[IncomingAsk]
 ) -> dict[tuple[str, str, str], int]:
-    identities = {(a.platform.value, a.source_id, a.message_id) for a in asks}
+    return await _ids_by_identity(
+        session, event_id, {(a.platform.value, a.source_id, a.message_id) for a in asks}
+    )
+
+
+async def _already_ingested_rows(
+    session: AsyncSession, event_id: int, rows: Sequence[dict[str, object]]
+) -> dict[tuple[str, str, str], int]:
+    return await _ids_by_identity(
+        session, event_id,
+        {(r["platform"].value, r["source_id"], r["message_id"]) for r in rows},  # type: ignore[attr-defined, misc]
+    )
+
+
+async def _ids_by_identity(
+    session: AsyncSession, event_id: int, identities: set[tuple[str, str, str]]
+) -> dict[tuple[str, str, str], int]:
+    # Grouped by source and queried with a plain IN on message ids: the unique index serves it
+    # on every backend (row-value IN lists are not always planned as index look-ups).
+    by_source: dict[tuple[str, str], list[str]] = {}
+    for platform, source_id, message_id in identities:
+        by_source.setdefault((platform, source_id), []).append(message_id)
     found: dict[tuple[str, str, str], int] = {}
-    chunk = list(identities)
-    for start in range(0, len(chunk), 500):
-        part = chunk[start:start + 500]
-        rows = await session.execute(
-            select(Ask.platform, Ask.source_id, Ask.message_id, Ask.id).where(
-                Ask.event_id == event_id,
-                tuple_(Ask.platform, Ask.source_id, Ask.message_id).in_(part),
+    for (platform, source_id), message_ids in by_source.items():
+        for start in range(0, len(message_ids), 500):
+            rows = await session.execute(
+                select(Ask.message_id, Ask.id).where(
+                    Ask.event_id == event_id, Ask.platform == platform,
+                    Ask.source_id == source_id,
+                    Ask.message_id.in_(message_ids[start:start + 500]),
+                )
             )
-        )
-        for platform, source_id, message_id, ask_id in rows:
-            found[(platform.value, source_id, message_id)] = ask_id
+            for message_id, ask_id in rows:
+                found[(platform, source_id, message_id)] = ask_id
     return found
 
 
@@ -229,20 +406,6 @@ async def _blocked_keys(session: AsyncSession, event_id: int) -> dict[str, froze
     for key, other in rows:
         blocked.setdefault(key, set()).add(other)
     return {k: frozenset(v) for k, v in blocked.items()}
-
-
-async def _live_question(session: AsyncSession, event_id: int, question_id: int) -> Question | None:
-    question = await session.get(Question, question_id)
-    if question is None or question.event_id != event_id or question.status is QuestionStatus.hidden:
-        return None
-    return question
-
-
-async def _has_asked(session: AsyncSession, question_id: int, a_key: str) -> bool:
-    found = await session.scalar(
-        select(Ask.id).where(Ask.question_id == question_id, Ask.author_key == a_key).limit(1)
-    )
-    return found is not None
 
 
 async def _count_chatter(session: AsyncSession, event_id: int, counts: dict[str, int]) -> None:

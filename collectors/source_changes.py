@@ -60,7 +60,7 @@ async def edit_ask(
             continue
         key = normalize(text)
         async with intake.lock(event.id):
-            index = await refresh_index(session, intake, event.id)
+            index = await refresh_index(session, intake, event.id, force=True)
             match = index.best(key, exclude={question.id}) if key else None
             target = await session.get(Question, match.question_id) if match else None
             if target is not None and target.status is not QuestionStatus.hidden:

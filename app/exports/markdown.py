@@ -20,7 +20,7 @@ def render(rows: Sequence[ExportRow], *, title: str, names: bool) -> bytes:
     if not rows:
         lines.append("_No questions._")
     for r in rows:
-        line = f"- {escape(r.text)} — *{r.asked()}*"
+        line = f"- {escape(r.text)} — _{r.asked()}_"
         if names and r.authors:
             line += f" — {escape(', '.join(r.authors))}"
         lines.append(line)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import uuid
 
-
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
@@ -25,9 +24,10 @@ class Conflict(Exception):
 
 async def get_question(session: AsyncSession, *, question_id: int, lock: bool = False
                        ) -> Question:
+    # populate_existing: asks written by ingestion's bulk insert are not in the identity map.
     query = select(Question).where(Question.id == question_id).options(
         selectinload(Question.asks)
-    )
+    ).execution_options(populate_existing=True)
     if lock:
         query = query.with_for_update()
     question = await session.scalar(query)

@@ -60,3 +60,23 @@ class TestEvents:
         assert (await client.get("/healthz")).json() == {"status": "ok"}
         r = await client.get("/readyz")
         assert r.status_code == 200 and r.json()["schema"] == "ok"
+
+
+class TestPurge:
+    async def test_purge_forgets_askers_keeps_questions(self, client, event_id, session):
+        from sqlalchemy import select
+
+        from collectors.ingest import ingest
+        from models import Ask
+        from tests.factories import make_ask
+
+        await ingest(session, intake=client.app.state.intake, event_id=event_id, asks=[
+            make_ask(text="Is it safe?", message_id="1", author_id="77", author_name="Ada")])
+        await session.commit()
+        r = await client.post(f"/api/v1/events/{event_id}/purge")
+        assert r.status_code == 200 and r.json() == {"asks_purged": 1}
+        ask = await session.scalar(select(Ask).where(Ask.event_id == event_id)
+                                   .execution_options(populate_existing=True))
+        assert ask.author_name is None and ask.author_key is None
+        items = (await client.get(f"/api/v1/events/{event_id}/questions")).json()["items"]
+        assert items[0]["ask_count"] == 1  # counts stay

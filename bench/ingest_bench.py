@@ -1,0 +1,119 @@
+"""Ingest throughput through ingest() into SQLite and PostgreSQL, with 1k and 10k questions
+already in the event. Run: `.venv/bin/python -m bench.ingest_bench [sizes...]`."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import random
+import secrets
+import shutil
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+
+from collectors.asks import IncomingAsk
+from collectors.ingest import Intake, ingest
+from kit.db import make_engine, make_sessionmaker
+from kit.migrate import upgrade_to_head
+from kit.settings import DatabaseSettings
+from models import Event, EventStatus, Platform, QuestionMode
+
+PG_URL = os.environ.get("LIVEQ_BENCH_POSTGRES_URL",
+                        "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
+WORDS = ("budget vote charter election grant board app editor policy safety wikimania chapter "
+         "volunteer donation banner strategy language hiring data center legal affiliate "
+         "conference mobile search archive license community research privacy translation "
+         "funding review movement steward council report training event partner").split()
+
+
+def question_text(rng: random.Random, i: int) -> str:
+    a, b, c = rng.sample(WORDS, 3)
+    return f"What happens to the {a} {b} plan {i} after the {c} review?"
+
+
+async def one_run(settings: DatabaseSettings, existing: int, batch: int, total: int) -> float:
+    rng = random.Random(existing)
+    engine = make_engine(settings)
+    sm = make_sessionmaker(engine)
+    intake = Intake()
+    t0 = datetime(2026, 2, 15, 17, tzinfo=UTC)
+    async with sm() as s, s.begin():
+        event = Event(slug=f"bench-{secrets.token_hex(4)}", title="bench", status=EventStatus.live,
+                      question_mode=QuestionMode.auto, review=False, acknowledge=False,
+                      paid_boost=0, include_moderators=False, created_at=t0)
+        s.add(event)
+        await s.flush()
+        event_id = event.id
+    texts = [question_text(rng, i) for i in range(existing)]
+    for start in range(0, existing, 1000):
+        async with sm() as s, s.begin():
+            await ingest(s, intake=intake, event_id=event_id, asks=[
+                IncomingAsk(platform=Platform.telegram, source_id="seed", message_id=str(i),
+                            text=texts[i], asked_at=t0, author_id=str(i))
+                for i in range(start, min(existing, start + 1000))])
+    # Half the new asks repeat an existing question in other words, half are new questions.
+    asks = []
+    for j in range(total):
+        if j % 2 and texts:
+            text = "Hi Maggie! " + rng.choice(texts).lower().replace("?", "??")
+        else:
+            text = question_text(rng, existing + j)
+        asks.append(IncomingAsk(platform=Platform.youtube, source_id="live", message_id=f"m{j}",
+                                text=text, asked_at=t0 + timedelta(seconds=j),
+                                author_id=f"a{j % 500}"))
+    started = time.perf_counter()
+    for start in range(0, total, batch):
+        async with sm() as s, s.begin():
+            await ingest(s, intake=intake, event_id=event_id, asks=asks[start:start + batch])
+    elapsed = time.perf_counter() - started
+    await engine.dispose()
+    return total / elapsed
+
+
+async def pg_schema(create: bool, name: str) -> None:
+    import asyncpg
+
+    conn = await asyncpg.connect(PG_URL.replace("postgresql+asyncpg://", "postgresql://"))
+    try:
+        await conn.execute(f"CREATE SCHEMA {name}" if create else f"DROP SCHEMA {name} CASCADE")
+    finally:
+        await conn.close()
+
+
+def main() -> None:
+    sizes = [int(a) for a in sys.argv[1:] if a.isdigit()] or [1_000, 10_000]
+    tmp = tempfile.mkdtemp(prefix="liveq-bench-")
+    print(f"{'backend':<11}{'questions':>10}{'batch':>7}{'asks/s':>10}")
+    try:
+        for backend in ("sqlite", "postgres"):
+            for existing in sizes:
+                for batch in (1, 100):
+                    total = 500 if batch == 1 else 3000
+                    if backend == "sqlite":
+                        settings = DatabaseSettings(
+                            database_url=f"sqlite+aiosqlite:///{tmp}/b{existing}-{batch}.db")
+                        upgrade_to_head(settings)
+                        rate = asyncio.run(one_run(settings, existing, batch, total))
+                    else:
+                        schema = f"liveq_bench_{secrets.token_hex(3)}"
+                        try:
+                            asyncio.run(pg_schema(True, schema))
+                        except OSError as exc:
+                            print(f"postgres skipped: {exc}")
+                            break
+                        try:
+                            settings = DatabaseSettings(database_url=PG_URL,
+                                                        database_schema=schema)
+                            upgrade_to_head(settings)
+                            rate = asyncio.run(one_run(settings, existing, batch, total))
+                        finally:
+                            asyncio.run(pg_schema(False, schema))
+                    print(f"{backend:<11}{existing:>10}{batch:>7}{rate:>10.0f}", flush=True)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
