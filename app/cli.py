@@ -95,7 +95,7 @@ def serve(
 
     database, api = load(DatabaseSettings), load(ApiSettings)
     factories = collector_factories(load)
-    for secret in secrets_to_redact(api):
+    for secret in secrets_to_redact(api, load):
         logs.register_secret(secret)
     logs.configure()
     _migrate(database)
@@ -233,6 +233,69 @@ def purge(
     except NotFound as exc:
         fail(str(exc))
     typer.echo(f"purged personal data from {n} asks")
+
+
+def _collect(name: str) -> None:
+    """Run one collector in this process until interrupted (Ctrl-C or SIGTERM)."""
+    import signal
+
+    from app.wiring import collector_factories, secrets_to_redact
+    from collectors.ingest import Intake
+    from kit import logs
+    from kit.db import make_engine, make_sessionmaker
+
+    database, api = load(DatabaseSettings), load(ApiSettings)
+    factories = collector_factories(load)
+    if name not in factories:
+        variable = {"telegram": "LIVEQ_TELEGRAM_BOT_TOKEN", "youtube": "LIVEQ_YOUTUBE_API_KEY"}
+        fail(f"{variable[name]} is not set: nothing to collect from {name}")
+    for secret in secrets_to_redact(api, load):
+        logs.register_secret(secret)
+    logs.configure()
+    _migrate(database)
+
+    async def work() -> None:
+        engine = make_engine(database)
+        collector = factories[name](make_sessionmaker(engine), Intake())
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        await collector.start()
+        typer.echo(f"collecting from {name}; Ctrl-C to stop")
+        try:
+            await stop.wait()
+        finally:
+            await collector.stop()
+            await engine.dispose()
+
+    asyncio.run(work())
+
+
+@collect_cli.command("telegram")
+def collect_telegram() -> None:
+    """Collect from Telegram alone (needs LIVEQ_TELEGRAM_BOT_TOKEN)."""
+    _collect("telegram")
+
+
+@collect_cli.command("youtube")
+def collect_youtube() -> None:
+    """Collect from YouTube alone (needs LIVEQ_YOUTUBE_API_KEY)."""
+    _collect("youtube")
+
+
+@telegram_cli.command("chats")
+def telegram_chats() -> None:
+    """Chats the bot has seen (id, type, title): how to find the id of the group to link."""
+    from collectors.telegram.store import list_chats
+
+    database = load(DatabaseSettings)
+    _migrate(database)
+    chats = run(lambda: _with_session(database, list_chats))
+    if not chats:
+        typer.echo("no chats seen yet: add the bot to your group, post a message, run again")
+    for chat in chats:
+        typer.echo(f"{chat.id}\t{chat.type}\t{chat.title or ''}")
 
 
 def main() -> None:

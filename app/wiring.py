@@ -9,10 +9,37 @@ from kit.settings import ApiSettings
 
 
 def collector_factories(load: Callable[[Any], Any]) -> dict[str, Any]:
-    """A factory per configured collector (a collector with no credentials is not started)."""
+    """A factory per configured collector; one without credentials is not started."""
+    from collectors.telegram.settings import TelegramSettings
+
     factories: dict[str, Any] = {}
+    telegram = load(TelegramSettings)
+    if telegram.token:
+        from collectors.telegram.run import TelegramCollector
+
+        factories["telegram"] = lambda sm, intake: TelegramCollector(telegram, sm, intake)
+    try:
+        from collectors.youtube.settings import YoutubeSettings
+    except ModuleNotFoundError:  # pragma: no cover - the YouTube collector is optional
+        return factories
+    youtube = load(YoutubeSettings)
+    if youtube.youtube_api_key is not None:
+        from collectors.youtube.run import YoutubeCollector
+
+        factories["youtube"] = lambda sm, intake: YoutubeCollector(youtube, sm, intake)
     return factories
 
 
-def secrets_to_redact(api: ApiSettings) -> list[str]:
-    return [s for s in (api.admin_token,) if s]
+def secrets_to_redact(api: ApiSettings, load: Callable[[Any], Any]) -> list[str]:
+    """Every configured secret, for the log redaction filter."""
+    from collectors.telegram.settings import TelegramSettings
+
+    found = [api.admin_token, load(TelegramSettings).token]
+    try:
+        from collectors.youtube.settings import YoutubeSettings
+
+        key = load(YoutubeSettings).youtube_api_key
+        found.append(key.get_secret_value() if key is not None else None)
+    except ModuleNotFoundError:  # pragma: no cover
+        pass
+    return [s for s in found if s]

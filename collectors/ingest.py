@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from sqlalchemy import event as sa_event
 from sqlalchemy import Boolean, bindparam, case, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -60,6 +61,31 @@ class Intake:
         # One ingest per event at a time in this process, so two copies of a new question
         # arriving together make one question, not two.
         return self._locks.setdefault(event_id, asyncio.Lock())
+
+    def index_for(self, session: AsyncSession, event_id: int) -> EventIndex:
+        """The event's index, to change inside `session`'s transaction."""
+        self.forget_on_rollback(session, event_id)
+        return self.indexes.get(event_id)
+
+    def forget_on_rollback(self, session: AsyncSession, event_id: int) -> None:
+        """The index learns of rows before they commit: if the transaction rolls back, drop
+        the event's index so the next use reloads it from the database."""
+        sync = session.sync_session
+        registered: set[int] = sync.info.setdefault("liveq_index_events", set())
+        if event_id in registered:
+            return
+        registered.add(event_id)
+
+        def forget(_session: object, *_: object) -> None:
+            for eid in registered:
+                self.indexes.forget(eid)
+            registered.clear()
+
+        def keep(_session: object, *_: object) -> None:
+            registered.clear()
+
+        sa_event.listen(sync, "after_soft_rollback", forget, once=True)
+        sa_event.listen(sync, "after_commit", keep, once=True)
 
     async def secret(self, session: AsyncSession) -> bytes:
         if self._secret is None:
@@ -150,6 +176,7 @@ async def _ingest_locked(
     now = intake.clock()
     secret = await intake.secret(session)
     index = await refresh_index(session, intake, event_id)
+    intake.forget_on_rollback(session, event_id)
     known = await _already_ingested(session, event_id, asks)
     blocked = await _blocked_keys(session, event_id)
     keys = {a.author_id: author_key(secret, a.platform.value, a.author_id) for a in asks}

@@ -61,6 +61,7 @@ async def edit_ask(
         key = normalize(text)
         async with intake.lock(event.id):
             index = await refresh_index(session, intake, event.id, force=True)
+            intake.forget_on_rollback(session, event.id)
             match = index.best(key, exclude={question.id}) if key else None
             target = await session.get(Question, match.question_id) if match else None
             if target is not None and target.status is not QuestionStatus.hidden:
@@ -126,7 +127,7 @@ async def _drop_ask(
     remaining = await session.scalar(select(Ask.id).where(Ask.question_id == question.id).limit(1))
     if remaining is None:
         question.status = QuestionStatus.hidden
-        intake.indexes.get(event.id).discard(question.id)
+        intake.index_for(session, event.id).discard(question.id)
     await recount(session, question, event)
     question.updated_at, question.version = now, question.version + 1
     audit(session, event_id=event.id, question_id=question.id, actor=actor,

@@ -85,7 +85,7 @@ async def change(
             )
         old = question.status
         question.status = data.status
-        index = intake.indexes.get(question.event_id)
+        index = intake.index_for(session, question.event_id)
         if data.status is QuestionStatus.hidden:
             index.discard(question.id)
         elif old is QuestionStatus.hidden:
@@ -100,7 +100,7 @@ async def change(
         if key:
             question.match_key = key
             if question.status is not QuestionStatus.hidden:
-                intake.indexes.get(question.event_id).upsert(question.id, key)
+                intake.index_for(session, question.event_id).upsert(question.id, key)
     question.updated_at, question.version = now, question.version + 1
     question.score = question.ask_count + question.upvotes + (
         event.paid_boost if question.paid else 0
@@ -143,7 +143,7 @@ async def merge(
     question.status, question.updated_at = QuestionStatus.hidden, now
     question.version += 1
     question.note = f"merged into #{target.id}"
-    intake.indexes.get(event.id).discard(question.id)
+    intake.index_for(session, event.id).discard(question.id)
     await recount(session, question, event)
     await recount(session, target, event)
     if question.pinned:
@@ -189,7 +189,7 @@ async def split(
     await recount(session, new, event)
     await recount(session, old, event)
     old.updated_at, old.version = now, old.version + 1
-    intake.indexes.get(event.id).upsert(new.id, key)
+    intake.index_for(session, event.id).upsert(new.id, key)
     audit(session, event_id=event.id, question_id=new.id, actor=actor, action="split",
           at=now, ask_id=ask.id, from_question=old.id, text=ask.text, from_text=old.text)
     await session.flush()

@@ -160,3 +160,23 @@ class TestPrivacy:
                      author_name="Ada")])
         ask = await session.scalar(select(Ask).where(Ask.event_id == event.id))
         assert ask.author_key and "424242" not in ask.author_key and len(ask.author_key) == 32
+
+
+class TestRollback:
+    async def test_rolled_back_questions_leave_the_index(self, sessionmaker):
+        intake = Intake()
+        async with sessionmaker() as s, s.begin():
+            event = await make_event(s)
+            event_id = event.id
+        async with sessionmaker() as s:
+            await s.begin()
+            [r] = await ingest(s, intake=intake, event_id=event_id,
+                               asks=[make_ask(text="Is the budget public?", message_id="1")])
+            assert r.outcome is Outcome.created
+            await s.rollback()
+        # The same question again must create a question, not join the one rolled back.
+        async with sessionmaker() as s, s.begin():
+            [again] = await ingest(s, intake=intake, event_id=event_id,
+                                   asks=[make_ask(text="Is the budget public?", message_id="1")])
+            assert again.outcome is Outcome.created
+            assert await s.get(Question, again.question_id) is not None

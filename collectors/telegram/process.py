@@ -1,0 +1,191 @@
+"""One batch of parsed updates → the queue, inside the caller's transaction.
+
+Polling and the webhook both call `process_batch`; the caller commits, and only then confirms the
+updates to Telegram (polling) or answers 200 (webhook), so a crash in between loses nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from sqlalchemy import event
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from collectors.asks import Outcome
+from collectors.ingest import Intake, ingest
+from collectors.source_changes import asks_for_message, edit_ask, upvote, voter_key
+from collectors.telegram.parse import (
+    Agreement,
+    ChatSeen,
+    Edit,
+    NewAsk,
+    Parsed,
+    Reaction,
+    ReactionCount,
+)
+from collectors.telegram.store import Route, activate_sources, remember_chats, routes_for
+from models import Platform, SourceState
+
+
+@dataclass(frozen=True, slots=True)
+class AckRequest:
+    """A reply to send after the commit: the asker's message became (part of) a question."""
+
+    chat_id: int
+    chat_type: str
+    message_id: int
+    thread_id: int | None
+
+
+@dataclass
+class BatchOutcome:
+    updates: int = 0
+    outcomes: dict[str, int] = field(default_factory=dict)
+    votes: int = 0
+    edits: int = 0
+    acks: list[AckRequest] = field(default_factory=list)
+    # Events whose in-memory index ingest changed: to forget if the transaction rolls back.
+    events: set[int] = field(default_factory=set)
+
+    def count(self, name: str, n: int = 1) -> None:
+        self.outcomes[name] = self.outcomes.get(name, 0) + n
+
+
+async def process_batch(
+    session: AsyncSession, *, intake: Intake, batch: Sequence[Parsed],
+    into: BatchOutcome | None = None,
+) -> BatchOutcome:
+    """Apply a batch of updates in order; the caller owns (and commits) the transaction.
+
+    `into` lets the caller see what was done even when the transaction later fails.
+    """
+    result = into if into is not None else BatchOutcome()
+    result.updates = len(batch)
+    chats = {p.chat.id: p.chat for p in batch if p.chat is not None}
+    if not chats:
+        return result
+    _hold_strongly(session)
+    now = intake.clock()
+    await remember_chats(session, chats=list(chats.values()), now=now)
+    routes = await routes_for(session, chat_ids=list(chats))
+    waking = [r.source_id for rs in routes.values() for r in rs if r.state != SourceState.active]
+    if waking:
+        await activate_sources(session, source_ids=waking, now=now)
+    run = _Run(session, intake, routes, chats, result)
+    for parsed in batch:
+        intent = parsed.intent
+        if intent is None or not routes.get(_chat_of(intent)):
+            continue  # a chat no live event collects from is only remembered
+        if isinstance(intent, NewAsk):
+            run.queue(intent)
+            continue
+        # The rest refers to an earlier message: if it is still queued, ingest the queue first.
+        # (Only then: one ingest call per batch is much cheaper than one per vote.)
+        if run.is_queued(_chat_of(intent), _target_of(intent)):
+            await run.flush()
+        if isinstance(intent, Agreement):
+            await run.agree(intent)
+        elif isinstance(intent, Edit):
+            result.edits += len(await edit_ask(
+                session, intake=intake, platform=Platform.telegram,
+                source_id=str(intent.chat_id), message_id=str(intent.message_id), text=intent.text,
+            ))
+        elif isinstance(intent, Reaction):
+            await run.vote(intent.chat_id, intent.message_id, intent.voter_id,
+                           weight=1 if intent.voting else 0, anonymous=False)
+        elif isinstance(intent, ReactionCount):
+            await run.vote(intent.chat_id, intent.message_id,
+                           f"reactions:{intent.chat_id}:{intent.message_id}",
+                           weight=intent.total, anonymous=True)
+    await run.flush()
+    return result
+
+
+def _target_of(intent: Agreement | Edit | Reaction | ReactionCount) -> int:
+    return intent.target_message_id if isinstance(intent, Agreement) else intent.message_id
+
+
+def _hold_strongly(session: AsyncSession) -> None:
+    """Keep every object the batch loads in memory until the session ends.
+
+    The identity map holds objects weakly: without this, ingest and upvote would reload the same
+    event and questions from the database for every ask of the batch.
+    """
+    held: list[object] = []
+    sync = session.sync_session
+    for name in ("loaded_as_persistent", "pending_to_persistent"):
+        event.listen(sync, name, lambda _s, obj: held.append(obj))
+    sync.info["telegram_held"] = held
+
+
+def _chat_of(intent: NewAsk | Agreement | Edit | Reaction | ReactionCount) -> int:
+    return intent.fallback.chat_id if isinstance(intent, Agreement) else intent.chat_id
+
+
+class _Run:
+    """The state of one batch: asks waiting to be ingested per event, in arrival order."""
+
+    def __init__(self, session: AsyncSession, intake: Intake, routes: dict[int, list[Route]],
+                 chats: dict[int, ChatSeen], result: BatchOutcome) -> None:
+        self.session, self.intake, self.routes, self.chats = session, intake, routes, chats
+        self.result = result
+        self.pending: dict[int, list[NewAsk]] = {}
+        self.queued: set[tuple[int, int]] = set()
+        self.acknowledging = {r.event_id for rs in routes.values() for r in rs if r.acknowledge}
+        self.acked: set[tuple[int, int]] = set()
+
+    def queue(self, new: NewAsk) -> None:
+        for route in self.routes.get(new.chat_id, []):
+            if route.takes(new.thread_id):
+                self.pending.setdefault(route.event_id, []).append(new)
+                self.queued.add((new.chat_id, new.message_id))
+
+    def is_queued(self, chat_id: int, message_id: int) -> bool:
+        return (chat_id, message_id) in self.queued
+
+    async def flush(self) -> None:
+        pending, self.pending = self.pending, {}
+        self.queued.clear()
+        for event_id, news in pending.items():
+            self.result.events.add(event_id)
+            results = await ingest(self.session, intake=self.intake, event_id=event_id,
+                                   asks=[n.ask for n in news])
+            for new, res in zip(news, results, strict=True):
+                self.result.count(res.outcome.value)
+                if (res.outcome in (Outcome.created, Outcome.merged)
+                        and event_id in self.acknowledging
+                        and (new.chat_id, new.message_id) not in self.acked):
+                    self.acked.add((new.chat_id, new.message_id))
+                    self.result.acks.append(AckRequest(
+                        new.chat_id, self.chats[new.chat_id].type, new.message_id, new.thread_id
+                    ))
+
+    async def agree(self, agreement: Agreement) -> None:
+        new = agreement.fallback
+        voted = await self.vote(new.chat_id, agreement.target_message_id, agreement.voter_id,
+                                weight=1, anonymous=False, thread_id=new.thread_id)
+        if voted is None:  # the replied-to message is no question here: an ordinary message
+            self.queue(new)
+
+    async def vote(self, chat_id: int, message_id: int, voter: str, *, weight: int,
+                   anonymous: bool, thread_id: int | None = None) -> int | None:
+        """Vote on the questions a message became; None when it became none."""
+        events = {r.event_id for r in self.routes.get(chat_id, []) if r.takes(thread_id)
+                  or thread_id is None}
+        asks = [a for a in await asks_for_message(
+            self.session, platform=Platform.telegram, source_id=str(chat_id),
+            message_id=str(message_id),
+        ) if a.event_id in events]
+        if not asks:
+            return None
+        if not anonymous:
+            voter = voter_key(await self.intake.secret(self.session), Platform.telegram, voter)
+        changed = 0
+        for ask in asks:
+            changed += await upvote(
+                self.session, intake=self.intake, question_id=ask.question_id, voter=voter,
+                platform=Platform.telegram, weight=weight, replace=anonymous or weight == 0,
+            )
+        self.result.votes += changed
+        return changed

@@ -1,0 +1,401 @@
+"""The Telegram collector: python-telegram-bot's Bot, long polling (or a webhook) into the queue.
+
+A custom getUpdates loop rather than PTB's Updater: the Updater confirms a batch (asks for
+last update_id + 1) as soon as it has queued it, before any handler ran; here the next offset is
+asked for only after the batch's transaction committed, so a crash loses nothing. Re-delivery
+is harmless: ingestion is idempotent per message.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+import secrets
+import warnings
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from telegram import Bot, ReplyParameters
+from telegram.error import Conflict, InvalidToken, NetworkError, RetryAfter, TelegramError, TimedOut
+from telegram.request import HTTPXRequest
+from telegram.warnings import PTBDeprecationWarning
+
+from collectors.ingest import Intake
+from collectors.telegram.pacing import AckLimiter
+from collectors.telegram.parse import Parsed, parse_update
+from collectors.telegram.process import AckRequest, BatchOutcome, process_batch
+from collectors.telegram.redact import TokenRedaction
+from collectors.telegram.settings import TelegramSettings
+from collectors.telegram.store import set_live_sources_state
+from kit.clock import Clock, utcnow
+from models import SourceState
+
+log = logging.getLogger(__name__)
+
+ALLOWED_UPDATES = (
+    "message", "edited_message", "channel_post", "edited_channel_post",
+    "message_reaction", "message_reaction_count",
+    # The bot was added to (or removed from) a chat: remembered before anyone speaks there.
+    "my_chat_member",
+)
+PRIVACY_WARNING = (
+    "privacy mode is on: in groups the bot only sees commands and replies to it. Turn it off "
+    "with @BotFather (/setprivacy → Disable) or make the bot an admin, then remove the bot from "
+    "the group and add it again (Telegram applies the change on re-joining)."
+)
+_GROUPS = {"group", "supergroup"}
+
+Sleep = Callable[[float], Awaitable[None]]
+
+
+class _PollingBot(Bot):
+    async def raw_updates(self, *, offset: int | None, limit: int, poll_seconds: int,
+                          allowed_updates: tuple[str, ...]) -> list[dict[str, Any]]:
+        """getUpdates, unparsed."""
+        # Bot.get_updates parses the whole batch at once: one malformed update would block the
+        # queue for good. The raw list lets the collector skip just that one.
+        result = await self._post(
+            "getUpdates",
+            {"offset": offset, "limit": limit, "timeout": poll_seconds,
+             "allowed_updates": list(allowed_updates)},
+            read_timeout=poll_seconds + 10,
+        )
+        return list(result)
+
+
+class Backoff:
+    """Exponential delays with jitter: initial, 2×, 4× … up to maximum, each scaled by 0.5–1."""
+
+    def __init__(self, initial: float, maximum: float,
+                 jitter: Callable[[], float] = random.random) -> None:
+        self.initial, self.maximum, self.jitter = initial, maximum, jitter
+        self.failures = 0
+
+    def next(self) -> float:
+        delay = min(self.maximum, self.initial * 2 ** self.failures)
+        self.failures += 1
+        return delay * (0.5 + self.jitter() / 2)
+
+    def reset(self) -> None:
+        self.failures = 0
+
+
+class TelegramCollector:
+    """Collects from every chat the bot is in into the live events that list that chat."""
+
+    def __init__(
+        self,
+        settings: TelegramSettings,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        intake: Intake,
+        *,
+        clock: Clock = utcnow,
+        sleep: Sleep = asyncio.sleep,
+        jitter: Callable[[], float] = random.random,
+    ) -> None:
+        self.settings, self.sessionmaker, self.intake = settings, sessionmaker, intake
+        self.sleep = sleep
+        self.backoff = Backoff(settings.telegram_backoff_initial, settings.telegram_backoff_max,
+                               jitter)
+        self.limiter = AckLimiter(clock)
+        self.redact = TokenRedaction(settings.token or "")
+        secret = settings.telegram_webhook_secret
+        self.webhook_secret = secret.get_secret_value() if secret else secrets.token_urlsafe(32)
+        self._bot: _PollingBot | None = None
+        self._tasks: list[asyncio.Task[None]] = []
+        self._acks: asyncio.Queue[AckRequest] = asyncio.Queue()
+        self._changed = asyncio.Condition()
+        self._one_at_a_time = asyncio.Lock()
+        self._offset: int | None = None
+        self._state, self._reason = "stopped", "not started"
+        self._username: str | None = None
+        self._privacy_warning: str | None = None
+        self._last_error: str | None = None
+        self._synced: tuple[SourceState, str | None] | None = None
+        self._counts = {"updates_processed": 0, "updates_skipped": 0, "batches": 0,
+                        "acks_sent": 0, "acks_dropped": 0, "retries": 0}
+
+    @property
+    def mode(self) -> str:
+        return "webhook" if self.settings.telegram_webhook_url else "polling"
+
+    # -- lifecycle ---------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        """Start collecting in the background; problems show in status(), never raise."""
+        token = self.settings.token
+        if not token:
+            await self._set("stopped", "LIVEQ_TELEGRAM_BOT_TOKEN is not set")
+            return
+        self.redact.install()
+        self._bot = _PollingBot(
+            token, base_url=self.settings.telegram_api_url,
+            request=HTTPXRequest(connection_pool_size=4, read_timeout=10),
+            get_updates_request=HTTPXRequest(read_timeout=10),
+        )
+        await self._set("starting", "connecting to Telegram")
+        self._tasks = [asyncio.create_task(self._run(), name="telegram-collector"),
+                       asyncio.create_task(self._send_acks(), name="telegram-acks")]
+
+    async def stop(self, *, confirm: bool = True) -> None:
+        """Stop, confirming what was committed so it is not delivered again (unless not asked)."""
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        self._tasks = []
+        bot = self._bot
+        if bot is not None:
+            if confirm and self._offset is not None and self.mode == "polling":
+                # Best effort: what is not confirmed comes again on the next start, harmlessly.
+                try:
+                    async with asyncio.timeout(3):
+                        await bot.raw_updates(offset=self._offset, limit=1, poll_seconds=0,
+                                              allowed_updates=ALLOWED_UPDATES)
+                except (TelegramError, TimeoutError) as exc:
+                    log.info("telegram: could not confirm the last batch on stop: %r", exc)
+            try:
+                await bot.shutdown()
+            except TelegramError:
+                pass
+            self._bot = None
+        if self._state != "stopped":
+            await self._sync_sources(SourceState.waiting, "the Telegram collector is not running")
+            await self._set("stopped", "stopped")
+        self.redact.uninstall()
+
+    def status(self) -> dict[str, Any]:
+        """A JSON-able snapshot for /readyz, the CLI and the dashboard."""
+        return {
+            "state": self._state, "reason": self._reason, "mode": self.mode,
+            "bot_username": self._username, "privacy_warning": self._privacy_warning,
+            "last_error": self._last_error, "acks_pending": self._acks.qsize(), **self._counts,
+        }
+
+    async def wait_for(self, predicate: Callable[[dict[str, Any]], bool],
+                       within: float = 5.0) -> dict[str, Any]:
+        """Wait until status() satisfies `predicate` (tests, the demo); TimeoutError if not."""
+        async with asyncio.timeout(within):
+            async with self._changed:
+                await self._changed.wait_for(lambda: predicate(self.status()))
+        return self.status()
+
+    # -- start-up and polling ----------------------------------------------------------------
+
+    async def _run(self) -> None:
+        try:
+            if not await self._connect():
+                return
+            if self.mode == "webhook":
+                await self._register_webhook()
+                return
+            await self._running("long polling")
+            await self._poll()
+        except Exception as exc:  # a bug, not a Telegram problem: say so instead of going quiet
+            log.exception("telegram: the collector stopped unexpectedly")
+            await self._fail(self.redact(f"stopped unexpectedly: {type(exc).__name__}: {exc}"))
+
+    async def _connect(self) -> bool:
+        bot = self._bot
+        assert bot is not None
+        while True:
+            try:
+                await bot.initialize()  # getMe
+                break
+            except InvalidToken:
+                await self._fail("Telegram refused the bot token (401 Unauthorized): check "
+                                 "LIVEQ_TELEGRAM_BOT_TOKEN; the Telegram collector is stopped")
+                return False
+            except RetryAfter as exc:
+                await self._pause(exc, _retry_after(exc))
+            except (NetworkError, TimedOut) as exc:
+                await self._pause(exc, self.backoff.next())
+        self.backoff.reset()
+        self._username = bot.username
+        if not bot.bot.can_read_all_group_messages:
+            self._privacy_warning = PRIVACY_WARNING
+            log.warning("telegram: @%s: %s", bot.username, PRIVACY_WARNING)
+        log.info("telegram: connected as @%s (%s)", bot.username, self.mode)
+        return True
+
+    async def _register_webhook(self) -> None:
+        bot = self._bot
+        assert bot is not None and self.settings.telegram_webhook_url
+        while True:
+            try:
+                await bot.set_webhook(self.settings.telegram_webhook_url,
+                                      secret_token=self.webhook_secret,
+                                      allowed_updates=list(ALLOWED_UPDATES))
+                break
+            except InvalidToken:
+                await self._fail("Telegram refused the bot token (401 Unauthorized)")
+                return
+            except RetryAfter as exc:
+                await self._pause(exc, _retry_after(exc))
+            except TelegramError as exc:
+                await self._pause(exc, self.backoff.next())
+        self.backoff.reset()
+        await self._running("receiving updates by webhook")
+
+    async def _poll(self) -> None:
+        bot = self._bot
+        assert bot is not None
+        while True:
+            try:
+                raw = await bot.raw_updates(
+                    offset=self._offset, limit=self.settings.telegram_poll_limit,
+                    poll_seconds=self.settings.telegram_poll_timeout,
+                    allowed_updates=ALLOWED_UPDATES,
+                )
+            except TimedOut:
+                continue  # a long poll outlived the read timeout: just ask again
+            except InvalidToken:
+                await self._fail("Telegram refused the bot token (401 Unauthorized)")
+                return
+            except RetryAfter as exc:
+                await self._pause(exc, _retry_after(exc))
+                continue
+            except Conflict as exc:
+                await self._pause(exc, self.backoff.next(), reason=_conflict_reason(exc))
+                continue
+            except (NetworkError, TelegramError) as exc:  # 5xx, 400s, 403s
+                await self._pause(exc, self.backoff.next())
+                continue
+            if self._state != "running":
+                await self._running("long polling")
+            if not raw:
+                self.backoff.reset()
+                continue
+            try:
+                await self._ingest(raw)
+            except Exception as exc:
+                # Nothing was confirmed: the same updates come again after the pause.
+                log.exception("telegram: storing a batch of %d updates failed", len(raw))
+                await self._pause(exc, self.backoff.next(), reason="storing updates failed")
+                continue
+            self.backoff.reset()
+
+    async def _ingest(self, raw: list[dict[str, Any]]) -> None:
+        batch = self._parse(raw)
+        outcome = BatchOutcome()
+        try:
+            # One batch at a time, start to commit: webhook requests arrive concurrently, and
+            # one transaction must not match questions another has not committed yet.
+            async with self._one_at_a_time, self.sessionmaker() as session, session.begin():
+                await process_batch(session, intake=self.intake, batch=batch, into=outcome)
+        except BaseException:
+            # Ingestion put this batch's new questions in the process-wide index at once; they
+            # were rolled back, so those indexes are rebuilt from the database on next use.
+            for event_id in outcome.events:
+                self.intake.indexes.forget(event_id)
+            raise
+        ids = [u["update_id"] for u in raw if isinstance(u.get("update_id"), int)]
+        if ids:
+            self._offset = max(ids) + 1
+        for ack in outcome.acks:
+            self._acks.put_nowait(ack)
+        self._counts["batches"] += 1
+        self._counts["updates_processed"] += len(batch)
+        self._counts["updates_skipped"] += len(raw) - len(batch)
+        await self._notify()
+
+    def _parse(self, raw: list[dict[str, Any]]) -> list[Parsed]:
+        parsed = []
+        for item in raw:
+            try:
+                parsed.append(parse_update(item, bot_username=self._username))
+            except Exception as exc:
+                log.warning("telegram: skipping malformed update %r: %s",
+                            item.get("update_id") if isinstance(item, dict) else None,
+                            self.redact(repr(exc)))
+        return parsed
+
+    async def handle_update(self, data: dict[str, Any]) -> None:
+        """One update received by webhook: committed before this returns (the HTTP 200)."""
+        await self._ingest([data])
+
+    # -- acknowledgements --------------------------------------------------------------------
+
+    async def _send_acks(self) -> None:
+        while True:
+            ack = await self._acks.get()
+            bot = self._bot
+            if bot is None or not self.limiter.try_acquire(ack.chat_id,
+                                                          group=ack.chat_type in _GROUPS):
+                # Over Telegram's limits a burst of "got it" would be spam anyway: skip it.
+                self._counts["acks_dropped"] += 1
+                await self._notify()
+                continue
+            try:
+                await bot.send_message(
+                    ack.chat_id, self.settings.telegram_ack_text,
+                    message_thread_id=ack.thread_id,
+                    reply_parameters=ReplyParameters(ack.message_id,
+                                                     allow_sending_without_reply=True),
+                )
+                self._counts["acks_sent"] += 1
+            except TelegramError as exc:
+                self._counts["acks_dropped"] += 1
+                log.info("telegram: acknowledgement to %s not sent: %s", ack.chat_id,
+                         self.redact(str(exc)))
+            await self._notify()
+
+    # -- state -------------------------------------------------------------------------------
+
+    async def _pause(self, exc: Exception, delay: float, *, reason: str | None = None) -> None:
+        message = self.redact(f"{type(exc).__name__}: {exc}")
+        self._last_error = f"{reason} ({message})" if reason else message
+        self._counts["retries"] += 1
+        log.warning("telegram: %s; retrying in %.1f s", reason or message, delay)
+        await self._sync_sources(SourceState.waiting, reason or message)
+        await self._set("error", f"{reason or message}; retrying in {delay:.1f} s")
+        await self.sleep(delay)
+
+    async def _fail(self, reason: str) -> None:
+        self._last_error = reason
+        log.error("telegram: %s", reason)
+        # Sources first: whoever waits on status() then finds the database agreeing.
+        await self._sync_sources(SourceState.stopped, reason)
+        await self._set("stopped", reason)
+
+    async def _running(self, reason: str) -> None:
+        await self._sync_sources(SourceState.active, self._privacy_warning)
+        await self._set("running", reason)
+
+    async def _sync_sources(self, state: SourceState, reason: str | None) -> None:
+        """Show the collector's condition on the live events' Telegram sources (dashboard)."""
+        if self._synced == (state, reason):
+            return
+        try:
+            async with self.sessionmaker() as session, session.begin():
+                await set_live_sources_state(session, state=state, reason=reason,
+                                             now=self.intake.clock())
+            self._synced = (state, reason)
+        except Exception as exc:  # the database may be what is failing: never fatal here
+            log.warning("telegram: could not record the sources' state: %r", exc)
+
+    async def _set(self, state: str, reason: str) -> None:
+        self._state, self._reason = state, reason
+        await self._notify()
+
+    async def _notify(self) -> None:
+        async with self._changed:
+            self._changed.notify_all()
+
+
+def _conflict_reason(exc: Conflict) -> str:
+    if "webhook" in exc.message.lower():
+        return ("409 Conflict: a webhook is set for this bot, so getUpdates is refused; delete "
+                "it (deleteWebhook) or set LIVEQ_TELEGRAM_WEBHOOK_URL to use webhook mode")
+    return ("409 Conflict: another program is polling getUpdates with this bot token; only one "
+            "may run at a time")
+
+
+def _retry_after(exc: RetryAfter) -> float:
+    with warnings.catch_warnings():
+        # PTB 22 warns that retry_after becomes a timedelta in v23: both are handled here.
+        warnings.simplefilter("ignore", PTBDeprecationWarning)
+        value: int | timedelta = exc.retry_after
+    return value.total_seconds() if isinstance(value, timedelta) else float(value)

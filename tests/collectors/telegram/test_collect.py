@@ -1,0 +1,248 @@
+"""The real python-telegram-bot client against the fake Bot API: updates into the queue."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from collectors.ingest import Intake
+from collectors.telegram.run import ALLOWED_UPDATES
+from fakes.telegram import FakeTelegram, chat, edited, message, reaction, reaction_count, user
+from models import Ask, ChatterCount, Question, QuestionMode, TelegramChat, Vote
+from tests.collectors.telegram.conftest import CollectorFactory, processed, running
+from tests.factories import T0, make_event
+
+GROUP = chat(-1001000000001, title="Live Q&A")
+OTHER = chat(-1001000000002, title="Second stream")
+UNLINKED = chat(-1001000000009, title="Somebody else's group")
+
+
+async def _event(db: async_sessionmaker[AsyncSession], **kwargs: object) -> int:
+    async with db() as s, s.begin():
+        event = await make_event(s, **kwargs)  # type: ignore[arg-type]
+        return event.id
+
+
+async def _questions(db: async_sessionmaker[AsyncSession], event_id: int) -> list[Question]:
+    async with db() as s:
+        rows = await s.scalars(
+            select(Question).where(Question.event_id == event_id).order_by(Question.id)
+        )
+        return list(rows)
+
+
+async def _count(db: async_sessionmaker[AsyncSession], model: type, *where: Any) -> int:
+    async with db() as s:
+        return int(await s.scalar(select(func.count()).select_from(model).where(*where)) or 0)
+
+
+class TestRouting:
+    async def test_messages_become_questions_in_the_events_listing_their_chat(
+        self, fake: FakeTelegram, db, collector: CollectorFactory
+    ) -> None:
+        first = await _event(db, telegram_chats=(GROUP["id"],))
+        second = await _event(db, telegram_chats=(OTHER["id"],))
+        ids = fake.push(
+            message(chat=GROUP, message_id=1, text="When does the vote close?"),
+            message(chat=GROUP, message_id=2, text="hello from Lagos!"),
+            message(chat=OTHER, message_id=1, text="Is there a recording?"),
+            message(chat=UNLINKED, message_id=1, text="What is this group?"),
+            message(chat=GROUP, message_id=3, caption="What is on this slide?"),
+        )
+        c = await collector()
+        await c.wait_for(processed(5))
+
+        assert [q.text for q in await _questions(db, first)] == [
+            "When does the vote close?", "What is on this slide?"
+        ]
+        assert [q.text for q in await _questions(db, second)] == ["Is there a recording?"]
+        assert await _count(db, Ask, Ask.source_id == str(UNLINKED["id"])) == 0
+        assert await _count(db, TelegramChat) == 3
+        async with db() as s:
+            remembered = await s.get(TelegramChat, UNLINKED["id"])
+            assert remembered is not None and remembered.title == "Somebody else's group"
+            chatter = await s.scalar(select(ChatterCount.count).where(
+                ChatterCount.event_id == first))
+            assert chatter == 1
+            ask = await s.scalar(select(Ask).where(Ask.message_id == "1",
+                                                   Ask.event_id == first))
+            assert ask is not None and ask.author_name == "Ada Lovelace"
+            assert ask.asked_at.tzinfo is not None or s.bind.dialect.name == "sqlite"
+        # Confirmed only once stored: the next getUpdates carried the following offset.
+        await fake.wait_until(lambda f: f.confirmed_up_to >= ids[-1])
+        params = fake.calls_of("getUpdates")[0].params
+        assert params["allowed_updates"] == list(ALLOWED_UPDATES)
+
+    async def test_channel_posts_and_edits(
+        self, fake: FakeTelegram, db, collector: CollectorFactory
+    ) -> None:
+        channel = chat(-1001000000077, title="News", type="channel")
+        event = await _event(db, telegram_chats=(channel["id"], GROUP["id"]))
+        post = message(chat=channel, message_id=10, text="Will you cover taxes?",
+                       kind="channel_post")
+        question = message(chat=GROUP, message_id=11, text="How long is the sesion?")
+        fake.push(post, question, edited(question, "How long is the session?"),
+                  edited(post, "Will you cover taxes and rent?"))
+        c = await collector()
+        await c.wait_for(processed(4))
+        texts = sorted(q.text for q in await _questions(db, event))
+        assert texts == ["How long is the session?", "Will you cover taxes and rent?"]
+
+    async def test_a_topic_restricted_source_takes_only_that_topic(
+        self, fake: FakeTelegram, db, collector: CollectorFactory
+    ) -> None:
+        forum = chat(-1001000000055, title="Forum", is_forum=True)
+        event = await _event(db, telegram_chats=(forum["id"],), telegram_thread=7)
+        fake.push(
+            message(chat=forum, message_id=20, text="In the topic?", thread_id=7),
+            message(chat=forum, message_id=21, text="Elsewhere?", thread_id=8),
+            message(chat=forum, message_id=22, text="In General?"),
+        )
+        c = await collector()
+        await c.wait_for(processed(3))
+        questions = await _questions(db, event)
+        assert [q.text for q in questions] == ["In the topic?"]
+        async with db() as s:
+            ask = await s.scalar(select(Ask).where(Ask.event_id == event))
+            assert ask is not None and ask.thread_id == 7
+
+    async def test_ask_command_in_marked_mode(
+        self, fake: FakeTelegram, db, collector: CollectorFactory
+    ) -> None:
+        event = await _event(db, telegram_chats=(GROUP["id"],), mode=QuestionMode.marked)
+        fake.push(
+            message(chat=GROUP, message_id=30, text="Is this a question?"),
+            message(chat=GROUP, message_id=31, text="/ask what about pensions"),
+            message(chat=GROUP, message_id=32, text="/ask@liveq_test_bot and housing"),
+            message(chat=GROUP, message_id=33, text="/ask@other_bot not for us"),
+        )
+        c = await collector()
+        await c.wait_for(processed(4))
+        assert [q.text for q in await _questions(db, event)] == [
+            "what about pensions", "and housing"
+        ]
+
+
+class TestVotes:
+    async def test_agreeing_replies_upvote_once_per_user_and_are_no_chatter(
+        self, fake: FakeTelegram, db, collector: CollectorFactory
+    ) -> None:
+        event = await _event(db, telegram_chats=(GROUP["id"],))
+        original = message(chat=GROUP, message_id=40, text="Will slides be shared?")
+        chatter = message(chat=GROUP, message_id=41, text="great talk")
+        fake.push(
+            original, chatter,
+            message(chat=GROUP, message_id=42, text="+1", sender=user(601),
+                    reply_to=original["message"]),
+            message(chat=GROUP, message_id=43, text="me too!", sender=user(601),
+                    reply_to=original["message"]),
+            message(chat=GROUP, message_id=44, text="я тоже", sender=user(602),
+                    reply_to=original["message"]),
+            message(chat=GROUP, message_id=45, text="👍", sender=user(603),
+                    reply_to=chatter["message"]),
+        )
+        c = await collector()
+        await c.wait_for(processed(6))
+        [question] = await _questions(db, event)
+        assert (question.upvotes, question.ask_count) == (2, 1)
+        async with db() as s:
+            chatter_count = await s.scalar(select(ChatterCount.count).where(
+                ChatterCount.event_id == event))
+        # "great talk" and the 👍 on it: agreement with chatter is chatter.
+        assert chatter_count == 2
+
+    async def test_reactions_vote_once_per_user_and_counts_replace(
+        self, fake: FakeTelegram, db, collector: CollectorFactory
+    ) -> None:
+        event = await _event(db, telegram_chats=(GROUP["id"],))
+        fake.push(
+            message(chat=GROUP, message_id=50, text="Is the venue accessible?"),
+            reaction(chat=GROUP, message_id=50, user_id=701),
+            reaction(chat=GROUP, message_id=50, user_id=701, old=("👍",), new=("❤",)),
+            reaction(chat=GROUP, message_id=50, user_id=702, new=("🔥",)),
+        )
+        c = await collector()
+        await c.wait_for(processed(4))
+        [question] = await _questions(db, event)
+        assert question.upvotes == 2
+
+        fake.push(reaction(chat=GROUP, message_id=50, user_id=701, old=("❤",), new=()))
+        await c.wait_for(processed(5))
+        [question] = await _questions(db, event)
+        assert question.upvotes == 1
+
+        fake.push(reaction_count(chat=GROUP, message_id=50, counts={"👍": 4, "🔥": 2}))
+        await c.wait_for(processed(6))
+        fake.push(reaction_count(chat=GROUP, message_id=50, counts={"👍": 3}))
+        await c.wait_for(processed(7))
+        [question] = await _questions(db, event)
+        assert question.upvotes == 1 + 3
+        assert await _count(db, Vote) == 2
+
+
+class TestAcknowledgement:
+    async def test_one_reply_per_question_within_the_chat_limit(
+        self, fake: FakeTelegram, db, collector: CollectorFactory
+    ) -> None:
+        await _event(db, telegram_chats=(GROUP["id"],), acknowledge=True)
+        fake.push(
+            message(chat=GROUP, message_id=60, text="First question?"),
+            message(chat=GROUP, message_id=61, text="just chatting"),
+            message(chat=GROUP, message_id=62, text="Second question?"),
+        )
+        now = [T0]
+        c = await collector(clock=lambda: now[0])
+        status = await c.wait_for(lambda s: s["acks_sent"] + s["acks_dropped"] >= 2)
+        # The clock stands still: the second reply would break 1 message/s for the chat.
+        assert (status["acks_sent"], status["acks_dropped"]) == (1, 1)
+        [sent] = fake.sent
+        assert sent["chat_id"] == GROUP["id"]
+        assert sent["text"] == "Got it — your question is in the queue"
+        assert sent["reply_parameters"]["message_id"] == 60
+
+        now[0] += timedelta(seconds=1)
+        fake.push(message(chat=GROUP, message_id=63, text="Third question?"),
+                  message(chat=GROUP, message_id=60, text="First question?"))  # re-delivered
+        status = await c.wait_for(lambda s: s["acks_sent"] + s["acks_dropped"] >= 3)
+        assert [m["reply_parameters"]["message_id"] for m in fake.sent] == [60, 63]
+        status = await c.wait_for(processed(5))
+        # No reply to the re-delivery (acks are queued before updates count as processed).
+        assert status["acks_sent"] + status["acks_dropped"] + status["acks_pending"] == 3
+
+    async def test_no_reply_without_the_event_option(
+        self, fake: FakeTelegram, db, collector: CollectorFactory
+    ) -> None:
+        await _event(db, telegram_chats=(GROUP["id"],))
+        fake.push(message(chat=GROUP, message_id=63, text="Any reply?"))
+        c = await collector()
+        await c.wait_for(processed(1))
+        assert fake.sent == [] and c.status()["acks_sent"] == 0
+
+
+class TestMalformed:
+    async def test_a_malformed_update_is_skipped(
+        self, fake: FakeTelegram, db, collector: CollectorFactory
+    ) -> None:
+        event = await _event(db, telegram_chats=(GROUP["id"],))
+        fake.push({"message": {"message_id": 1, "text": "no chat, no date"}},
+                  message(chat=GROUP, message_id=70, text="Still collected?"))
+        c = await collector()
+        status = await c.wait_for(lambda s: s["updates_processed"] + s["updates_skipped"] >= 2)
+        assert status["updates_skipped"] == 1
+        assert [q.text for q in await _questions(db, event)] == ["Still collected?"]
+        await fake.wait_until(lambda f: f.pending == [])
+
+
+async def test_a_second_intake_is_not_needed_to_see_the_rows(
+    fake: FakeTelegram, db, collector: CollectorFactory
+) -> None:
+    """The collector commits: a separate connection sees the question at once."""
+    event = await _event(db, telegram_chats=(GROUP["id"],))
+    c = await collector(intake=Intake())
+    await c.wait_for(running)
+    fake.push(message(chat=GROUP, message_id=80, text="Visible?"))
+    await c.wait_for(processed(1))
+    assert len(await _questions(db, event)) == 1
