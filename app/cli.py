@@ -106,7 +106,9 @@ def serve(
         logs.register_secret(token)
         typer.echo(f"admin token (new, shown once): {token}")
     app = create_app(database=database, api=api, collectors=factories)
-    config = uvicorn.Config(app, host=host, port=port, log_config=None, proxy_headers=True)
+    # Live streams stay open for minutes: do not let them hold a restart up (clients resume).
+    config = uvicorn.Config(app, host=host, port=port, log_config=None, proxy_headers=True,
+                            timeout_graceful_shutdown=5)
     uvicorn.Server(config).run()
 
 

@@ -9,16 +9,25 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
+from fastapi.staticfiles import StaticFiles
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from app.auth.middleware import WebSessionMiddleware
+from app.auth.sessions import SessionStore
+from app.dashboard.router import STATIC
+from app.dashboard.router import router as dashboard_router
 from app.events.router import router as events_router
 from app.events.service import NotFound
 from app.exports.router import router as exports_router
 from app.health.router import router as health_router
+from app.live.router import router as live_router
+from app.live.service import LiveSettings, Streams
 from app.questions.repository import BadCursor
 from app.questions.router import router as questions_router
 from app.questions.service import Conflict
+from app.telegram.router import router as telegram_router
+from app.telegram.router import webhook_router as telegram_webhook_router
 from collectors.ingest import EventNotFound, Intake
 from kit.db import make_engine, make_sessionmaker
 from kit.migrate import head_revision
@@ -58,6 +67,7 @@ def create_app(
         try:
             yield
         finally:
+            app.state.streams.close_all()
             for collector in app.state.collectors.values():
                 await collector.stop()
             if own_engine:
@@ -74,9 +84,17 @@ def create_app(
     app.state.intake = intake or Intake()
     app.state.schema_head = head_revision(database)
     app.state.collectors = {}
+    app.state.web_sessions = SessionStore(clock=app.state.intake.clock)
+    app.state.live = LiveSettings()
+    app.state.streams = Streams()
 
-    for router in (health_router, events_router, questions_router, exports_router):
+    for router in (health_router, events_router, questions_router, exports_router, live_router,
+                   dashboard_router):
         app.include_router(router)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    app.add_middleware(WebSessionMiddleware)
+    app.include_router(telegram_router)
+    app.include_router(telegram_webhook_router)
     _error_handlers(app)
     return app
 

@@ -45,8 +45,20 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 def _sqlite_begin(connection: Any) -> None:
     # IMMEDIATE takes the write lock up front: two writers queue on busy_timeout instead of
-    # one failing with "database is locked" when it upgrades a read lock.
-    connection.exec_driver_sql("BEGIN IMMEDIATE")
+    # one failing with "database is locked" when it upgrades a read lock. Read-only work
+    # (see read_only()) begins deferred, so pollers never queue behind or block a writer.
+    if connection.get_execution_options().get(READ_ONLY):
+        connection.exec_driver_sql("BEGIN")
+    else:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+READ_ONLY = "liveq_read_only"
+
+
+async def read_only(session: AsyncSession) -> None:
+    """Mark `session`'s transaction as read-only, before its first statement."""
+    await session.connection(execution_options={READ_ONLY: True})
 
 
 def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

@@ -1,0 +1,84 @@
+"""/api/v1/events/{id}/stream (Server-Sent Events) and /api/v1/events/{id}/stats."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Depends, Header, HTTPException, Query, Request, status
+from fastapi.responses import StreamingResponse
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from app.auth.tokens import Principal, authenticate
+from app.deps import CurrentUser, IntakeDep, SessionDep, SettingsDep
+from app.events.service import get_event
+from app.live import service
+from app.live.stats import StatsOut, event_stats
+
+router = APIRouter(prefix="/api/v1", tags=["live"])
+
+_bearer = HTTPBearer(auto_error=False)
+
+
+async def stream_user(
+    request: Request,
+    settings: SettingsDep,
+    intake: IntakeDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> Principal:
+    """As CurrentUser, but its database session ends at once: a stream must hold none open."""
+    principal: Principal | None = getattr(request.state, "principal", None)
+    if principal is None and credentials is not None and credentials.scheme.lower() == "bearer":
+        async with request.app.state.sessionmaker() as session, session.begin():
+            principal = await authenticate(session, token=credentials.credentials,
+                                           admin_token=settings.admin_token, now=intake.clock())
+    if principal is None:
+        raise HTTPException(status.HTTP_401_UNAUTHORIZED, "sign in or send a bearer token",
+                            headers={"WWW-Authenticate": "Bearer"})
+    return principal
+
+
+StreamUser = Annotated[Principal, Depends(stream_user)]
+
+
+@router.get("/events/{event_id}/stream", response_class=StreamingResponse)
+async def event_stream(
+    event_id: int,
+    request: Request,
+    _user: StreamUser,
+    last_event_id: Annotated[str | None, Header(max_length=20)] = None,
+    after: Annotated[int | None, Query(ge=0, description="resume after this entry id")] = None,
+    authors: Literal["none", "names"] = "none",
+) -> StreamingResponse:
+    """Each change as an SSE event whose id is its audit entry id; reconnects resume."""
+    state = request.app.state
+    async with state.sessionmaker() as session:
+        await get_event(session, event_id=event_id)
+    resume = int(last_event_id) if last_event_id and last_event_id.isdigit() else after
+    settings: service.LiveSettings = state.live
+    overlap = settings.overlap_seconds
+    if overlap is None:
+        overlap = 0.0 if state.engine.dialect.name == "sqlite" else 5.0
+    streams: service.Streams = state.streams
+    stop = streams.open()
+
+    async def body() -> AsyncIterator[str]:
+        try:
+            async for message in service.stream(
+                state.sessionmaker, event_id=event_id, after=resume, names=authors == "names",
+                settings=settings, stop=stop, overlap=overlap,
+            ):
+                yield message
+        finally:
+            streams.release(stop)
+
+    return StreamingResponse(body(), media_type="text/event-stream",
+                             headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
+
+
+@router.get("/events/{event_id}/stats", response_model=StatsOut)
+async def stats(event_id: int, session: SessionDep, _user: CurrentUser,
+                intake: IntakeDep) -> StatsOut:
+    """Questions per minute per platform, totals and the share answered."""
+    event = await get_event(session, event_id=event_id)
+    return await event_stats(session, event=event, now=intake.clock())
