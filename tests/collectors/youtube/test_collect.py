@@ -1,0 +1,474 @@
+"""The collector with the real googleapiclient against the fake YouTube API."""
+
+from __future__ import annotations
+
+import json
+import logging
+from datetime import timedelta
+
+from sqlalchemy import func, select
+
+from collectors.youtube import pacing
+from fakes.youtube import Author
+from models import Ask, QuestionStatus, SourceState
+from tests.collectors.youtube.conftest import KEY, START, VIDEO, World, eventually
+
+DISTINCT = [
+    "When will the bus lanes on Main Street open?",
+    "Who pays for free school meals next year?",
+    "Is the new library keeping Sunday hours?",
+    "Why did parking fees double in March?",
+    "Can the river path get better lighting?",
+    "How many streetlights are being replaced?",
+    "Which recycling days change after the holidays?",
+    "Does the youth centre need volunteers?",
+    "Are park benches being removed downtown?",
+    "Could tram tickets be bought by phone?",
+    "What happened to the swimming pool repairs?",
+    "How is council tax spent on roads?",
+    "Where can I store my bike at the station?",
+    "Will the night market return in spring?",
+]
+
+
+def _distinct(n: int) -> str:
+    return DISTINCT[n]
+
+
+class TestMessagesBecomeQuestions:
+    async def test_questions_arrive_owner_and_moderators_ignored(self, world: World):
+        event_id = await world.event()
+        chat = world.fake.add_video(VIDEO)
+        world.fake.post(chat, "When does the vote close?", channel_id="UCa", name="Ann")
+        world.fake.post(chat, "hello from Lagos!", channel_id="UCb")
+        world.fake.post(chat, "Will you take questions on the budget?", author=chat.owner)
+        world.fake.post(
+            chat,
+            "Is the recording shared afterwards?",
+            author=Author("UCmod", "Mod", moderator=True),
+        )
+        await world.start_collector()
+
+        async def one():
+            return await world.questions(event_id)
+
+        [question] = await eventually(one)
+        assert question.text == "When does the vote close?"
+        world.fake.post(chat, "when does the VOTE close??", channel_id="UCc")
+
+        async def merged():
+            [q] = await world.questions(event_id)
+            return q.ask_count == 2
+
+        await eventually(merged)
+        source = await world.source(event_id)
+        assert source.state is SourceState.active
+        assert source.youtube_live_chat_id == chat.live_chat_id
+        assert source.youtube_page_token
+
+    async def test_moderators_count_when_the_event_says_so(self, world: World):
+        event_id = await world.event(include_moderators=True)
+        chat = world.fake.add_video(VIDEO)
+        world.fake.post(
+            chat,
+            "Is the recording shared afterwards?",
+            author=Author("UCmod", "Mod", moderator=True),
+        )
+        await world.start_collector()
+
+        async def one():
+            return await world.questions(event_id)
+
+        [question] = await eventually(one)
+        assert question.text == "Is the recording shared afterwards?"
+
+    async def test_super_chat_is_a_paid_question(self, world: World):
+        event_id = await world.event(paid_boost=5)
+        chat = world.fake.add_video(VIDEO)
+        await world.start_collector()
+        world.fake.super_chat(chat, "Can you cover housing next week?")
+
+        async def one():
+            return await world.questions(event_id)
+
+        [question] = await eventually(one)
+        assert question.paid and question.score == 1 + 5
+
+
+class TestResume:
+    async def test_restart_resumes_without_loss_or_duplicates(self, world: World):
+        event_id = await world.event()
+        chat = world.fake.add_video(VIDEO)
+        chat.recent = 3  # the first read without a token sees only recent messages
+        first = await world.start_collector()
+
+        async def first_page_stored():
+            return (await world.source(event_id)).youtube_page_token
+
+        await eventually(first_page_stored)
+        for n in range(5):
+            world.fake.post(chat, _distinct(n), channel_id=f"U{n}")
+
+        async def five():
+            return len(await world.questions(event_id)) == 5
+
+        await eventually(five)
+        await first.stop()
+        saved = (await world.source(event_id)).youtube_page_token
+        assert saved
+        # While nobody polls, more than `recent` messages arrive: none may be lost.
+        for n in range(5, 12):
+            world.fake.post(chat, _distinct(n), channel_id=f"U{n}")
+        polls_before = len(world.fake.calls("/messages"))
+        await world.start_collector()
+
+        async def twelve():
+            return len(await world.questions(event_id)) == 12
+
+        await eventually(twelve)
+        resumed = world.fake.calls("/messages")[polls_before]
+        assert resumed[2]["pageToken"] == [saved]
+        async with world.sessionmaker() as s:
+            asks = await s.scalar(select(func.count(Ask.id)).where(Ask.event_id == event_id))
+        assert asks == 12
+        assert all(q.ask_count == 1 for q in await world.questions(event_id))
+
+
+class TestChangesAtTheSource:
+    async def test_deleted_message_hides_its_question(self, world: World):
+        event_id = await world.event()
+        chat = world.fake.add_video(VIDEO)
+        await world.start_collector()
+        spam = world.fake.post(chat, "Is this the best crypto deal today?", channel_id="UCs")
+        world.fake.post(chat, "When is the next town hall?", channel_id="UCt")
+
+        async def two():
+            return len(await world.questions(event_id)) == 2
+
+        await eventually(two)
+        world.fake.delete(chat, spam)
+
+        async def hidden():
+            qs = {q.text: q.status for q in await world.questions(event_id)}
+            return qs["Is this the best crypto deal today?"] is QuestionStatus.hidden and qs
+
+        statuses = await eventually(hidden)
+        assert statuses["When is the next town hall?"] is QuestionStatus.open
+
+    async def test_deleted_in_the_same_page(self, world: World):
+        event_id = await world.event()
+        chat = world.fake.add_video(VIDEO)
+        spam = world.fake.post(chat, "Is this the best crypto deal today?", channel_id="UCs")
+        world.fake.delete(chat, spam)
+        world.fake.post(chat, "When is the next town hall?", channel_id="UCt")
+        await world.start_collector()
+
+        async def settled():
+            qs = await world.questions(event_id)
+            return len(qs) == 2 and {q.text: q.status for q in qs}
+
+        statuses = await eventually(settled)
+        assert statuses["Is this the best crypto deal today?"] is QuestionStatus.hidden
+
+    async def test_banned_author_questions_hidden(self, world: World):
+        event_id = await world.event()
+        chat = world.fake.add_video(VIDEO)
+        await world.start_collector()
+        world.fake.post(chat, "Why is the mayor a lizard?", channel_id="UCtroll")
+        world.fake.post(chat, "Are lizards running the council?", channel_id="UCtroll")
+        world.fake.post(chat, "When is the next town hall?", channel_id="UCt")
+
+        async def three():
+            return len(await world.questions(event_id)) == 3
+
+        await eventually(three)
+        world.fake.ban(chat, "UCtroll", "Troll")
+
+        async def hidden():
+            qs = await world.questions(event_id)
+            return sum(q.status is QuestionStatus.hidden for q in qs) == 2 and qs
+
+        qs = await eventually(hidden)
+        assert [q.text for q in qs if q.status is QuestionStatus.open] == [
+            "When is the next town hall?"
+        ]
+
+
+class TestChatEnd:
+    async def test_chat_end_stops_polling_and_marks_ended(self, world: World):
+        event_id = await world.event()
+        chat = world.fake.add_video(VIDEO)
+        collector = await world.start_collector()
+
+        async def active():
+            return (await world.source(event_id)).state is SourceState.active
+
+        await eventually(active)
+        world.fake.post(chat, "Last question: when is the next one?", channel_id="UCa")
+        world.fake.end_stream(VIDEO)
+
+        async def ended():
+            return (await world.source(event_id)).state is SourceState.ended
+
+        await eventually(ended)
+        assert len(await world.questions(event_id)) == 1
+        polls = len(world.fake.calls("/messages"))
+        await world.vt.sleep(600)
+        assert len(world.fake.calls("/messages")) == polls
+        [status] = collector.source_status(event_id)
+        assert status["state"] == "ended"
+
+    async def test_stream_already_over(self, world: World):
+        event_id = await world.event()
+        world.fake.add_video(VIDEO)
+        world.fake.end_stream(VIDEO)
+        await world.start_collector()
+
+        async def ended():
+            source = await world.source(event_id)
+            return source.state is SourceState.ended and source
+
+        source = await eventually(ended)
+        assert "ended" in (source.state_reason or "")
+        assert not world.fake.calls("/messages")
+
+    async def test_live_chat_ended_error(self, world: World):
+        event_id = await world.event()
+        chat = world.fake.add_video(VIDEO)
+        await world.start_collector()
+        world.fake.post(chat, "Is this on?", channel_id="UCa")
+
+        async def one():
+            return await world.questions(event_id)
+
+        await eventually(one)
+        world.fake.fail_next.append(("/messages", 403, "liveChatEnded"))
+
+        async def ended():
+            return (await world.source(event_id)).state is SourceState.ended
+
+        await eventually(ended)
+
+
+class TestWaitingForTheStream:
+    async def test_checks_slowly_until_the_stream_starts(self, world: World):
+        event_id = await world.event()
+        chat = world.fake.add_video(VIDEO, live=False)
+        collector = await world.start_collector()
+
+        async def waiting():
+            return (await world.source(event_id)).state is SourceState.waiting
+
+        await eventually(waiting)
+
+        async def checked_thrice():
+            return len(world.fake.calls("/videos")) >= 3
+
+        await eventually(checked_thrice)
+        times = [c[0] for c in world.fake.calls("/videos")]
+        assert all(b - a >= timedelta(seconds=60) for a, b in zip(times, times[1:], strict=False))
+        assert not world.fake.calls("/messages")
+        assert "not started" in collector.source_status(event_id)[0]["reason"]
+        world.fake.go_live(VIDEO)
+        world.fake.post(chat, "Can you hear us now?", channel_id="UCa")
+
+        async def one():
+            return await world.questions(event_id)
+
+        await eventually(one)
+
+
+class TestErrors:
+    async def test_bad_key_stops_with_a_clear_reason(self, world: World):
+        event_id = await world.event()
+        world.fake.add_video(VIDEO)
+        world.fake.api_key = "another-key"
+        await world.start_collector()
+
+        async def stopped():
+            source = await world.source(event_id)
+            return source.state is SourceState.stopped and source
+
+        source = await eventually(stopped)
+        assert "API key is not valid" in (source.state_reason or "")
+        calls = len(world.fake.requests)
+        await world.vt.sleep(3600)
+        assert len(world.fake.requests) == calls
+
+    async def test_chat_disabled_stops(self, world: World):
+        event_id = await world.event()
+        chat = world.fake.add_video(VIDEO)
+        chat.disabled = True
+        await world.start_collector()
+
+        async def stopped():
+            source = await world.source(event_id)
+            return source.state is SourceState.stopped and source
+
+        source = await eventually(stopped)
+        assert "disabled" in (source.state_reason or "")
+
+    async def test_server_errors_back_off_and_recover(self, world: World):
+        event_id = await world.event()
+        chat = world.fake.add_video(VIDEO)
+        world.fake.fail_next += [("/messages", 503, "backendError")] * 3
+        await world.start_collector()
+        world.fake.post(chat, "Does it survive a hiccup?", channel_id="UCa")
+
+        async def one():
+            return await world.questions(event_id)
+
+        await eventually(one)
+        failed = [c[0] for c in world.fake.calls("/messages") if c[3] == 503]
+        assert len(failed) == 3
+        gaps = [(b - a).total_seconds() for a, b in zip(failed, failed[1:], strict=False)]
+        assert gaps[1] > gaps[0]  # exponential
+
+    async def test_rate_limit_slows_down(self, world: World):
+        event_id = await world.event()
+        chat = world.fake.add_video(VIDEO)
+        await world.start_collector()
+        world.fake.post(chat, "First?", channel_id="UCa")
+
+        async def one():
+            return await world.questions(event_id)
+
+        await eventually(one)
+        world.fake.fail_next.append(("/messages", 403, "rateLimitExceeded"))
+        world.fake.post(chat, "Second question here?", channel_id="UCb")
+
+        async def two():
+            return len(await world.questions(event_id)) == 2
+
+        await eventually(two)
+        assert (await world.source(event_id)).state is SourceState.active
+
+
+class TestPacing:
+    async def test_never_polls_faster_than_the_api_asks(self, world: World):
+        event_id = await world.event()
+        chat = world.fake.add_video(VIDEO, polling_interval_ms=7000)
+        collector = await world.start_collector(youtube_rescan_seconds=1.0)
+        for n in range(3):
+            world.fake.post(chat, _distinct(n), channel_id=f"U{n}")
+
+        async def many_polls():
+            return len(world.fake.calls("/messages")) >= 15
+
+        await eventually(many_polls)
+        times = [c[0] for c in world.fake.calls("/messages")]
+        assert all(b - a >= timedelta(seconds=7) for a, b in zip(times, times[1:], strict=False))
+        assert world.fake.rate_limited == 0
+        [status] = collector.source_status(event_id)
+        assert status["interval_seconds"] >= 7
+        json.dumps(collector.status())
+
+    async def test_paced_by_quota_over_the_planned_end(self, world: World):
+        # 1,000 units for a 1-hour event: 200 calls in 3,600 s, one every 18 s.
+        event_id = await world.event()
+        await world.set_event(event_id, planned_end_at=START + timedelta(hours=1))
+        world.fake.add_video(VIDEO, polling_interval_ms=2000)
+        collector = await world.start_collector(youtube_daily_quota=1000)
+
+        async def polled():
+            return len(world.fake.calls("/messages")) >= 4
+
+        await eventually(polled)
+        [status] = collector.source_status(event_id)
+        assert 17.0 <= status["interval_seconds"] <= 19.0
+        times = [c[0] for c in world.fake.calls("/messages")]
+        assert all(b - a >= timedelta(seconds=17) for a, b in zip(times, times[1:], strict=False))
+
+
+class TestQuota:
+    async def test_quota_exceeded_waits_for_the_pacific_reset(self, world: World):
+        event_id = await world.event()
+        chat = world.fake.add_video(VIDEO)
+        world.fake.daily_quota = 1 + 5 * 4  # videos.list, then four polls
+        # Hold virtual time once refused, to look at the collector before the reset.
+        world.vt.pause_when = lambda: any(c[3] == 403 for c in world.fake.requests)
+        collector = await world.start_collector()
+        world.fake.post(chat, "Is there a quota?", channel_id="UCa")
+
+        async def stopped():
+            source = await world.source(event_id)
+            return source.state is SourceState.stopped and source
+
+        source = await eventually(stopped)
+        reset = pacing.next_reset(START)
+        assert reset.isoformat(timespec="minutes") in (source.state_reason or "")
+        assert "quota" in (source.state_reason or "")
+        refused_at = [c[0] for c in world.fake.requests if c[3] == 403][0]
+        assert collector.status()["quota"]["units_left"] == 0
+        assert collector.source_status(event_id)[0]["state"] == "stopped"
+        world.fake.post(chat, "Are we back after midnight?", channel_id="UCb")
+        world.vt.pause_when = lambda: False
+
+        async def back():
+            return len(await world.questions(event_id)) == 2
+
+        await eventually(back, within=20)
+        after = [c[0] for c in world.fake.requests if c[0] > refused_at]
+        assert after and min(after) >= reset
+        # One refusal, then silence until the reset: no retry loop.
+        assert [c[0] for c in world.fake.requests if c[0] < reset][-1] == refused_at
+
+    async def test_own_budget_stops_before_the_api_refuses(self, world: World):
+        event_id = await world.event()
+        world.fake.add_video(VIDEO)
+        world.vt.pause_when = lambda: (
+            bool(world.collectors)
+            and any(s["state"] == "stopped" for s in world.collectors[0].status()["sources"])
+        )
+        await world.start_collector(youtube_daily_quota=1 + 5 * 3)
+
+        async def stopped():
+            source = await world.source(event_id)
+            return source.state is SourceState.stopped and source
+
+        await eventually(stopped)
+        assert len(world.fake.calls("/messages")) == 3
+        assert all(c[3] == 200 for c in world.fake.requests)
+
+    async def test_quota_spent_survives_a_restart(self, world: World):
+        event_id = await world.event()
+        world.fake.add_video(VIDEO)
+        first = await world.start_collector()
+
+        async def polled():
+            return len(world.fake.calls("/messages")) >= 2
+
+        await eventually(polled)
+        await first.stop()
+        spent = world.fake.units_today()
+        second = await world.start_collector()
+        assert second.status()["quota"]["units_used"] >= spent
+        assert event_id
+
+
+class TestKeyRedaction:
+    async def test_key_never_reaches_a_log(self, world: World, caplog):
+        caplog.set_level(logging.DEBUG)
+        event_id = await world.event()
+        chat = world.fake.add_video(VIDEO)
+        world.fake.fail_next += [
+            ("/messages", 503, "backendError"),
+            ("/messages", 403, "rateLimitExceeded"),
+        ]
+        await world.start_collector()
+        world.fake.post(chat, "Is my key safe?", channel_id="UCa")
+
+        async def one():
+            return await world.questions(event_id)
+
+        await eventually(one)
+        world.fake.fail_next.append(("/messages", 400, "keyInvalid"))
+
+        async def stopped():
+            return (await world.source(event_id)).state is SourceState.stopped
+
+        await eventually(stopped)
+        assert "URL being requested" in caplog.text  # the client did log its URLs
+        assert KEY not in caplog.text
+        assert all(KEY not in r.getMessage() for r in caplog.records)
+        assert KEY not in json.dumps(world.collectors[0].status())
