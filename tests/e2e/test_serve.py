@@ -1,0 +1,115 @@
+"""`liveq serve` as a user runs it, with fake platform servers standing in for Telegram."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import httpx
+import pytest
+
+from fakes import telegram as tg
+from fakes.telegram import FakeTelegram
+
+ADMIN = "e2e-admin-token-0123456789"
+BOT_TOKEN = "123456:E2E-secret-bot-token-abcdefghijkl"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+async def _until(check, *, within: float, what: str):
+    """Poll `check` (bounded) until it returns something truthy."""
+    deadline = asyncio.get_running_loop().time() + within
+    while True:
+        found = await check()
+        if found:
+            return found
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError(f"timed out after {within}s waiting for {what}")
+        await asyncio.sleep(0.1)
+
+
+@pytest.fixture
+async def fake_telegram():
+    async with FakeTelegram(token=BOT_TOKEN) as server:
+        yield server
+
+
+async def test_serve_collects_a_linked_telegram_group(tmp_path: Path, fake_telegram):
+    port = _free_port()
+    log_path = tmp_path / "serve.log"
+    env = {
+        **os.environ,
+        "LIVEQ_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path}/e2e.db",
+        "LIVEQ_ADMIN_TOKEN": ADMIN,
+        "LIVEQ_TELEGRAM_BOT_TOKEN": BOT_TOKEN,
+        "LIVEQ_TELEGRAM_API_URL": fake_telegram.base_url,
+        "LIVEQ_TELEGRAM_POLL_TIMEOUT": "1",
+    }
+    with log_path.open("wb") as log:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "app.cli", "serve", "--port", str(port)],
+            stdout=log, stderr=subprocess.STDOUT, env=env,
+        )
+    base = f"http://127.0.0.1:{port}"
+    headers = {"Authorization": f"Bearer {ADMIN}"}
+    try:
+        async with httpx.AsyncClient(base_url=base, headers=headers, timeout=5) as client:
+            async def up():
+                try:
+                    return (await client.get("/healthz")).status_code == 200
+                except httpx.TransportError:
+                    assert proc.poll() is None, log_path.read_text()
+                    return False
+
+            await _until(up, within=60, what="liveq serve to answer /healthz")
+            group = tg.chat(-1001999)
+            r = await client.post("/api/v1/events", json={
+                "title": "Conversation hour",
+                "sources": [{"platform": "telegram", "chat_id": group["id"]}]})
+            assert r.status_code == 201, r.text
+            event_id = r.json()["id"]
+            fake_telegram.push(
+                tg.message(chat=group, message_id=1, text="Hi Maggie! When does the vote close?",
+                           sender=tg.user(1)),
+                tg.message(chat=group, message_id=2, text="hello from Lagos!",
+                           sender=tg.user(2)),
+                tg.message(chat=group, message_id=3, text="when does the VOTE close??",
+                           sender=tg.user(3)),
+                tg.message(chat=tg.chat(-1005, title="Other group"), message_id=1,
+                           text="Unrelated question?", sender=tg.user(4)),
+            )
+
+            async def merged():
+                items = (await client.get(f"/api/v1/events/{event_id}/questions")).json()["items"]
+                return items if items and items[0]["ask_count"] == 2 else None
+
+            try:
+                items = await _until(merged, within=20, what="the questions to be collected")
+            except AssertionError:
+                print(log_path.read_text()[-3000:])
+                print((await client.get("/readyz")).text)
+                raise
+            assert len(items) == 1 and items[0]["platforms"] == ["telegram"]
+
+            async def other_chat_seen():
+                chats = (await client.get("/api/v1/telegram/chats")).json()
+                return {c["id"] for c in chats} >= {-1001999, -1005}
+
+            await _until(other_chat_seen, within=10, what="the other chat to be remembered")
+            ready = (await client.get("/readyz")).json()
+            assert ready["collectors"]["telegram"]["state"] == "running", ready
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+    output = log_path.read_text()
+    assert BOT_TOKEN not in output and BOT_TOKEN.split(":")[1] not in output
+    assert "liveq serving on" in output
