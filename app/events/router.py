@@ -42,10 +42,8 @@ async def event_sources(event_id: int, request: Request, session: SessionDep,
                         _user: CurrentUser) -> list[SourceOut]:
     """Each source's state, with what its collector reports (YouTube quota, pacing…)."""
     event = await service.get_event(session, event_id=event_id)
-    status_of = getattr(request.app.state, "source_status", None)
-    return [
-        service.source_out(s, status_of(s) if status_of else None) for s in event.sources
-    ]
+    reports = service.collector_reports(getattr(request.app.state, "collectors", {}), event)
+    return [service.source_out(s, reports.get(s.id)) for s in event.sources]
 
 
 @router.post("/{event_id}/purge")

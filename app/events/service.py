@@ -7,6 +7,7 @@ import secrets
 import unicodedata
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -127,6 +128,24 @@ async def purge_personal_data(
           at=now, asks=result.rowcount)  # type: ignore[attr-defined]
     await session.flush()
     return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+def collector_reports(collectors: dict[str, Any], event: Event) -> dict[int, dict[str, object]]:
+    """What the running collectors say about each of the event's sources, by source id."""
+    reports: dict[int, dict[str, object]] = {}
+    youtube = collectors.get("youtube")
+    if youtube is not None:
+        for report in youtube.source_status(event.id):
+            if isinstance(report.get("source_id"), int):
+                reports[report["source_id"]] = report
+    telegram = collectors.get("telegram")
+    if telegram is not None:
+        status = telegram.status()
+        for src in event.sources:
+            if src.platform is Platform.telegram:
+                reports[src.id] = {"collector": status.get("state"), "reason": status.get("reason"),
+                                   "bot": status.get("bot_username")}
+    return reports
 
 
 def event_out(event: Event, collector_status: dict[int, dict[str, object]] | None = None

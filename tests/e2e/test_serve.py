@@ -14,6 +14,7 @@ import pytest
 
 from fakes import telegram as tg
 from fakes.telegram import FakeTelegram
+from fakes.youtube import FakeYoutube
 
 ADMIN = "e2e-admin-token-0123456789"
 BOT_TOKEN = "123456:E2E-secret-bot-token-abcdefghijkl"
@@ -43,34 +44,40 @@ async def fake_telegram():
         yield server
 
 
-async def test_serve_collects_a_linked_telegram_group(tmp_path: Path, fake_telegram):
+def _serve(tmp_path: Path, env: dict[str, str]) -> tuple[subprocess.Popen, Path, str]:
     port = _free_port()
     log_path = tmp_path / "serve.log"
-    env = {
-        **os.environ,
-        "LIVEQ_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path}/e2e.db",
-        "LIVEQ_ADMIN_TOKEN": ADMIN,
-        "LIVEQ_TELEGRAM_BOT_TOKEN": BOT_TOKEN,
-        "LIVEQ_TELEGRAM_API_URL": fake_telegram.base_url,
-        "LIVEQ_TELEGRAM_POLL_TIMEOUT": "1",
-    }
+    full_env = {**os.environ, "LIVEQ_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path}/e2e.db",
+                "LIVEQ_ADMIN_TOKEN": ADMIN, **env}
     with log_path.open("wb") as log:
         proc = subprocess.Popen(
             [sys.executable, "-m", "app.cli", "serve", "--port", str(port)],
-            stdout=log, stderr=subprocess.STDOUT, env=env,
+            stdout=log, stderr=subprocess.STDOUT, env=full_env,
         )
-    base = f"http://127.0.0.1:{port}"
+    return proc, log_path, f"http://127.0.0.1:{port}"
+
+
+async def _wait_up(client: httpx.AsyncClient, proc: subprocess.Popen, log_path: Path) -> None:
+    async def up():
+        try:
+            return (await client.get("/healthz")).status_code == 200
+        except httpx.TransportError:
+            assert proc.poll() is None, log_path.read_text()
+            return False
+
+    await _until(up, within=60, what="liveq serve to answer /healthz")
+
+
+async def test_serve_collects_a_linked_telegram_group(tmp_path: Path, fake_telegram):
+    proc, log_path, base = _serve(tmp_path, {
+        "LIVEQ_TELEGRAM_BOT_TOKEN": BOT_TOKEN,
+        "LIVEQ_TELEGRAM_API_URL": fake_telegram.base_url,
+        "LIVEQ_TELEGRAM_POLL_TIMEOUT": "1",
+    })
     headers = {"Authorization": f"Bearer {ADMIN}"}
     try:
         async with httpx.AsyncClient(base_url=base, headers=headers, timeout=5) as client:
-            async def up():
-                try:
-                    return (await client.get("/healthz")).status_code == 200
-                except httpx.TransportError:
-                    assert proc.poll() is None, log_path.read_text()
-                    return False
-
-            await _until(up, within=60, what="liveq serve to answer /healthz")
+            await _wait_up(client, proc, log_path)
             group = tg.chat(-1001999)
             r = await client.post("/api/v1/events", json={
                 "title": "Conversation hour",
@@ -113,3 +120,55 @@ async def test_serve_collects_a_linked_telegram_group(tmp_path: Path, fake_teleg
     output = log_path.read_text()
     assert BOT_TOKEN not in output and BOT_TOKEN.split(":")[1] not in output
     assert "liveq serving on" in output
+
+
+YT_KEY = "AIzaE2E-secret-youtube-key-0123456789"
+
+
+async def test_serve_collects_a_youtube_live_chat(tmp_path: Path):
+    fake = FakeYoutube(api_key=YT_KEY)
+    url = await fake.start()
+    chat = fake.add_video("dQw4w9WgXcQ", polling_interval_ms=200)
+    proc, log_path, base = _serve(tmp_path, {
+        "LIVEQ_YOUTUBE_API_KEY": YT_KEY,
+        "LIVEQ_YOUTUBE_API_ENDPOINT": url,
+        "LIVEQ_YOUTUBE_DAILY_QUOTA": "1000000",
+        "LIVEQ_YOUTUBE_RESCAN_SECONDS": "0.5",
+    })
+    headers = {"Authorization": f"Bearer {ADMIN}"}
+    try:
+        async with httpx.AsyncClient(base_url=base, headers=headers, timeout=5) as client:
+            await _wait_up(client, proc, log_path)
+            r = await client.post("/api/v1/events", json={
+                "title": "Conversation hour",
+                "sources": [{"platform": "youtube",
+                             "video": "https://www.youtube.com/watch?v=dQw4w9WgXcQ"}]})
+            assert r.status_code == 201, r.text
+            event_id = r.json()["id"]
+
+            async def polling():
+                sources = (await client.get(f"/api/v1/events/{event_id}/sources")).json()
+                report = sources[0].get("collector") or {}
+                return report if report.get("state") == "active" else None
+
+            report = await _until(polling, within=30, what="the live chat to be polled")
+            assert report["units_left_today"] < 1_000_000
+            fake.post(chat, "Hi Maggie! When does the vote close?", channel_id="UCa", name="A")
+            fake.post(chat, "hello from Lagos!", channel_id="UCb", name="B")
+            fake.post(chat, "when does the VOTE close??", channel_id="UCc", name="C")
+            fake.post(chat, "Can everyone hear us?", author=chat.owner)
+
+            async def merged():
+                items = (await client.get(f"/api/v1/events/{event_id}/questions")).json()["items"]
+                return items if items and items[0]["ask_count"] == 2 else None
+
+            items = await _until(merged, within=30, what="the chat's questions")
+            assert [q["platforms"] for q in items] == [["youtube"]]
+            ready = (await client.get("/readyz")).json()
+            assert "youtube" in ready["collectors"], ready
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+        await fake.stop()
+    output = log_path.read_text()
+    assert YT_KEY not in output
