@@ -44,3 +44,7 @@ lint: $(STAMP)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+
+## demo: a simulated conversation hour on Telegram and YouTube, through the real collectors
+demo: $(STAMP)
+	$(BIN)/python -m fakes.demo --port $(PORT)

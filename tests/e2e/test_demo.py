@@ -1,0 +1,50 @@
+"""`make demo` plays its scripted hour through the real collectors into the queue."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import httpx
+
+from tests.e2e.test_serve import _free_port, _until
+
+
+async def test_demo_fills_the_queue(tmp_path: Path):
+    port = _free_port()
+    log_path = tmp_path / "demo.log"
+    with log_path.open("wb") as log:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "fakes.demo", "--port", str(port), "--pace", "0.15",
+             "--database", str(tmp_path / "demo.db")],
+            stdout=log, stderr=subprocess.STDOUT,
+        )
+    try:
+        async def token():
+            assert proc.poll() is None, log_path.read_text()
+            found = re.search(r"sign in with: (\S+)", log_path.read_text())
+            return found.group(1) if found else None
+
+        admin = await _until(token, within=60, what="the demo to start")
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=5,
+                                     headers={"Authorization": f"Bearer {admin}"}) as client:
+            async def played():
+                items = (await client.get("/api/v1/events/1/questions",
+                                          params={"status": "all", "limit": 100})).json()["items"]
+                return items if any(q["paid"] for q in items) and any(
+                    q["status"] == "hidden" for q in items) else None
+
+            items = await _until(played, within=60, what="the scripted hour to play")
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+    by_text = {q["text"]: q for q in items}
+    vote = by_text["When does the board election vote close?"]
+    assert vote["platforms"] == ["telegram", "youtube"] and vote["ask_count"] >= 3
+    assert by_text["Is the foundation going to use AI to write articles?"]["status"] == "hidden"
+    assert by_text["BUY CHEAP FOLLOWERS NOW?? visit spam.example"]["status"] == "hidden"
+    assert "Will Wikimania 2028 be held in Africa or Asia?" in by_text  # followed the edit
+    assert "Can everyone hear us?" not in by_text  # the host's own message
+    assert not any("Lagos" in t for t in by_text)  # chatter
