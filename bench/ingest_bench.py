@@ -13,6 +13,7 @@ import tempfile
 import time
 from datetime import UTC, datetime, timedelta
 
+from bench.matching_bench import make_question, rephrase
 from collectors.asks import IncomingAsk
 from collectors.ingest import Intake, ingest
 from kit.db import make_engine, make_sessionmaker
@@ -22,15 +23,11 @@ from models import Event, EventStatus, Platform, QuestionMode
 
 PG_URL = os.environ.get("LIVEQ_BENCH_POSTGRES_URL",
                         "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
-WORDS = ("budget vote charter election grant board app editor policy safety wikimania chapter "
-         "volunteer donation banner strategy language hiring data center legal affiliate "
-         "conference mobile search archive license community research privacy translation "
-         "funding review movement steward council report training event partner").split()
 
 
 def question_text(rng: random.Random, i: int) -> str:
-    a, b, c = rng.sample(WORDS, 3)
-    return f"What happens to the {a} {b} plan {i} after the {c} review?"
+    """A varied, realistic question (topics, names, places, years, several languages)."""
+    return make_question(rng)
 
 
 async def one_run(settings: DatabaseSettings, existing: int, batch: int, total: int) -> float:
@@ -57,7 +54,7 @@ async def one_run(settings: DatabaseSettings, existing: int, batch: int, total: 
     asks = []
     for j in range(total):
         if j % 2 and texts:
-            text = "Hi Maggie! " + rng.choice(texts).lower().replace("?", "??")
+            text = rephrase(rng, rng.choice(texts))
         else:
             text = question_text(rng, existing + j)
         asks.append(IncomingAsk(platform=Platform.youtube, source_id="live", message_id=f"m{j}",

@@ -10,9 +10,10 @@ import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import cast
 
+from sqlalchemy import Boolean, Table, bindparam, case, insert, or_, select, update
 from sqlalchemy import event as sa_event
-from sqlalchemy import Boolean, bindparam, case, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from collectors.asks import IncomingAsk, IngestResult, Outcome
@@ -30,6 +31,7 @@ from models import (
     Event,
     EventStatus,
     MergeBlock,
+    Platform,
     Question,
     QuestionStatus,
 )
@@ -296,7 +298,7 @@ async def _write_asks(session: AsyncSession, event_id: int, items: list[_Staged]
     for item in items:
         row = item.row
         assert row is not None
-        item.ask_id = row["id"] = ids[(row["platform"].value, row["source_id"], row["message_id"])]  # type: ignore[union-attr]
+        item.ask_id = row["id"] = ids[_identity_of(row)]
 
 
 async def _apply_joined(
@@ -305,12 +307,13 @@ async def _apply_joined(
     """Add the batch's asks to existing questions: counts, times and score, in one statement."""
     if not joined:
         return
-    q = Question.__table__.c
+    table = cast(Table, Question.__table__)
+    q = table.c
     paid = or_(q.paid, bindparam("b_paid", type_=Boolean()))
     first = bindparam("b_first", type_=UTCDateTime())
     last = bindparam("b_last", type_=UTCDateTime())
     stmt = (
-        update(Question.__table__)
+        update(table)
         .where(q.id == bindparam("b_id"))
         .values(
             ask_count=q.ask_count + bindparam("b_new"),
@@ -395,8 +398,14 @@ async def _already_ingested_rows(
 ) -> dict[tuple[str, str, str], int]:
     return await _ids_by_identity(
         session, event_id,
-        {(r["platform"].value, r["source_id"], r["message_id"]) for r in rows},  # type: ignore[attr-defined, misc]
+        {_identity_of(r) for r in rows},
     )
+
+
+def _identity_of(row: dict[str, object]) -> tuple[str, str, str]:
+    platform = row["platform"]
+    assert isinstance(platform, Platform)
+    return (platform.value, str(row["source_id"]), str(row["message_id"]))
 
 
 async def _ids_by_identity(

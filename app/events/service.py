@@ -46,10 +46,10 @@ async def list_events(session: AsyncSession) -> Sequence[Event]:
 
 def _sources(event_id: int, sources: Sequence[SourceIn], now: datetime) -> list[EventSource]:
     made = []
-    seen = set()
+    seen: set[tuple[object, ...]] = set()
     for src in sources:
         if src.platform == "telegram":
-            identity = ("telegram", src.chat_id, src.thread_id)
+            identity: tuple[object, ...] = ("telegram", src.chat_id, src.thread_id)
             row = EventSource(event_id=event_id, platform=Platform.telegram,
                               telegram_chat_id=src.chat_id, telegram_thread_id=src.thread_id,
                               state=SourceState.waiting, updated_at=now)

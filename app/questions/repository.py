@@ -7,7 +7,7 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
 from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -34,12 +34,12 @@ class Page:
     next_cursor: str | None
 
 
-def _key_columns(sort: Sort) -> list[tuple[ColumnElement, bool]]:
+def _key_columns(sort: Sort) -> list[tuple[ColumnElement[Any], bool]]:
     """(expression, ascending) pairs in order."""
-    cols: list[tuple[ColumnElement, bool]] = [(_ON_AIR_RANK, True), (_PINNED_RANK, True)]
+    cols: list[tuple[ColumnElement[Any], bool]] = [(_ON_AIR_RANK, True), (_PINNED_RANK, True)]
     if sort == "score":
-        cols.append((Question.score, False))
-    cols += [(Question.first_asked_at, True), (Question.id, True)]
+        cols.append((Question.score.expression, False))
+    cols += [(Question.first_asked_at.expression, True), (Question.id.expression, True)]
     return cols
 
 
