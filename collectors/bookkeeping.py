@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from kit.changes import notify_on_commit
 from models import Ask, AuditEntry, Event, InstanceSecret, Question, Vote
 
 
@@ -75,4 +76,5 @@ def audit(
         detail=detail, at=at,
     )
     session.add(entry)
+    notify_on_commit(session, event_id)
     return entry

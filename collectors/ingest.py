@@ -22,6 +22,7 @@ from collectors.matching import IndexRegistry, LexicalMatcher
 from collectors.matching.index import EventIndex
 from collectors.text.detect import is_question
 from collectors.text.normalize import normalize
+from kit.changes import notify_on_commit
 from kit.clock import Clock, utcnow
 from models import (
     MAX_TEXT,
@@ -179,6 +180,7 @@ async def _ingest_locked(
     secret = await intake.secret(session)
     index = await refresh_index(session, intake, event_id)
     intake.forget_on_rollback(session, event_id)
+    notify_on_commit(session, event_id)
     known = await _already_ingested(session, event_id, asks)
     blocked = await _blocked_keys(session, event_id)
     keys = {a.author_id: author_key(secret, a.platform.value, a.author_id) for a in asks}

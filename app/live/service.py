@@ -22,6 +22,7 @@ from sqlalchemy.orm import selectinload
 
 from app.questions.repository import status_counts
 from app.questions.service import question_out
+from kit.changes import watching
 from kit.db import read_only
 from models import AuditEntry, Question
 
@@ -156,35 +157,39 @@ async def stream(
     floor = after
     ends = time.monotonic() + settings.max_seconds
     quiet_since = time.monotonic()
-    while not stop.is_set() and time.monotonic() < ends:
-        now = time.monotonic()
-        async with maker() as session:
-            await read_only(session)
-            entries = await entries_after(session, event_id=event_id, after=after,
-                                          limit=settings.batch)
-            if overlap and floor < after:
-                entries += await entries_after(session, event_id=event_id, after=after,
-                                               limit=settings.batch, between=(floor, after),
-                                               skip=sent)
-            entries.sort(key=lambda e: e.id)
-            messages = (await change_messages(session, event_id=event_id, entries=entries,
-                                              names=names)) if entries else []
-        for message in messages:
-            yield message
-        if entries:
-            quiet_since = now
-            after = max(after, entries[-1].id)
-            sent.update(e.id for e in entries)
-        elif now - quiet_since >= settings.heartbeat_seconds:
-            quiet_since = now
-            yield ": heartbeat\n\n"
-        window.append((now, after))
-        while window and window[0][0] < now - overlap:
-            floor = window.popleft()[1]
-        sent = {i for i in sent if i > floor}
-        if len(entries) >= settings.batch:
-            continue
-        try:
-            await asyncio.wait_for(stop.wait(), settings.poll_seconds)
-        except TimeoutError:
-            pass
+    with watching(event_id) as changed:
+        while not stop.is_set() and time.monotonic() < ends:
+            now = time.monotonic()
+            changed.clear()  # before reading: a change committed from here on wakes us again
+            async with maker() as session:
+                await read_only(session)
+                entries = await entries_after(session, event_id=event_id, after=after,
+                                              limit=settings.batch)
+                if overlap and floor < after:
+                    entries += await entries_after(session, event_id=event_id, after=after,
+                                                   limit=settings.batch, between=(floor, after),
+                                                   skip=sent)
+                entries.sort(key=lambda e: e.id)
+                messages = (await change_messages(session, event_id=event_id, entries=entries,
+                                                  names=names)) if entries else []
+            for message in messages:
+                yield message
+            if entries:
+                quiet_since = now
+                after = max(after, entries[-1].id)
+                sent.update(e.id for e in entries)
+            elif now - quiet_since >= settings.heartbeat_seconds:
+                quiet_since = now
+                yield ": heartbeat\n\n"
+            window.append((now, after))
+            while window and window[0][0] < now - overlap:
+                floor = window.popleft()[1]
+            sent = {i for i in sent if i > floor}
+            if len(entries) >= settings.batch:
+                continue
+            try:
+                # A change committed in this process wakes the stream at once; the poll catches
+                # changes other processes make.
+                await asyncio.wait_for(changed.wait(), settings.poll_seconds)
+            except TimeoutError:
+                pass
