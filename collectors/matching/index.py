@@ -10,13 +10,16 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
+from itertools import islice
+from operator import itemgetter
 
 from collectors.matching.base import Matcher, Signature
 
-# Postings longer than this say little about a question: skip them when a rarer term exists.
-_COMMON = 5_000
-_MAX_TERMS = 6
-_MAX_CANDIDATES = 48
+# Postings read per query, at most: the work per ask stays bounded however many questions share
+# the query's words.
+_BUDGET = 1_000
+_MAX_TERMS = 10
+_MAX_CANDIDATES = 32
 
 
 @dataclass(slots=True)
@@ -58,15 +61,33 @@ class EventIndex:
 
     def candidates(self, sig: Signature) -> list[int]:
         """Questions sharing the query's rarest terms, most shared first."""
-        lists = [p for t in sig.terms if (p := self.postings.get(t))]
-        lists.sort(key=len)
-        rare = [p for p in lists if len(p) <= _COMMON] or lists[:1]
+        lists = sorted((p for t in sig.terms if (p := self.postings.get(t))), key=len)
         counts: Counter[int] = Counter()
-        for posting in rare[:_MAX_TERMS]:
-            counts.update(posting)
-        return [qid for qid, _ in counts.most_common(_MAX_CANDIDATES)]
+        budget = _BUDGET
+        pool: set[int] | None = None
+        # Rarest terms first (an exact copy's key term is rarest of all), read within a budget;
+        # a common term only ranks what the rare ones found (a set intersection over at most
+        # the budget, in C). The work per ask stays bounded however many questions share words.
+        for posting in lists[:_MAX_TERMS]:
+            if pool is None and len(posting) <= budget:
+                counts.update(posting)
+                budget -= len(posting)
+                continue
+            if not counts:
+                # Even the rarest term is everywhere: an arbitrary slice bounds the work; a
+                # duplicate sharing only common words is missed, never mis-merged.
+                counts.update(islice(posting, budget))
+            if pool is None:
+                pool = set(counts)
+            counts.update(pool & posting)
+        if len(counts) <= _MAX_CANDIDATES:
+            return list(counts)
+        ranked = sorted(counts.items(), key=itemgetter(1), reverse=True)
+        return [qid for qid, _ in ranked[:_MAX_CANDIDATES]]
 
-    def best(self, match_key: str, *, exclude: set[int] | frozenset[int] = frozenset()) -> Match | None:
+    def best(
+        self, match_key: str, *, exclude: set[int] | frozenset[int] = frozenset()
+    ) -> Match | None:
         """The best-scoring question at or above the threshold, if any."""
         sig = self.matcher.signature(match_key)
         best: Match | None = None

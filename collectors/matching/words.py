@@ -10,9 +10,11 @@ for kind, words in {
     "how": "how comment cómo como wie как كيف कैसे bagaimana",
     "who": "who whom whose qui quién quiénes wer quem кто من कौन siapa",
     "where": "where où dónde donde wo onde где أين कहाँ कहां mana",
-    "what": "what quoi qué que was что ماذا ما क्या apa",
+    # German "was" is left out: it is English "was" far more often here.
+    "what": "what quoi qué que что ماذا ما क्या apa",
     "which": "which quel quelle lequel cuál welche welcher qual который какой أي कौनसा",
-    "howmuch": "much many combien cuánto cuántos wieviel quanto quantos сколько كم कितना कितने berapa",
+    "howmuch": "much many combien cuánto cuántos wieviel quanto quantos сколько كم कितना कितने "
+    "berapa",
 }.items():
     for word in words.split():
         QUESTION_WORDS.setdefault(word, kind)
@@ -46,3 +48,71 @@ STOPWORDS = frozenset(
     का की के है हैं में और से को पर यह
     dan di ke yang untuk dari ini itu dengan akan ada""".split()
 ) - frozenset(QUESTION_WORDS)
+
+# Pleasantries and request framing around a question ("good morning from Sydney", "can someone
+# explain", "thanks in advance"): they never decide which question is asked.
+FILLER = FILLER | frozenset(
+    """morning evening afternoon night regards best wishes greetings advance hiya
+    someone anyone anybody somebody explain tell wondering hoping thought thoughts
+    first time long reader here listening watching hello hi hey thanks thank
+    merci gracias danke obrigado obrigada спасибо""".split()
+)
+
+# Negations map to one token, so "why can't I vote" keeps what "why can I vote" lacks.
+NEGATIONS = frozenset("not t never nt isnt dont cant wont doesnt didnt arent".split())
+
+# Chat shorthand → the word it stands for; "" drops a word that only frames the question.
+ABBREVIATIONS: dict[str, str] = {
+    "u": "you",
+    "ur": "your",
+    "r": "are",
+    "pls": "",
+    "plz": "",
+    "thx": "",
+    "ty": "",
+    "btw": "",
+    "tbh": "",
+    "imo": "",
+    "pic": "picture",
+    "pics": "picture",
+    "ppl": "people",
+    "abt": "about",
+    "b4": "before",
+    "bc": "because",
+    "cuz": "because",
+    "govt": "government",
+    "info": "information",
+    "yr": "year",
+    "yrs": "year",
+    "tmrw": "tomorrow",
+    "whats": "what",
+    "hows": "how",
+    "whos": "who",
+    "wheres": "where",
+    "eta": "when",
+    "w": "with",
+    "llm": "ai",
+    "llms": "ai",
+    "wikimedia": "",
+    "wmf": "foundation",
+    "ucoc": "universal code conduct",
+    "waht": "what",
+    "wat": "what",
+    "wut": "what",
+    "wht": "what",
+    "hwo": "how",
+    "wen": "when",
+    "whn": "when",
+    "c": "",
+    "j": "",
+    "qu": "",
+    "n": "",
+}
+
+# Multi-word names → one token, applied to the normalized text before it is split.
+PHRASES: dict[str, str] = {
+    "artificial intelligence": "ai",
+    "board of trustees": "board",
+    "lay offs": "layoffs",
+    "e mail": "email",
+}

@@ -22,7 +22,7 @@ def strip_marker(text: str) -> tuple[str, bool]:
     match = MARKER_RE.match(text)
     if match is None:
         return text, False
-    return text[match.end():], True
+    return text[match.end() :], True
 
 
 def normalize(text: str) -> str:

@@ -1,0 +1,78 @@
+from collectors.matching import EventIndex, IndexRegistry, LexicalMatcher
+from collectors.matching import index as index_module
+from collectors.text.normalize import normalize
+
+
+def make_index(*texts: str) -> EventIndex:
+    index = EventIndex(LexicalMatcher())
+    for qid, text in enumerate(texts, start=1):
+        index.upsert(qid, normalize(text))
+    return index
+
+
+class TestUpsertDiscard:
+    def test_best_finds_a_rephrased_copy(self):
+        index = make_index("When does the board vote close?", "How large is the endowment?")
+        match = index.best(normalize("Hi Maggie! when does the board vote close??"))
+        assert match is not None and match.question_id == 1
+
+    def test_upsert_replaces_the_old_text(self):
+        index = make_index("When does the board vote close?")
+        index.upsert(1, normalize("How large is the endowment?"))
+        assert index.best(normalize("When does the board vote close?")) is None
+        assert index.best(normalize("how large is the endowment")).question_id == 1
+        # no posting keeps the old text's words
+        assert all(1 not in p for t, p in index.postings.items() if "board" in t)
+
+    def test_discard_removes_every_posting(self):
+        index = make_index("When does the board vote close?")
+        index.discard(1)
+        index.discard(1)  # twice is harmless
+        assert index.postings == {} and index.signatures == {}
+        assert index.best(normalize("When does the board vote close?")) is None
+
+    def test_exclude_skips_blocked_questions(self):
+        index = make_index("When does the board vote close?", "when does the board vote close")
+        assert index.best(normalize("When does the board vote close"), exclude={1, 2}) is None
+        match = index.best(normalize("When does the board vote close"), exclude={1})
+        assert match is not None and match.question_id == 2
+
+    def test_registry_keeps_one_index_per_event(self):
+        registry = IndexRegistry(LexicalMatcher())
+        assert registry.get(1) is registry.get(1) is not registry.get(2)
+        registry.forget(1)
+        assert registry.get(1).signatures == {}
+
+
+class TestCandidateBounds:
+    def test_common_words_do_not_make_the_work_grow(self):
+        texts = [f"what about the budget and the vote for chapter {i}" for i in range(3_000)]
+        index = make_index(*texts, "what about the budget and the vote for the zebra fund")
+        assert len(index.postings["budget"]) > index_module._BUDGET
+        sig = index.matcher.signature(normalize("the budget and the vote for the zebra fund"))
+        found = index.candidates(sig)
+        assert len(found) <= index_module._MAX_CANDIDATES
+        # the rare word leads to its question, however common the others are
+        assert found[0] == 3_001
+
+    def test_only_common_words_reads_a_bounded_slice(self, monkeypatch):
+        read = []
+
+        class Spy(index_module.Counter):
+            def update(self, iterable=None, /, **kw):
+                items = list(iterable or ())
+                read.append(len(items))
+                super().update(items, **kw)
+
+        monkeypatch.setattr(index_module, "Counter", Spy)
+        index = make_index(*(f"budget vote number {i}" for i in range(5_000)))
+        found = index.candidates(index.matcher.signature("budget vote"))
+        # each term costs at most the budget: read within it, or ranked against what was read
+        assert read and max(read) <= index_module._BUDGET
+        assert sum(read) <= index_module._BUDGET * index_module._MAX_TERMS
+        assert len(found) <= index_module._MAX_CANDIDATES
+
+    def test_exact_copy_always_meets(self):
+        index = make_index(*(f"budget vote {i}" for i in range(3_000)), "budget vote")
+        match = index.best("budget vote")
+        assert match is not None and match.question_id == 3_001

@@ -1,0 +1,108 @@
+import pytest
+
+from collectors.matching import LexicalMatcher
+from collectors.matching.lexical import read, same_word, stem
+from collectors.text.normalize import normalize
+
+MATCHER = LexicalMatcher()
+
+
+def score(a: str, b: str) -> float:
+    sa, sb = (MATCHER.signature(normalize(t)) for t in (a, b))
+    return max(MATCHER.score(sa, sb), MATCHER.score(sb, sa))
+
+
+def same(a: str, b: str) -> bool:
+    return score(a, b) >= MATCHER.threshold
+
+
+class TestSameQuestion:
+    @pytest.mark.parametrize(
+        ("a", "b"),
+        [
+            (
+                "When does the board vote close?",
+                "Hi Maggie! When does the board vote close? Thanks!",
+            ),
+            ("Who are today's guests?", "good morning from Sydney ☀️ who are today's guests?"),
+            ("How large is the endowment?", "💰💰 How large is the endowment?? #q"),
+            ("Will there be more layoffs?", "Will there be more lay-offs?"),
+            ("Where will Wikimania 2026 take place?", "Where will Wikimaina 2026 take palce?"),
+            ("How much is spent on salaries?", "How much is spend on salarys?"),
+            ("Is WMF hiring remotely?", "is the wikimedia foundation hiring remotely"),
+            (
+                "Translation of the call into Spanish possible?",
+                "possible translation of the call into spanish",
+            ),
+        ],
+    )
+    def test_merges(self, a, b):
+        assert same(a, b), score(a, b)
+
+    def test_exact_copy_without_content_words(self):
+        assert same("what is this?", "What is this")
+
+
+class TestGuards:
+    @pytest.mark.parametrize(
+        ("a", "b"),
+        [
+            # a content word on each side: another question
+            ("When does the board vote close?", "When does the board vote open?"),
+            (
+                "Will the fundraising banners run in India this year?",
+                "Will the fundraising banners run in Brazil this year?",
+            ),
+            ("How much is spent on salaries?", "How much is spent on travel?"),
+            # question words ask for different answers
+            ("When is the charter vote?", "Why is there a charter vote?"),
+            # numbers
+            ("Where will Wikimania 2026 be held?", "Where will Wikimania 2027 be held?"),
+            # a negation prefix is not a typo
+            ("Why was Wikipedia unblocked in Turkey?", "Why was Wikipedia blocked in Turkey?"),
+            # a longer ask that asks more, or differently
+            (
+                "Maggie, what is your role at the foundation?",
+                "Maggie, what was your role before joining the foundation?",
+            ),
+            ("What is the Global Council?", "timeline for setting up the Global Council?"),
+            (
+                "C'est quand la prochaine session ?",
+                "C'est quand la prochaine session du Fonds rapide ?",
+            ),
+            # four-letter words one letter apart are different words
+            ("Can I vote by email?", "Can I note by email?"),
+        ],
+    )
+    def test_keeps_apart(self, a, b):
+        assert not same(a, b), score(a, b)
+
+    def test_score_is_bounded(self):
+        for a, b in [("a b c", "a b c"), ("budget?", "vote?"), ("x", "x y z w")]:
+            assert 0.0 <= score(a, b) <= 100.0
+
+
+class TestWords:
+    def test_greeting_and_name_dropped(self):
+        assert read(normalize("Hi Maggie, how are grants reviewed?")).tokens == (
+            "grants",
+            "reviewed",
+        )
+
+    def test_abbreviations_and_negation(self):
+        content = read(normalize("pls can't u tell if WMF is hiring"))
+        assert content.tokens == ("not", "foundation", "hiring")
+
+    def test_how_much_is_an_amount_thanks_so_much_is_not(self):
+        assert read("how much is the budget").qwords == {"howmuch"}
+        assert read("thanks so much when is the vote").qwords == {"when"}
+
+    def test_typos(self):
+        assert same_word("foundation", "foundaton")
+        assert same_word("sued", "sude")
+        assert not same_word("vote", "note")
+        assert not same_word("unblocked", "blocked")
+
+    def test_stem(self):
+        assert stem("grants") == "grant" and stem("salaries") == "salary"
+        assert stem("process") == "process" and stem("bus") == "bus"
