@@ -37,6 +37,10 @@ test: test-setup
 bench: $(STAMP)
 	$(BIN)/python -m bench
 
+## eval-dedup: the duplicate matcher's precision and recall on the held-out labelled set
+eval-dedup: $(STAMP)
+	$(BIN)/python -m collectors.matching.evaluate $(EVAL_ARGS)
+
 lint: $(STAMP)
 	$(BIN)/ruff check app collectors models kit fakes tests bench
 	$(BIN)/ruff format --check app collectors models kit fakes tests bench

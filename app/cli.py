@@ -105,7 +105,10 @@ def serve(
         token = run(lambda: _with_session(database, lambda s: _new_token(s, "admin", "serve")))
         logs.register_secret(token)
         typer.echo(f"admin token (new, shown once): {token}")
-    app = create_app(database=database, api=api, collectors=factories)
+    from collectors.matching.hostlog import MergeLogSettings
+
+    app = create_app(database=database, api=api, collectors=factories,
+                     merge_log=load(MergeLogSettings).merge_log)
     # Live streams stay open for minutes: do not let them hold a restart up (clients resume).
     config = uvicorn.Config(app, host=host, port=port, log_config=None, proxy_headers=True,
                             timeout_graceful_shutdown=5)

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -29,6 +31,7 @@ from app.questions.service import Conflict
 from app.telegram.router import router as telegram_router
 from app.telegram.router import webhook_router as telegram_webhook_router
 from collectors.ingest import EventNotFound, Intake
+from collectors.text.language import detector
 from kit.db import make_engine, make_sessionmaker
 from kit.migrate import head_revision
 from kit.settings import ApiSettings, DatabaseSettings
@@ -47,6 +50,7 @@ def create_app(
     sessionmaker: async_sessionmaker[AsyncSession] | None = None,
     intake: Intake | None = None,
     collectors: dict[str, CollectorFactory] | None = None,
+    merge_log: Path | None = None,
 ) -> FastAPI:
     """The application; tests pass their own engine/session maker, serve passes collectors."""
     database = database or DatabaseSettings()
@@ -61,6 +65,8 @@ def create_app(
             name: factory(app.state.sessionmaker, app.state.intake)
             for name, factory in (collectors or {}).items()
         }
+        # Build the language detector now, not on the first question of the event.
+        await asyncio.to_thread(detector)
         for name, collector in app.state.collectors.items():
             log.info("starting %s collector", name)
             await collector.start()
@@ -84,6 +90,7 @@ def create_app(
     app.state.intake = intake or Intake()
     app.state.schema_head = head_revision(database)
     app.state.collectors = {}
+    app.state.merge_log = merge_log
     app.state.web_sessions = SessionStore(clock=app.state.intake.clock)
     app.state.live = LiveSettings()
     app.state.streams = Streams()

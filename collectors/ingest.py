@@ -21,6 +21,7 @@ from collectors.bookkeeping import author_key, pseudonym_key, score_of
 from collectors.matching import IndexRegistry, LexicalMatcher
 from collectors.matching.index import EventIndex
 from collectors.text.detect import is_question
+from collectors.text.language import detect_language
 from collectors.text.normalize import normalize
 from kit.changes import notify_on_commit
 from kit.clock import Clock, utcnow
@@ -348,7 +349,7 @@ async def _apply_joined(
 def _new_question(event: Event, text: str, key: str, asked_at: datetime, now: datetime
                   ) -> Question:
     return Question(
-        event_id=event.id, text=text, match_key=key,
+        event_id=event.id, text=text, match_key=key, language=detect_language(text),
         status=QuestionStatus.pending if event.review else QuestionStatus.open,
         pinned=False, ask_count=0, upvotes=0, score=0, paid=False, asked_again=0,
         first_asked_at=asked_at, last_asked_at=asked_at, created_at=now, updated_at=now,

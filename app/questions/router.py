@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, File, HTTPException, Query, UploadFile, status
+from fastapi import APIRouter, File, HTTPException, Query, Request, UploadFile, status
 
 from app.deps import CurrentUser, IntakeDep, RequireActor, SessionDep, SettingsDep
 from app.events.service import get_event
@@ -151,16 +151,17 @@ async def upvote(question_id: int, session: SessionDep, user: RequireActor,
 
 
 @router.post("/questions/{question_id}/merge", response_model=QuestionOut)
-async def merge(question_id: int, data: MergeIn, session: SessionDep, user: RequireActor,
-                intake: IntakeDep) -> QuestionOut:
+async def merge(question_id: int, data: MergeIn, request: Request, session: SessionDep,
+                user: RequireActor, intake: IntakeDep) -> QuestionOut:
     question = await service.get_question(session, question_id=question_id, lock=True)
     target = await service.merge(session, intake=intake, question=question, into_id=data.into,
-                                 actor=user.actor)
+                                 actor=user.actor, merge_log=request.app.state.merge_log)
     return service.question_out(target)
 
 
 @router.post("/asks/{ask_id}/split", response_model=QuestionOut)
-async def split(ask_id: int, session: SessionDep, user: RequireActor,
+async def split(ask_id: int, request: Request, session: SessionDep, user: RequireActor,
                 intake: IntakeDep) -> QuestionOut:
-    question = await service.split(session, intake=intake, ask_id=ask_id, actor=user.actor)
+    question = await service.split(session, intake=intake, ask_id=ask_id, actor=user.actor,
+                                   merge_log=request.app.state.merge_log)
     return service.question_out(question)

@@ -24,6 +24,7 @@ class QuestionOut(BaseModel):
     id: int
     event_id: int
     text: str
+    language: str | None = None  # ISO 639-1, detected: helps a moderator merge translations
     status: QuestionStatus
     pinned: bool
     note: str | None

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
+from pathlib import Path
 
+from sqlalchemy import event as sa_event
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
@@ -13,7 +16,9 @@ from app.questions.schemas import AskOut, QuestionOut, QuestionPatch
 from collectors.asks import IncomingAsk, IngestResult
 from collectors.bookkeeping import audit, recount
 from collectors.ingest import Intake, ingest
+from collectors.matching.hostlog import record_merge, record_split
 from collectors.source_changes import upvote as add_vote
+from collectors.text.language import detect_language
 from collectors.text.normalize import normalize
 from models import Ask, Event, MergeBlock, Platform, Question, QuestionStatus, Vote
 
@@ -96,6 +101,7 @@ async def change(
         question.note = data.note.strip() or None
     if data.text is not None and data.text.strip() and data.text != question.text:
         question.text = data.text.strip()
+        question.language = detect_language(question.text)
         key = normalize(question.text)
         if key:
             question.match_key = key
@@ -119,7 +125,8 @@ async def upvote(session: AsyncSession, *, intake: Intake, question: Question, a
 
 
 async def merge(
-    session: AsyncSession, *, intake: Intake, question: Question, into_id: int, actor: str
+    session: AsyncSession, *, intake: Intake, question: Question, into_id: int, actor: str,
+    merge_log: Path | None = None,
 ) -> Question:
     """Fold `question` into another: its asks and votes move; it disappears from the queue."""
     if into_id == question.id:
@@ -151,13 +158,17 @@ async def merge(
     target.updated_at, target.version = now, target.version + 1
     audit(session, event_id=event.id, question_id=target.id, actor=actor, action="merged",
           at=now, merged=question.id, text=question.text, into_text=target.text)
+    kept, merged = target.text, question.text
+    _after_commit(session, lambda: record_merge(
+        merge_log, event_id=event.id, kept_text=kept, merged_text=merged, at=now))
     await session.flush()
     session.expire(target, ["asks"])
     return await get_question(session, question_id=target.id)
 
 
 async def split(
-    session: AsyncSession, *, intake: Intake, ask_id: int, actor: str
+    session: AsyncSession, *, intake: Intake, ask_id: int, actor: str,
+    merge_log: Path | None = None,
 ) -> Question:
     """Undo a false merge: the ask becomes its own question, never merged back automatically."""
     ask = await session.get(Ask, ask_id)
@@ -170,7 +181,7 @@ async def split(
     now = intake.clock()
     key = normalize(ask.text) or old.match_key
     new = Question(
-        event_id=old.event_id, text=ask.text, match_key=key,
+        event_id=old.event_id, text=ask.text, match_key=key, language=detect_language(ask.text),
         status=QuestionStatus.open if old.status is not QuestionStatus.pending
         else QuestionStatus.pending,
         pinned=False, ask_count=0, upvotes=0, score=0, paid=False, asked_again=0,
@@ -192,14 +203,24 @@ async def split(
     intake.index_for(session, event.id).upsert(new.id, key)
     audit(session, event_id=event.id, question_id=new.id, actor=actor, action="split",
           at=now, ask_id=ask.id, from_question=old.id, text=ask.text, from_text=old.text)
+    kept, split_off = old.text, ask.text
+    _after_commit(session, lambda: record_split(
+        merge_log, event_id=event.id, kept_text=kept, split_text=split_off, at=now))
     await session.flush()
     return await get_question(session, question_id=new.id)
+
+
+def _after_commit(session: AsyncSession, action: Callable[[], None]) -> None:
+    """Run `action` once the transaction commits (the host's merge log records only what
+    really happened)."""
+    sa_event.listen(session.sync_session, "after_commit", lambda _s: action(), once=True)
 
 
 def question_out(q: Question, *, names: bool = False) -> QuestionOut:
     """The API shape; askers' names only when the caller asked for them."""
     return QuestionOut(
-        id=q.id, event_id=q.event_id, text=q.text, status=q.status, pinned=q.pinned,
+        id=q.id, event_id=q.event_id, text=q.text, language=q.language, status=q.status,
+        pinned=q.pinned,
         note=q.note, ask_count=q.ask_count, upvotes=q.upvotes, score=q.score, paid=q.paid,
         asked_again=q.asked_again, platforms=sorted({a.platform.value for a in q.asks}),
         first_asked_at=q.first_asked_at, last_asked_at=q.last_asked_at,

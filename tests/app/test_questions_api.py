@@ -177,3 +177,33 @@ class TestMergeSplit:
         n = await session.scalar(select(func.count()).select_from(Ask)
                                  .where(Ask.event_id == event_id))
         assert n == 1
+
+
+class TestLanguageAndHostLog:
+    async def test_language_is_detected_and_shown(self, client, event_id):
+        es = await add(client, event_id, "¿Cuándo cierra la votación de la junta directiva?")
+        en = await add(client, event_id, "When does the board vote close?")
+        assert es["language"] == "es" and en["language"] == "en"
+
+    async def test_host_merges_and_splits_are_logged_after_commit(self, engine, sessionmaker,
+                                                                  tmp_path):
+        import json
+
+        from tests.api_client import api_client
+
+        log = tmp_path / "merges.jsonl"
+        async with api_client(engine, sessionmaker) as c:
+            c.app.state.merge_log = log
+            event_id = (await c.post("/api/v1/events", json={"title": "t"})).json()["id"]
+            a = await add(c, event_id, "Is the budget public?")
+            b = await add(c, event_id, "Can we see where the money goes?")
+            r = await c.post(f"/api/v1/questions/{b['id']}/merge", json={"into": a["id"]})
+            assert r.status_code == 200
+            refused = await c.post(f"/api/v1/questions/{a['id']}/merge", json={"into": a["id"]})
+            assert refused.status_code == 409
+            ask = r.json()["asks"][1]["id"]
+            assert (await c.post(f"/api/v1/asks/{ask}/split")).status_code == 200
+        lines = [json.loads(x) for x in log.read_text().splitlines()]
+        assert [x["action"] for x in lines] == ["merge", "split"]
+        assert lines[0]["kept_text"] == "Is the budget public?"
+        assert lines[0]["other_text"] == "Can we see where the money goes?"

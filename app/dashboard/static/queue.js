@@ -117,6 +117,14 @@ function badge(platform) {
   return span;
 }
 
+function languageBadge(code) {
+  const span = document.createElement("span");
+  span.className = "badge lang";
+  span.title = "language (detected)";
+  span.textContent = code.toUpperCase();
+  return span;
+}
+
 function fill(li, q) {
   li.dataset.status = q.status;
   li.classList.toggle("on-air", q.status === "on_air");
@@ -125,7 +133,9 @@ function fill(li, q) {
   li.classList.toggle("paid", q.paid);
   $(".q-text", li).textContent = q.text;
   $(".asked", li).textContent = `${q.ask_count} asked ▾`;
-  $(".platforms", li).replaceChildren(...q.platforms.map(badge));
+  // A non-English question shows its detected language, so translations can be merged by hand.
+  const language = q.language && q.language !== "en" ? [languageBadge(q.language)] : [];
+  $(".platforms", li).replaceChildren(...q.platforms.map(badge), ...language);
   $(".votes", li).textContent = q.upvotes ? `▲ ${q.upvotes}` : "";
   const age = $(".age", li);
   age.dataset.at = q.first_asked_at;
