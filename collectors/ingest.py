@@ -154,14 +154,19 @@ class _Joined:
     """What a batch adds to one existing question: applied in one UPDATE, no row loaded."""
 
     asks: int = 0
-    new_askers: int = 0
+    anonymous: int = 0  # asks without an author: each counts as an asker
+    authors: set[str] = field(default_factory=set)  # author keys seen in this batch
+    new_askers: int = 0  # known once the existing askers are looked up
     paid: bool = False
     first: datetime | None = None
     last: datetime | None = None
 
-    def add(self, asked_at: datetime, *, new_asker: bool, paid: bool) -> None:
+    def add(self, asked_at: datetime, *, author: str | None, paid: bool) -> None:
         self.asks += 1
-        self.new_askers += int(new_asker)
+        if author is None:
+            self.anonymous += 1
+        else:
+            self.authors.add(author)
         self.paid = self.paid or paid
         self.first = asked_at if self.first is None else min(self.first, asked_at)
         self.last = asked_at if self.last is None else max(self.last, asked_at)
@@ -185,10 +190,8 @@ async def _ingest_locked(
     known = await _already_ingested(session, event_id, asks)
     blocked = await _blocked_keys(session, event_id)
     keys = {a.author_id: author_key(secret, a.platform.value, a.author_id) for a in asks}
-    # (question, author key) pairs that exist: distinct-asker counting without a query per ask.
-    askers: set[tuple[object, str | None]] = await _known_askers(
-        session, event_id, {k for k in keys.values() if k}
-    )
+    # (new question, author key) pairs seen in this batch: distinct-asker counting.
+    askers: set[tuple[int, str]] = set()
     # New questions get their ids at the flush below; until then the index knows them by a
     # provisional negative id.
     provisional: dict[int, Question] = {}
@@ -234,13 +237,10 @@ async def _ingest_locked(
             if match is not None and match.question_id > 0:
                 # An existing question: the index only holds questions that are not hidden.
                 qid = match.question_id
-                new_asker = a_key is None or (qid, a_key) not in askers
                 joined.setdefault(qid, _Joined()).add(
-                    incoming.asked_at, new_asker=new_asker, paid=incoming.paid
+                    incoming.asked_at, author=a_key, paid=incoming.paid
                 )
                 item = _Staged(Outcome.merged, question_id=qid, row=row)
-                if a_key is not None:
-                    askers.add((qid, a_key))
             else:
                 if match is not None:
                     question = provisional[match.question_id]
@@ -265,6 +265,7 @@ async def _ingest_locked(
     for temp_id, question in provisional.items():
         index.discard(temp_id)
         index.upsert(question.id, question.match_key)
+    await _count_new_askers(session, joined)
     await _apply_joined(session, event, joined, now)
     await _write_asks(session, event_id, [s for s in staged if s.target is not None])
     audits = [
@@ -357,19 +358,22 @@ def _new_question(event: Event, text: str, key: str, asked_at: datetime, now: da
     )
 
 
-async def _known_askers(
-    session: AsyncSession, event_id: int, author_keys: set[str]
-) -> set[tuple[object, str | None]]:
-    known: set[tuple[object, str | None]] = set()
-    keys = list(author_keys)
-    for start in range(0, len(keys), 500):
+async def _count_new_askers(session: AsyncSession, joined: dict[int, _Joined]) -> None:
+    """How many of each question's askers in this batch never asked it before (one query,
+    by question: the asks index on question_id serves it)."""
+    keys = {k for j in joined.values() for k in j.authors}
+    existing: set[tuple[int, str]] = set()
+    ids = [qid for qid, j in joined.items() if j.authors]
+    for start in range(0, len(ids), 500):
+        part = ids[start:start + 500]
         rows = await session.execute(
             select(Ask.question_id, Ask.author_key).where(
-                Ask.event_id == event_id, Ask.author_key.in_(keys[start:start + 500])
-            )
+                Ask.question_id.in_(part), Ask.author_key.in_(keys)
+            ).distinct()
         )
-        known.update((qid, key) for qid, key in rows)
-    return known
+        existing.update((qid, key) for qid, key in rows)
+    for qid, j in joined.items():
+        j.new_askers = j.anonymous + sum((qid, k) not in existing for k in j.authors)
 
 
 def _count_ask(

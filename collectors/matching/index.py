@@ -19,7 +19,7 @@ from collectors.matching.base import Matcher, Signature
 # the query's words.
 _BUDGET = 1_000
 _MAX_TERMS = 10
-_MAX_CANDIDATES = 32
+_MAX_CANDIDATES = 16
 
 
 @dataclass(slots=True)
@@ -59,8 +59,9 @@ class EventIndex:
                 if not posting:
                     del self.postings[term]
 
-    def candidates(self, sig: Signature) -> list[int]:
-        """Questions sharing the query's rarest terms, most shared first."""
+    def candidates(self, sig: Signature) -> list[tuple[int, int]]:
+        """(question, terms shared) for questions sharing the query's rarest terms, most
+        shared first."""
         lists = sorted((p for t in sig.terms if (p := self.postings.get(t))), key=len)
         counts: Counter[int] = Counter()
         budget = _BUDGET
@@ -81,9 +82,9 @@ class EventIndex:
                 pool = set(counts)
             counts.update(pool & posting)
         if len(counts) <= _MAX_CANDIDATES:
-            return list(counts)
+            return list(counts.items())
         ranked = sorted(counts.items(), key=itemgetter(1), reverse=True)
-        return [qid for qid, _ in ranked[:_MAX_CANDIDATES]]
+        return ranked[:_MAX_CANDIDATES]
 
     def best(
         self, match_key: str, *, exclude: set[int] | frozenset[int] = frozenset()
@@ -91,10 +92,18 @@ class EventIndex:
         """The best-scoring question at or above the threshold, if any."""
         sig = self.matcher.signature(match_key)
         best: Match | None = None
-        for qid in self.candidates(sig):
+        # A matcher may rule a candidate out from the number of terms it shares, unscored —
+        # only when every query term was read, so the shared counts are complete.
+        could_match = (
+            getattr(self.matcher, "could_match", None) if len(sig.terms) <= _MAX_TERMS else None
+        )
+        for qid, shared in self.candidates(sig):
             if qid in exclude:
                 continue
-            score = self.matcher.score(sig, self.signatures[qid])
+            other = self.signatures[qid]
+            if could_match is not None and not could_match(sig, other, shared):
+                continue
+            score = self.matcher.score(sig, other)
             if score >= self.matcher.threshold and (best is None or score > best.score):
                 best = Match(qid, score)
         return best

@@ -189,6 +189,18 @@ class LexicalMatcher:
         terms.update(intern("p:" + t[:4]) for t in content.tokens if len(t) >= 6)
         return Signature(key=match_key, terms=tuple(sorted(terms)), features={"c": content})
 
+    def could_match(self, a: Signature, b: Signature, shared: int) -> bool:
+        """False when `a` and `b` share too few index terms for score() to pass: score()
+        refuses when more of the shorter side's words than typos explain are missing from the
+        longer, and `shared` (distinct terms in common, stems among them) bounds the words
+        that are not missing."""
+        if a.key == b.key:
+            return True
+        ca: Content = a.features["c"]  # type: ignore[assignment]
+        cb: Content = b.features["c"]  # type: ignore[assignment]
+        short = ca if len(ca.tokens) <= len(cb.tokens) else cb
+        return len(set(short.stems)) - shared <= _MAX_TYPOS
+
     def score(self, a: Signature, b: Signature) -> float:
         if a.key == b.key:
             return 100.0

@@ -53,7 +53,7 @@ class TestCandidateBounds:
         found = index.candidates(sig)
         assert len(found) <= index_module._MAX_CANDIDATES
         # the rare word leads to its question, however common the others are
-        assert found[0] == 3_001
+        assert found[0][0] == 3_001
 
     def test_only_common_words_reads_a_bounded_slice(self, monkeypatch):
         read = []
