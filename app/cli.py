@@ -7,7 +7,7 @@ import sys
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any, TypeVar, cast
 
 import typer
 from pydantic import ValidationError
@@ -16,12 +16,14 @@ from kit.settings import ApiSettings, DatabaseSettings, describe_error
 
 T = TypeVar("T")
 
-cli = typer.Typer(help="liveq: one calm, deduplicated question queue for live Q&A.",
-                  no_args_is_help=True, pretty_exceptions_enable=False)
+cli = typer.Typer(
+    help="liveq: one calm, deduplicated question queue for live Q&A.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
 event_cli = typer.Typer(help="Create and list events.", no_args_is_help=True)
 token_cli = typer.Typer(help="API tokens.", no_args_is_help=True)
-collect_cli = typer.Typer(help="Run one collector alone (without the API).",
-                          no_args_is_help=True)
+collect_cli = typer.Typer(help="Run one collector alone (without the API).", no_args_is_help=True)
 telegram_cli = typer.Typer(help="Telegram helpers.", no_args_is_help=True)
 cli.add_typer(event_cli, name="event")
 cli.add_typer(token_cli, name="token")
@@ -107,11 +109,13 @@ def serve(
         typer.echo(f"admin token (new, shown once): {token}")
     from collectors.matching.hostlog import MergeLogSettings
 
-    app = create_app(database=database, api=api, collectors=factories,
-                     merge_log=load(MergeLogSettings).merge_log)
+    app = create_app(
+        database=database, api=api, collectors=factories, merge_log=load(MergeLogSettings).merge_log
+    )
     # Live streams stay open for minutes: do not let them hold a restart up (clients resume).
-    config = uvicorn.Config(app, host=host, port=port, log_config=None, proxy_headers=True,
-                            timeout_graceful_shutdown=5)
+    config = uvicorn.Config(
+        app, host=host, port=port, log_config=None, proxy_headers=True, timeout_graceful_shutdown=5
+    )
     uvicorn.Server(config).run()
 
 
@@ -148,11 +152,14 @@ def event_create(
     from app.events.service import create_event
 
     try:
-        data = EventCreate.model_validate({
-            "title": title, "question_mode": mode,
-            "sources": [{"platform": "telegram", "chat_id": c} for c in telegram_chat or []]
-            + [{"platform": "youtube", "video": v} for v in youtube or []],
-        })
+        data = EventCreate.model_validate(
+            {
+                "title": title,
+                "question_mode": mode,
+                "sources": [{"platform": "telegram", "chat_id": c} for c in telegram_chat or []]
+                + [{"platform": "youtube", "video": v} for v in youtube or []],
+            }
+        )
     except ValidationError as exc:
         first = exc.errors()[0]
         fail(f"{'.'.join(str(p) for p in first['loc'])}: {first['msg']}")
@@ -187,7 +194,7 @@ def export(
 ) -> None:
     """Export an event's questions (names stay out unless --authors names)."""
     from app.events.service import NotFound, get_event
-    from app.exports.service import RENDERERS, SCOPES
+    from app.exports.service import RENDERERS, SCOPES, Format, Scope
     from app.exports.service import export as do_export
 
     if format not in RENDERERS:
@@ -200,8 +207,13 @@ def export(
 
     async def work(session: Any) -> bytes:
         ev = await get_event(session, event_id=event)
-        body, _, _ = await do_export(session, event=ev, fmt=format,  # type: ignore[arg-type]
-                                     scope=status, names=authors == "names")  # type: ignore[arg-type]
+        body, _, _ = await do_export(
+            session,
+            event=ev,
+            fmt=cast("Format", format),
+            scope=cast("Scope", status),
+            names=authors == "names",
+        )
         return body
 
     try:

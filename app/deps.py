@@ -56,16 +56,20 @@ async def get_principal(
         return cookie_principal  # type: ignore[no-any-return]
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise HTTPException(
-            status.HTTP_401_UNAUTHORIZED, "missing bearer token",
+            status.HTTP_401_UNAUTHORIZED,
+            "missing bearer token",
             headers={"WWW-Authenticate": "Bearer"},
         )
     principal = await authenticate(
-        session, token=credentials.credentials, admin_token=settings.admin_token,
+        session,
+        token=credentials.credentials,
+        admin_token=settings.admin_token,
         now=intake.clock(),
     )
     if principal is None:
         raise HTTPException(
-            status.HTTP_401_UNAUTHORIZED, "invalid or revoked token",
+            status.HTTP_401_UNAUTHORIZED,
+            "invalid or revoked token",
             headers={"WWW-Authenticate": "Bearer"},
         )
     return principal

@@ -95,8 +95,14 @@ def create_app(
     app.state.live = LiveSettings()
     app.state.streams = Streams()
 
-    for router in (health_router, events_router, questions_router, exports_router, live_router,
-                   dashboard_router):
+    for router in (
+        health_router,
+        events_router,
+        questions_router,
+        exports_router,
+        live_router,
+        dashboard_router,
+    ):
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.add_middleware(WebSessionMiddleware)

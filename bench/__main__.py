@@ -5,8 +5,13 @@ from __future__ import annotations
 import importlib
 import sys
 
-BENCHES = ["bench.ingest_bench", "bench.telegram_bench", "bench.youtube_bench",
-           "bench.dashboard_bench", "bench.matching_bench"]
+BENCHES = [
+    "bench.ingest_bench",
+    "bench.telegram_bench",
+    "bench.youtube_bench",
+    "bench.dashboard_bench",
+    "bench.matching_bench",
+]
 
 
 def main() -> None:

@@ -29,12 +29,21 @@ from kit.settings import ApiSettings, DatabaseSettings
 from models import Event, EventStatus, Platform, QuestionMode, Role
 
 CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run"]
-WORDS = ("budget vote charter election grant board app editor policy safety wikimania chapter "
-         "volunteer donation banner strategy language hiring data center legal affiliate "
-         "conference mobile search archive license community research privacy translation "
-         "funding review movement steward council report training event partner").split()
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+WORDS = (
+    "budget vote charter election grant board app editor policy safety wikimania chapter "
+    "volunteer donation banner strategy language hiring data center legal affiliate "
+    "conference mobile search archive license community research privacy translation "
+    "funding review movement steward council report training event partner"
+).split()
 
 # Installed before the page's own script: rows carrying a marker report their latency.
 OBSERVE = """
@@ -64,11 +73,13 @@ def text(rng: random.Random, i: int) -> str:
 class Server:
     def __init__(self, database: DatabaseSettings) -> None:
         self.app = create_app(database=database, api=ApiSettings(admin_token="bench" * 4))
-        self.server = uvicorn.Server(uvicorn.Config(self.app, host="127.0.0.1", port=0,
-                                                    log_level="warning", ws="none"))
+        self.server = uvicorn.Server(
+            uvicorn.Config(self.app, host="127.0.0.1", port=0, log_level="warning", ws="none")
+        )
         self.loop = asyncio.new_event_loop()
-        self.thread = threading.Thread(target=self.loop.run_until_complete,
-                                       args=(self.server.serve(),), daemon=True)
+        self.thread = threading.Thread(
+            target=self.loop.run_until_complete, args=(self.server.serve(),), daemon=True
+        )
 
     def start(self) -> str:
         self.thread.start()
@@ -87,18 +98,35 @@ class Server:
 
 async def make_event(app) -> int:  # type: ignore[no-untyped-def]
     async with app.state.sessionmaker() as s, s.begin():
-        event = Event(slug="bench", title="Dashboard bench", status=EventStatus.live,
-                      question_mode=QuestionMode.all, review=False, acknowledge=False,
-                      paid_boost=0, include_moderators=False, created_at=datetime.now(UTC))
+        event = Event(
+            slug="bench",
+            title="Dashboard bench",
+            status=EventStatus.live,
+            question_mode=QuestionMode.all,
+            review=False,
+            acknowledge=False,
+            paid_boost=0,
+            include_moderators=False,
+            created_at=datetime.now(UTC),
+        )
         s.add(event)
         await s.flush()
         return event.id
 
 
 async def add(app, event_id: int, texts: list[tuple[str, str]]) -> None:  # type: ignore[no-untyped-def]
-    asks = [IncomingAsk(platform=Platform.telegram, source_id="bench", message_id=mid,
-                        text=t, asked_at=datetime.now(UTC), author_id=mid, force_question=True)
-            for mid, t in texts]
+    asks = [
+        IncomingAsk(
+            platform=Platform.telegram,
+            source_id="bench",
+            message_id=mid,
+            text=t,
+            asked_at=datetime.now(UTC),
+            author_id=mid,
+            force_question=True,
+        )
+        for mid, t in texts
+    ]
     async with app.state.sessionmaker() as s, s.begin():
         await ingest(s, intake=app.state.intake, event_id=event_id, asks=asks)
 
@@ -110,7 +138,7 @@ def pct(values: list[float], p: float) -> float:
 
 def main() -> None:
     args = [int(a) for a in sys.argv[1:] if a.isdigit()]
-    existing, rate, seconds = (args + [2000, 20, 10][len(args):])[:3]
+    existing, rate, seconds = (args + [2000, 20, 10][len(args) :])[:3]
     from playwright.sync_api import TimeoutError as PlaywrightTimeout
     from playwright.sync_api import sync_playwright
 
@@ -124,8 +152,13 @@ def main() -> None:
         event_id = server.run(make_event(app))
         rng = random.Random(7)
         for start in range(0, existing, 500):
-            server.run(add(app, event_id, [(f"s{i}", text(rng, i))
-                                           for i in range(start, min(existing, start + 500))]))
+            server.run(
+                add(
+                    app,
+                    event_id,
+                    [(f"s{i}", text(rng, i)) for i in range(start, min(existing, start + 500))],
+                )
+            )
         session = app.state.web_sessions.open(Principal("admin", Role.admin), token_hash=None)
         with sync_playwright() as pw:
             browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
@@ -136,8 +169,10 @@ def main() -> None:
             page.add_init_script(OBSERVE)
             t0 = time.monotonic()
             page.goto(f"{url}/events/{event_id}")
-            page.wait_for_function("document.querySelectorAll('#queue li.q').length >= "
-                                   f"{existing} * 0.95", timeout=60000)
+            page.wait_for_function(
+                f"document.querySelectorAll('#queue li.q').length >= {existing} * 0.95",
+                timeout=60000,
+            )
             loaded = time.monotonic() - t0
             rows = page.eval_on_selector_all("#queue li.q", "rows => rows.length")
             page.mouse.move(5, 5)  # the pointer off the list: arrivals go straight in
@@ -150,8 +185,13 @@ def main() -> None:
                     time.sleep(wait)
                 a, b = rng.sample(WORDS, 2)
                 stamp = int(time.time() * 1000)
-                server.run(add(app, event_id, [(f"n{i}", f"New {i}: how is the {a} {b} going "
-                                                         f"[bench {i} {stamp}]?")]))
+                server.run(
+                    add(
+                        app,
+                        event_id,
+                        [(f"n{i}", f"New {i}: how is the {a} {b} going [bench {i} {stamp}]?")],
+                    )
+                )
             try:
                 page.wait_for_function(f"window.__latencies.length >= {sent}", timeout=5000)
             except PlaywrightTimeout:
@@ -166,12 +206,16 @@ def main() -> None:
     print(f"page with {rows} questions loaded in {loaded:.2f} s")
     print(f"{sent} questions at {rate}/s for {seconds} s; {len(latencies)} rows seen")
     if latencies:
-        print(f"ingest → row visible: p50 {pct(latencies, 50):.0f} ms, "
-              f"p99 {pct(latencies, 99):.0f} ms, max {max(latencies):.0f} ms, "
-              f"mean {statistics.mean(latencies):.0f} ms  (target p99 ≤ 500 ms)")
+        print(
+            f"ingest → row visible: p50 {pct(latencies, 50):.0f} ms, "
+            f"p99 {pct(latencies, 99):.0f} ms, max {max(latencies):.0f} ms, "
+            f"mean {statistics.mean(latencies):.0f} ms  (target p99 ≤ 500 ms)"
+        )
     durations = [d for _, d in longtasks]
-    print(f"long tasks while arriving: {len(durations)}, "
-          f"total {sum(durations):.0f} ms, longest {max(durations, default=0):.0f} ms")
+    print(
+        f"long tasks while arriving: {len(durations)}, "
+        f"total {sum(durations):.0f} ms, longest {max(durations, default=0):.0f} ms"
+    )
 
 
 if __name__ == "__main__":

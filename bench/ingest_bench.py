@@ -23,8 +23,9 @@ from kit.migrate import upgrade_to_head
 from kit.settings import DatabaseSettings
 from models import Event, EventStatus, Platform, QuestionMode
 
-PG_URL = os.environ.get("LIVEQ_BENCH_POSTGRES_URL",
-                        "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
+PG_URL = os.environ.get(
+    "LIVEQ_BENCH_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
+)
 
 
 def question_text(rng: random.Random, i: int) -> str:
@@ -39,19 +40,39 @@ async def one_run(settings: DatabaseSettings, existing: int, batch: int, total: 
     intake = Intake()
     t0 = datetime(2026, 2, 15, 17, tzinfo=UTC)
     async with sm() as s, s.begin():
-        event = Event(slug=f"bench-{secrets.token_hex(4)}", title="bench", status=EventStatus.live,
-                      question_mode=QuestionMode.auto, review=False, acknowledge=False,
-                      paid_boost=0, include_moderators=False, created_at=t0)
+        event = Event(
+            slug=f"bench-{secrets.token_hex(4)}",
+            title="bench",
+            status=EventStatus.live,
+            question_mode=QuestionMode.auto,
+            review=False,
+            acknowledge=False,
+            paid_boost=0,
+            include_moderators=False,
+            created_at=t0,
+        )
         s.add(event)
         await s.flush()
         event_id = event.id
     texts = [question_text(rng, i) for i in range(existing)]
     for start in range(0, existing, 1000):
         async with sm() as s, s.begin():
-            await ingest(s, intake=intake, event_id=event_id, asks=[
-                IncomingAsk(platform=Platform.telegram, source_id="seed", message_id=str(i),
-                            text=texts[i], asked_at=t0, author_id=str(i))
-                for i in range(start, min(existing, start + 1000))])
+            await ingest(
+                s,
+                intake=intake,
+                event_id=event_id,
+                asks=[
+                    IncomingAsk(
+                        platform=Platform.telegram,
+                        source_id="seed",
+                        message_id=str(i),
+                        text=texts[i],
+                        asked_at=t0,
+                        author_id=str(i),
+                    )
+                    for i in range(start, min(existing, start + 1000))
+                ],
+            )
     # Planner statistics as a running server has them: autovacuum analyzes a growing table
     # every minute or so, while this seeding took seconds.
     async with engine.connect() as conn:
@@ -64,13 +85,20 @@ async def one_run(settings: DatabaseSettings, existing: int, batch: int, total: 
             text = rephrase(rng, rng.choice(texts))
         else:
             text = question_text(rng, existing + j)
-        asks.append(IncomingAsk(platform=Platform.youtube, source_id="live", message_id=f"m{j}",
-                                text=text, asked_at=t0 + timedelta(seconds=j),
-                                author_id=f"a{j % 500}"))
+        asks.append(
+            IncomingAsk(
+                platform=Platform.youtube,
+                source_id="live",
+                message_id=f"m{j}",
+                text=text,
+                asked_at=t0 + timedelta(seconds=j),
+                author_id=f"a{j % 500}",
+            )
+        )
     started = time.perf_counter()
     for start in range(0, total, batch):
         async with sm() as s, s.begin():
-            await ingest(s, intake=intake, event_id=event_id, asks=asks[start:start + batch])
+            await ingest(s, intake=intake, event_id=event_id, asks=asks[start : start + batch])
     elapsed = time.perf_counter() - started
     await engine.dispose()
     return total / elapsed
@@ -97,7 +125,8 @@ def main() -> None:
                     total = 500 if batch == 1 else 3000
                     if backend == "sqlite":
                         settings = DatabaseSettings(
-                            database_url=f"sqlite+aiosqlite:///{tmp}/b{existing}-{batch}.db")
+                            database_url=f"sqlite+aiosqlite:///{tmp}/b{existing}-{batch}.db"
+                        )
                         upgrade_to_head(settings)
                         rate = asyncio.run(one_run(settings, existing, batch, total))
                     else:
@@ -108,8 +137,7 @@ def main() -> None:
                             print(f"postgres skipped: {exc}")
                             break
                         try:
-                            settings = DatabaseSettings(database_url=PG_URL,
-                                                        database_schema=schema)
+                            settings = DatabaseSettings(database_url=PG_URL, database_schema=schema)
                             upgrade_to_head(settings)
                             rate = asyncio.run(one_run(settings, existing, batch, total))
                         finally:

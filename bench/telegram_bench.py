@@ -35,8 +35,18 @@ from kit.settings import DatabaseSettings
 from models import Ask, Event, EventSource, EventStatus, Platform, QuestionMode, SourceState
 
 GROUP = chat(-1001000000001, title="Bench")
-TOPICS = ["the budget", "the recording", "the venue", "parking", "the next session", "tickets",
-          "the slides", "accessibility", "the speakers", "childcare"]
+TOPICS = [
+    "the budget",
+    "the recording",
+    "the venue",
+    "parking",
+    "the next session",
+    "tickets",
+    "the slides",
+    "accessibility",
+    "the speakers",
+    "childcare",
+]
 
 
 def live_chat(n: int, start: int = 1, *, chatter_only: bool = False) -> list[dict[str, Any]]:
@@ -47,14 +57,20 @@ def live_chat(n: int, start: int = 1, *, chatter_only: bool = False) -> list[dic
         kind = 9 if chatter_only else i % 10
         if kind < 3:
             topic = TOPICS[i % len(TOPICS)]
-            text = (f"What about {topic}?" if i % 4 else
-                    f"Question {i}: how will {topic} change in {2000 + i % 30}?")
+            text = (
+                f"What about {topic}?"
+                if i % 4
+                else f"Question {i}: how will {topic} change in {2000 + i % 30}?"
+            )
             updates.append(message(chat=GROUP, message_id=i, sender=sender, text=text))
         elif kind == 3 and i > 20:
             updates.append(reaction(chat=GROUP, message_id=i - 13, user_id=20_000 + i))
         else:
-            updates.append(message(chat=GROUP, message_id=i, sender=sender,
-                                   text=f"greetings from city {i % 97} 👋"))
+            updates.append(
+                message(
+                    chat=GROUP, message_id=i, sender=sender, text=f"greetings from city {i % 97} 👋"
+                )
+            )
     return updates
 
 
@@ -86,24 +102,39 @@ async def bare_rate(n: int) -> float:
         return n / elapsed
 
 
-async def collector_run(database: DatabaseSettings, n: int, latency_samples: int,
-                        chatter_only: bool = False) -> tuple[float, list[float]]:
+async def collector_run(
+    database: DatabaseSettings, n: int, latency_samples: int, chatter_only: bool = False
+) -> tuple[float, list[float]]:
     engine = make_engine(database)
     maker = make_sessionmaker(engine)
     async with maker() as s, s.begin():
         from datetime import UTC, datetime
 
         now = datetime.now(UTC)
-        event = Event(slug=f"bench-{time.time_ns()}", title="Bench", status=EventStatus.live,
-                      question_mode=QuestionMode.auto, created_at=now)
+        event = Event(
+            slug=f"bench-{time.time_ns()}",
+            title="Bench",
+            status=EventStatus.live,
+            question_mode=QuestionMode.auto,
+            created_at=now,
+        )
         s.add(event)
         await s.flush()
-        s.add(EventSource(event_id=event.id, platform=Platform.telegram,
-                          telegram_chat_id=GROUP["id"], state=SourceState.active,
-                          updated_at=now))
+        s.add(
+            EventSource(
+                event_id=event.id,
+                platform=Platform.telegram,
+                telegram_chat_id=GROUP["id"],
+                state=SourceState.active,
+                updated_at=now,
+            )
+        )
     async with FakeTelegram() as fake:
-        settings = TelegramSettings(telegram_bot_token=SecretStr(fake.token),
-                                    telegram_api_url=fake.base_url, telegram_poll_timeout=1)
+        settings = TelegramSettings(
+            telegram_bot_token=SecretStr(fake.token),
+            telegram_api_url=fake.base_url,
+            telegram_poll_timeout=1,
+        )
         collector = TelegramCollector(settings, maker, Intake())
         await collector.start()
         await collector.wait_for(lambda s: s["state"] == "running", 10)
@@ -117,16 +148,25 @@ async def collector_run(database: DatabaseSettings, n: int, latency_samples: int
         latencies = []
         for k in range(latency_samples):
             i = 1_000_000 + k
-            fake.push(message(chat=GROUP, message_id=i, sender=user(30_000 + k),
-                              text=f"Latency probe {k}: is question {k} visible?"))
+            fake.push(
+                message(
+                    chat=GROUP,
+                    message_id=i,
+                    sender=user(30_000 + k),
+                    text=f"Latency probe {k}: is question {k} visible?",
+                )
+            )
             pushed = time.perf_counter()
             expected = n + k + 1
             await collector.wait_for(lambda s: s["updates_processed"] >= expected, 10)  # noqa: B023
             latencies.append((time.perf_counter() - pushed) * 1000)
         await collector.stop()
         async with maker() as s:
-            probes = await s.scalar(select(func.count()).select_from(Ask).where(
-                Ask.event_id == event.id, Ask.message_id.like("1______")))
+            probes = await s.scalar(
+                select(func.count())
+                .select_from(Ask)
+                .where(Ask.event_id == event.id, Ask.message_id.like("1______"))
+            )
         assert probes == latency_samples, "every probe question must be in the database"
     await engine.dispose()
     return rate, latencies
@@ -135,8 +175,9 @@ async def collector_run(database: DatabaseSettings, n: int, latency_samples: int
 def _database(tmp: Path) -> DatabaseSettings:
     url = os.environ.get("LIVEQ_BENCH_DATABASE_URL")
     if url:
-        settings = DatabaseSettings(database_url=url,
-                                    database_schema=os.environ.get("LIVEQ_BENCH_DATABASE_SCHEMA"))
+        settings = DatabaseSettings(
+            database_url=url, database_schema=os.environ.get("LIVEQ_BENCH_DATABASE_SCHEMA")
+        )
     else:
         settings = DatabaseSettings(database_url=f"sqlite+aiosqlite:///{tmp / 'bench.db'}")
     upgrade_to_head(settings)
@@ -147,8 +188,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--updates", type=int, default=3000)
     parser.add_argument("--latency", type=int, default=200, help="latency samples")
-    parser.add_argument("--chatter-only", action="store_true",
-                        help="no questions or votes: the collector's own overhead")
+    parser.add_argument(
+        "--chatter-only",
+        action="store_true",
+        help="no questions or votes: the collector's own overhead",
+    )
     args, _ = parser.parse_known_args()  # `python -m bench telegram` passes its own words
     logging.basicConfig(level=logging.WARNING)
     with tempfile.TemporaryDirectory() as tmp:

@@ -72,8 +72,12 @@ def audit(
 ) -> AuditEntry:
     """Record one change; the entry's id also orders the live stream of changes."""
     entry = AuditEntry(
-        event_id=event_id, question_id=question_id, actor=actor, action=action,
-        detail=detail, at=at,
+        event_id=event_id,
+        question_id=question_id,
+        actor=actor,
+        action=action,
+        detail=detail,
+        at=at,
     )
     session.add(entry)
     notify_on_commit(session, event_id)

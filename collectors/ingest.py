@@ -206,8 +206,13 @@ async def _ingest_locked(
             identity = (incoming.platform.value, incoming.source_id, incoming.message_id)
             if identity in known or identity in in_batch:
                 first = in_batch.get(identity)
-                staged.append(_Staged(Outcome.duplicate, ask_id=known.get(identity),
-                                      reason=None if first is None else "same batch"))
+                staged.append(
+                    _Staged(
+                        Outcome.duplicate,
+                        ask_id=known.get(identity),
+                        reason=None if first is None else "same batch",
+                    )
+                )
                 if first is not None:
                     staged[-1].row = first.row  # its id is known after the insert
                 continue
@@ -217,8 +222,7 @@ async def _ingest_locked(
                 staged.append(_Staged(Outcome.rejected, reason=reason))
                 continue
             key = normalize(text)
-            if not key or not is_question(text, event.question_mode,
-                                          force=incoming.force_question):
+            if not key or not is_question(text, event.question_mode, force=incoming.force_question):
                 platform = incoming.platform.value
                 chatter[platform] = chatter.get(platform, 0) + 1
                 staged.append(_Staged(Outcome.chatter))
@@ -227,12 +231,19 @@ async def _ingest_locked(
             match = index.best(key, exclude=blocked.get(key, frozenset()))
             a_key = keys[incoming.author_id]
             row = {
-                "event_id": event_id, "platform": incoming.platform,
-                "source_id": incoming.source_id, "message_id": incoming.message_id,
-                "author_key": a_key, "author_name": incoming.author_name, "text": text,
-                "source_label": incoming.source_label, "paid": incoming.paid,
-                "thread_id": incoming.thread_id, "asked_at": incoming.asked_at,
-                "received_at": now, "edited_at": None,
+                "event_id": event_id,
+                "platform": incoming.platform,
+                "source_id": incoming.source_id,
+                "message_id": incoming.message_id,
+                "author_key": a_key,
+                "author_name": incoming.author_name,
+                "text": text,
+                "source_label": incoming.source_label,
+                "paid": incoming.paid,
+                "thread_id": incoming.thread_id,
+                "asked_at": incoming.asked_at,
+                "received_at": now,
+                "edited_at": None,
             }
             if match is not None and match.question_id > 0:
                 # An existing question: the index only holds questions that are not hidden.
@@ -269,17 +280,23 @@ async def _ingest_locked(
     await _apply_joined(session, event, joined, now)
     await _write_asks(session, event_id, [s for s in staged if s.target is not None])
     audits = [
-        {"event_id": event_id, "question_id": s.target,
-         "actor": actor or s.row["platform"].value,  # type: ignore[index, union-attr]
-         "action": "question_created" if s.outcome is Outcome.created else "ask_merged",
-         "detail": {"ask_id": s.ask_id}, "at": now}
-        for s in staged if s.target is not None and s.outcome is not Outcome.duplicate
+        {
+            "event_id": event_id,
+            "question_id": s.target,
+            "actor": actor or s.row["platform"].value,  # type: ignore[index, union-attr]
+            "action": "question_created" if s.outcome is Outcome.created else "ask_merged",
+            "detail": {"ask_id": s.ask_id},
+            "at": now,
+        }
+        for s in staged
+        if s.target is not None and s.outcome is not Outcome.duplicate
     ]
     if audits:
         await session.execute(insert(AuditEntry), audits)
     return [
         IngestResult(
-            s.outcome, question_id=s.target,
+            s.outcome,
+            question_id=s.target,
             ask_id=s.ask_id if s.ask_id is not None else (s.row or {}).get("id"),  # type: ignore[arg-type]
             reason=s.reason if s.outcome is not Outcome.duplicate else None,
         )
@@ -321,23 +338,33 @@ async def _apply_joined(
         .where(q.id == bindparam("b_id"))
         .values(
             ask_count=q.ask_count + bindparam("b_new"),
-            asked_again=q.asked_again + case(
-                (or_(*(q.status == s.value for s in _SETTLED)), bindparam("b_asks")), else_=0
-            ),
+            asked_again=q.asked_again
+            + case((or_(*(q.status == s.value for s in _SETTLED)), bindparam("b_asks")), else_=0),
             paid=paid,
             first_asked_at=case((q.first_asked_at > first, first), else_=q.first_asked_at),
             last_asked_at=case((q.last_asked_at < last, last), else_=q.last_asked_at),
-            score=q.ask_count + bindparam("b_new") + q.upvotes
+            score=q.ask_count
+            + bindparam("b_new")
+            + q.upvotes
             + case((paid, event.paid_boost), else_=0),
             updated_at=now,
             version=q.version + 1,
         )
     )
-    await session.execute(stmt, [
-        {"b_id": qid, "b_new": j.new_askers, "b_asks": j.asks, "b_paid": j.paid,
-         "b_first": j.first, "b_last": j.last}
-        for qid, j in joined.items()
-    ])
+    await session.execute(
+        stmt,
+        [
+            {
+                "b_id": qid,
+                "b_new": j.new_askers,
+                "b_asks": j.asks,
+                "b_paid": j.paid,
+                "b_first": j.first,
+                "b_last": j.last,
+            }
+            for qid, j in joined.items()
+        ],
+    )
     # Objects of these questions already in the session (API calls) now hold stale counts.
     for qid in joined:
         cached = session.sync_session.identity_map.get(
@@ -347,13 +374,23 @@ async def _apply_joined(
             await session.refresh(cached)
 
 
-def _new_question(event: Event, text: str, key: str, asked_at: datetime, now: datetime
-                  ) -> Question:
+def _new_question(event: Event, text: str, key: str, asked_at: datetime, now: datetime) -> Question:
     return Question(
-        event_id=event.id, text=text, match_key=key, language=detect_language(text),
+        event_id=event.id,
+        text=text,
+        match_key=key,
+        language=detect_language(text),
         status=QuestionStatus.pending if event.review else QuestionStatus.open,
-        pinned=False, ask_count=0, upvotes=0, score=0, paid=False, asked_again=0,
-        first_asked_at=asked_at, last_asked_at=asked_at, created_at=now, updated_at=now,
+        pinned=False,
+        ask_count=0,
+        upvotes=0,
+        score=0,
+        paid=False,
+        asked_again=0,
+        first_asked_at=asked_at,
+        last_asked_at=asked_at,
+        created_at=now,
+        updated_at=now,
         version=1,
     )
 
@@ -362,14 +399,14 @@ async def _count_new_askers(session: AsyncSession, joined: dict[int, _Joined]) -
     """How many of each question's askers in this batch never asked it before (one query,
     by question: the asks index on question_id serves it)."""
     keys = {k for j in joined.values() for k in j.authors}
-    existing: set[tuple[int, str]] = set()
+    existing: set[tuple[int, str | None]] = set()
     ids = [qid for qid, j in joined.items() if j.authors]
     for start in range(0, len(ids), 500):
-        part = ids[start:start + 500]
+        part = ids[start : start + 500]
         rows = await session.execute(
-            select(Ask.question_id, Ask.author_key).where(
-                Ask.question_id.in_(part), Ask.author_key.in_(keys)
-            ).distinct()
+            select(Ask.question_id, Ask.author_key)
+            .where(Ask.question_id.in_(part), Ask.author_key.in_(keys))
+            .distinct()
         )
         existing.update((qid, key) for qid, key in rows)
     for qid, j in joined.items():
@@ -404,7 +441,8 @@ async def _already_ingested_rows(
     session: AsyncSession, event_id: int, rows: Sequence[dict[str, object]]
 ) -> dict[tuple[str, str, str], int]:
     return await _ids_by_identity(
-        session, event_id,
+        session,
+        event_id,
         {_identity_of(r) for r in rows},
     )
 
@@ -428,9 +466,10 @@ async def _ids_by_identity(
         for start in range(0, len(message_ids), 500):
             rows = await session.execute(
                 select(Ask.message_id, Ask.id).where(
-                    Ask.event_id == event_id, Ask.platform == platform,
+                    Ask.event_id == event_id,
+                    Ask.platform == platform,
                     Ask.source_id == source_id,
-                    Ask.message_id.in_(message_ids[start:start + 500]),
+                    Ask.message_id.in_(message_ids[start : start + 500]),
                 )
             )
             for message_id, ask_id in rows:

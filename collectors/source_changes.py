@@ -51,8 +51,15 @@ async def edit_ask(
         event = await session.get(Event, ask.event_id)
         assert question is not None and event is not None
         touched.append(question.id)
-        audit(session, event_id=event.id, question_id=question.id, actor=platform.value,
-              action="ask_edited", at=now, ask_id=ask.id)
+        audit(
+            session,
+            event_id=event.id,
+            question_id=question.id,
+            actor=platform.value,
+            action="ask_edited",
+            at=now,
+            ask_id=ask.id,
+        )
         siblings = await session.scalar(
             select(Ask.id).where(Ask.question_id == question.id, Ask.id != ask.id).limit(1)
         )
@@ -74,8 +81,16 @@ async def edit_ask(
                 await recount(session, target, event)
                 target.updated_at, target.version = now, target.version + 1
                 touched.append(target.id)
-                audit(session, event_id=event.id, question_id=target.id, actor=platform.value,
-                      action="ask_merged", at=now, ask_id=ask.id, from_question=question.id)
+                audit(
+                    session,
+                    event_id=event.id,
+                    question_id=target.id,
+                    actor=platform.value,
+                    action="ask_merged",
+                    at=now,
+                    ask_id=ask.id,
+                    from_question=question.id,
+                )
             else:
                 question.text, question.match_key = text, key or question.match_key
                 question.updated_at, question.version = now, question.version + 1
@@ -92,8 +107,9 @@ async def remove_ask(
     for ask in await asks_for_message(
         session, platform=platform, source_id=source_id, message_id=message_id
     ):
-        touched.append(await _drop_ask(session, intake, ask, actor=platform.value,
-                                       reason="deleted at source"))
+        touched.append(
+            await _drop_ask(session, intake, ask, actor=platform.value, reason="deleted at source")
+        )
     await session.flush()
     return touched
 
@@ -105,8 +121,7 @@ async def hide_author(
     secret = await intake.secret(session)
     key = author_key(secret, platform.value, author_id)
     asks = await session.scalars(
-        select(Ask).where(Ask.event_id == event_id, Ask.platform == platform,
-                          Ask.author_key == key)
+        select(Ask).where(Ask.event_id == event_id, Ask.platform == platform, Ask.author_key == key)
     )
     touched = [
         await _drop_ask(session, intake, ask, actor=platform.value, reason="author banned")
@@ -130,9 +145,16 @@ async def _drop_ask(
         intake.index_for(session, event.id).discard(question.id)
     await recount(session, question, event)
     question.updated_at, question.version = now, question.version + 1
-    audit(session, event_id=event.id, question_id=question.id, actor=actor,
-          action="ask_removed", at=now, reason=reason,
-          **({"hidden": True} if remaining is None else {}))
+    audit(
+        session,
+        event_id=event.id,
+        question_id=question.id,
+        actor=actor,
+        action="ask_removed",
+        at=now,
+        reason=reason,
+        **({"hidden": True} if remaining is None else {}),
+    )
     return question.id
 
 
@@ -167,12 +189,26 @@ async def upvote(
     elif weight <= 0:
         return False
     else:
-        session.add(Vote(question_id=question_id, voter_key=voter, platform=platform,
-                         weight=weight, created_at=now))
+        session.add(
+            Vote(
+                question_id=question_id,
+                voter_key=voter,
+                platform=platform,
+                weight=weight,
+                created_at=now,
+            )
+        )
     await recount(session, question, event)
     question.updated_at, question.version = now, question.version + 1
-    audit(session, event_id=event.id, question_id=question.id, actor=platform.value,
-          action="upvoted", at=now, upvotes=question.upvotes)
+    audit(
+        session,
+        event_id=event.id,
+        question_id=question.id,
+        actor=platform.value,
+        action="upvoted",
+        at=now,
+        upvotes=question.upvotes,
+    )
     await session.flush()
     return True
 

@@ -6,8 +6,16 @@ import re
 from urllib.parse import parse_qs, urlparse
 
 _ID = re.compile(r"^[A-Za-z0-9_-]{11}$")
-_HOSTS = {"youtube.com", "www.youtube.com", "m.youtube.com", "music.youtube.com",
-          "youtube-nocookie.com", "www.youtube-nocookie.com", "youtu.be", "www.youtu.be"}
+_HOSTS = {
+    "youtube.com",
+    "www.youtube.com",
+    "m.youtube.com",
+    "music.youtube.com",
+    "youtube-nocookie.com",
+    "www.youtube-nocookie.com",
+    "youtu.be",
+    "www.youtu.be",
+}
 
 
 def video_id(ref: str) -> str:

@@ -20,7 +20,7 @@ from pydantic import SecretStr
 
 from fakes import telegram as tg
 from fakes.telegram import FakeTelegram
-from fakes.youtube import Author, FakeYoutube
+from fakes.youtube import FakeYoutube
 
 GROUP = tg.chat(-1001234567890, title="Conversation hour — Telegram")
 VIDEO = "LiveQdemo01"
@@ -53,8 +53,14 @@ SCRIPT: list[tuple[str, str]] = [
 ]
 
 
-async def play(fake_tg: FakeTelegram, fake_yt: FakeYoutube, chat: Any, *, pace: float,
-               sleep: Callable[[float], Awaitable[None]] = asyncio.sleep) -> None:
+async def play(
+    fake_tg: FakeTelegram,
+    fake_yt: FakeYoutube,
+    chat: Any,
+    *,
+    pace: float,
+    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+) -> None:
     """Play the script, then an edit, a deletion and a ban."""
     users: dict[str, int] = {}
     yt_ids: dict[str, str] = {}
@@ -63,14 +69,17 @@ async def play(fake_tg: FakeTelegram, fake_yt: FakeYoutube, chat: Any, *, pace: 
         platform, name = who.split(":")
         if platform == "tg":
             uid = users.setdefault(name, 1000 + len(users))
-            update = tg.message(chat=GROUP, message_id=fake_tg.new_message_id(), text=text,
-                                sender=tg.user(uid, first_name=name, last_name=None),
-                                date=int(datetime.now(UTC).timestamp()))
+            update = tg.message(
+                chat=GROUP,
+                message_id=fake_tg.new_message_id(),
+                text=text,
+                sender=tg.user(uid, first_name=name, last_name=None),
+                date=int(datetime.now(UTC).timestamp()),
+            )
             fake_tg.push(update)
             tg_updates[name] = update
         else:
-            yt_ids[name] = fake_yt.post(chat, text, channel_id=f"UC{name.lower():0<22}",
-                                        name=name)
+            yt_ids[name] = fake_yt.post(chat, text, channel_id=f"UC{name.lower():0<22}", name=name)
         await sleep(pace)
     # Tomas edits his message: the ask (and its question) follow the edit.
     fake_tg.push(tg.edited(tg_updates["Tomas"], "Will Wikimania 2028 be held in Africa or Asia?"))
@@ -79,8 +88,12 @@ async def play(fake_tg: FakeTelegram, fake_yt: FakeYoutube, chat: Any, *, pace: 
     fake_yt.delete(chat, yt_ids["Kofi"])
     fake_yt.ban(chat, f"UC{'mo':0<22}", "Mo")
     await sleep(pace)
-    fake_yt.super_chat(chat, "Thank you! Will the recording be shared afterwards?",
-                       channel_id=f"UC{'wren':0<22}", name="Wren")
+    fake_yt.super_chat(
+        chat,
+        "Thank you! Will the recording be shared afterwards?",
+        channel_id=f"UC{'wren':0<22}",
+        name="Wren",
+    )
     fake_yt.post(chat, "Can everyone hear us?", author=chat.owner)  # the host: not a question
 
 
@@ -98,8 +111,6 @@ async def run(port: int, pace: float, database: Path, stop_after: float | None) 
     from kit.migrate import upgrade_to_head
     from kit.settings import ApiSettings, DatabaseSettings
 
-    for suffix in ("", "-wal", "-shm"):
-        Path(f"{database}{suffix}").unlink(missing_ok=True)
     db = DatabaseSettings(database_url=f"sqlite+aiosqlite:///{database}")
     await asyncio.to_thread(upgrade_to_head, db)
     admin = "demo-" + secrets.token_urlsafe(18)
@@ -116,27 +127,41 @@ async def run(port: int, pace: float, database: Path, stop_after: float | None) 
     sessionmaker = make_sessionmaker(engine)
     await _make_event(sessionmaker)
 
-    telegram = TelegramSettings(telegram_bot_token=SecretStr(fake_tg.token),
-                                telegram_api_url=fake_tg.base_url, telegram_poll_timeout=2)
-    youtube = YoutubeSettings(youtube_api_key=SecretStr(fake_yt.api_key),
-                              youtube_api_endpoint=yt_url, youtube_daily_quota=1_000_000,
-                              youtube_rescan_seconds=2)
+    telegram = TelegramSettings(
+        telegram_bot_token=SecretStr(fake_tg.token),
+        telegram_api_url=fake_tg.base_url,
+        telegram_poll_timeout=2,
+    )
+    youtube = YoutubeSettings(
+        youtube_api_key=SecretStr(fake_yt.api_key),
+        youtube_api_endpoint=yt_url,
+        youtube_daily_quota=1_000_000,
+        youtube_rescan_seconds=2,
+    )
     app = create_app(
-        database=db, api=ApiSettings(admin_token=admin), engine=engine,
-        sessionmaker=sessionmaker, intake=Intake(),
+        database=db,
+        api=ApiSettings(admin_token=admin),
+        engine=engine,
+        sessionmaker=sessionmaker,
+        intake=Intake(),
         collectors={
             "telegram": lambda sm, intake: TelegramCollector(telegram, sm, intake),
             "youtube": lambda sm, intake: YoutubeCollector(youtube, sm, intake),
         },
     )
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None,
-                                           timeout_graceful_shutdown=2))
+    server = uvicorn.Server(
+        uvicorn.Config(
+            app, host="127.0.0.1", port=port, log_config=None, timeout_graceful_shutdown=2
+        )
+    )
     serving = asyncio.create_task(server.serve())
-    while not server.started:
+    while not server.started:  # noqa: ASYNC110 - uvicorn exposes only a flag
         await asyncio.sleep(0.05)
-    print(f"\nliveq demo on http://127.0.0.1:{port}/  — sign in with: {admin}\n"
-          f"(a simulated Telegram group and YouTube chat are playing a conversation hour)\n",
-          flush=True)
+    print(
+        f"\nliveq demo on http://127.0.0.1:{port}/  — sign in with: {admin}\n"
+        f"(a simulated Telegram group and YouTube chat are playing a conversation hour)\n",
+        flush=True,
+    )
     await asyncio.sleep(3 * pace)  # the collectors' first polls
     player = asyncio.create_task(play(fake_tg, fake_yt, chat, pace=pace))
     try:
@@ -156,12 +181,16 @@ async def _make_event(sessionmaker: Any) -> None:
     from app.events.schemas import EventCreate
     from app.events.service import create_event
 
-    data = EventCreate.model_validate({
-        "title": "Conversation hour (demo)",
-        "planned_end_at": (datetime.now(UTC) + timedelta(hours=1)).isoformat(),
-        "sources": [{"platform": "telegram", "chat_id": GROUP["id"]},
-                    {"platform": "youtube", "video": f"https://youtu.be/{VIDEO}"}],
-    })
+    data = EventCreate.model_validate(
+        {
+            "title": "Conversation hour (demo)",
+            "planned_end_at": (datetime.now(UTC) + timedelta(hours=1)).isoformat(),
+            "sources": [
+                {"platform": "telegram", "chat_id": GROUP["id"]},
+                {"platform": "youtube", "video": f"https://youtu.be/{VIDEO}"},
+            ],
+        }
+    )
     async with sessionmaker() as session, session.begin():
         await create_event(session, data=data, actor="demo", now=datetime.now(UTC))
 
@@ -171,9 +200,15 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=8000)
     parser.add_argument("--pace", type=float, default=2.5, help="seconds between messages")
     parser.add_argument("--database", type=Path, default=Path("liveq-demo.db"))
-    parser.add_argument("--stop-after", type=float, default=None,
-                        help="stop once the script has played (for tests), within N seconds")
+    parser.add_argument(
+        "--stop-after",
+        type=float,
+        default=None,
+        help="stop once the script has played (for tests), within N seconds",
+    )
     args = parser.parse_args()
+    for suffix in ("", "-wal", "-shm"):  # a fresh hour every time
+        Path(f"{args.database}{suffix}").unlink(missing_ok=True)
     try:
         asyncio.run(run(args.port, args.pace, args.database, args.stop_after))
     except KeyboardInterrupt:

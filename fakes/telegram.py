@@ -122,8 +122,15 @@ class FakeTelegram:
         self._arrived.set()
         return ids
 
-    def fail(self, method: str, status: int, description: str = "", *,
-             retry_after: int | None = None, times: int = 1) -> None:
+    def fail(
+        self,
+        method: str,
+        status: int,
+        description: str = "",
+        *,
+        retry_after: int | None = None,
+        times: int = 1,
+    ) -> None:
         """The next `times` calls of `method` fail with this HTTP status."""
         self._failures.setdefault(method, []).append(
             Failure(status, description or _DESCRIPTIONS.get(status, "Error"), retry_after, times)
@@ -134,8 +141,9 @@ class FakeTelegram:
         """Updates not yet confirmed by a higher offset."""
         return list(self._pending)
 
-    async def wait_until(self, predicate: Callable[[FakeTelegram], bool],
-                         within: float = 5.0) -> None:
+    async def wait_until(
+        self, predicate: Callable[[FakeTelegram], bool], within: float = 5.0
+    ) -> None:
         """Wait until `predicate(self)` holds, re-checked after every request handled."""
         async with asyncio.timeout(within):
             async with self._activity:
@@ -187,10 +195,14 @@ class FakeTelegram:
         return {"id": self.bot_id, "is_bot": True, "first_name": "liveq", "username": self.username}
 
     async def _m_getme(self, params: dict[str, Any]) -> dict[str, Any]:
-        return {**self._me(), "can_join_groups": True,
-                "can_read_all_group_messages": self.reads_all_group_messages,
-                "supports_inline_queries": False, "can_connect_to_business": False,
-                "has_main_web_app": False}
+        return {
+            **self._me(),
+            "can_join_groups": True,
+            "can_read_all_group_messages": self.reads_all_group_messages,
+            "supports_inline_queries": False,
+            "can_connect_to_business": False,
+            "has_main_web_app": False,
+        }
 
     async def _m_getupdates(self, params: dict[str, Any]) -> list[dict[str, Any]]:
         if self.webhook_url:
@@ -225,10 +237,15 @@ class FakeTelegram:
             raise _ApiError(400, "Bad Request: message text is empty")
         chat_id = int(params["chat_id"])
         message: dict[str, Any] = {
-            "message_id": self.new_message_id(), "date": int(time.time()),
-            "chat": {"id": chat_id, "type": "supergroup" if chat_id < 0 else "private",
-                     "title": "chat"},
-            "from": self._me(), "text": params["text"],
+            "message_id": self.new_message_id(),
+            "date": int(time.time()),
+            "chat": {
+                "id": chat_id,
+                "type": "supergroup" if chat_id < 0 else "private",
+                "title": "chat",
+            },
+            "from": self._me(),
+            "text": params["text"],
         }
         if params.get("message_thread_id"):
             message["message_thread_id"] = params["message_thread_id"]
@@ -250,8 +267,11 @@ class FakeTelegram:
         return True
 
     async def _m_getwebhookinfo(self, params: dict[str, Any]) -> dict[str, Any]:
-        return {"url": self.webhook_url, "has_custom_certificate": False,
-                "pending_update_count": len(self._pending)}
+        return {
+            "url": self.webhook_url,
+            "has_custom_certificate": False,
+            "pending_update_count": len(self._pending),
+        }
 
     async def _m_close(self, params: dict[str, Any]) -> bool:
         return True
@@ -263,9 +283,13 @@ class _ApiError(Exception):
 
 
 _DESCRIPTIONS = {
-    400: "Bad Request", 401: "Unauthorized", 403: "Forbidden: bot was kicked from the group chat",
-    409: CONFLICT_POLLER, 429: "Too Many Requests: retry after 5",
-    500: "Internal Server Error", 502: "Bad Gateway",
+    400: "Bad Request",
+    401: "Unauthorized",
+    403: "Forbidden: bot was kicked from the group chat",
+    409: CONFLICT_POLLER,
+    429: "Too Many Requests: retry after 5",
+    500: "Internal Server Error",
+    502: "Bad Gateway",
 }
 
 
@@ -305,8 +329,12 @@ def _decode(key: str, value: str) -> Any:
 _clock = itertools.count(1_780_000_000)
 
 
-def user(user_id: int = 501, first_name: str = "Ada", last_name: str | None = "Lovelace",
-         username: str | None = None) -> dict[str, Any]:
+def user(
+    user_id: int = 501,
+    first_name: str = "Ada",
+    last_name: str | None = "Lovelace",
+    username: str | None = None,
+) -> dict[str, Any]:
     found: dict[str, Any] = {"id": user_id, "is_bot": False, "first_name": first_name}
     if last_name:
         found["last_name"] = last_name
@@ -315,8 +343,13 @@ def user(user_id: int = 501, first_name: str = "Ada", last_name: str | None = "L
     return found
 
 
-def chat(chat_id: int = -1001000000001, *, title: str = "Live Q&A", type: str = "supergroup",
-         is_forum: bool = False) -> dict[str, Any]:
+def chat(
+    chat_id: int = -1001000000001,
+    *,
+    title: str = "Live Q&A",
+    type: str = "supergroup",
+    is_forum: bool = False,
+) -> dict[str, Any]:
     found: dict[str, Any] = {"id": chat_id, "type": type}
     if type != "private":
         found["title"] = title
@@ -325,11 +358,19 @@ def chat(chat_id: int = -1001000000001, *, title: str = "Live Q&A", type: str = 
     return found
 
 
-def message(*, chat: dict[str, Any], message_id: int, text: str | None = None,
-            sender: dict[str, Any] | None = None, date: int | None = None,
-            caption: str | None = None, thread_id: int | None = None,
-            reply_to: dict[str, Any] | None = None, sender_chat: dict[str, Any] | None = None,
-            kind: str = "message") -> dict[str, Any]:
+def message(
+    *,
+    chat: dict[str, Any],
+    message_id: int,
+    text: str | None = None,
+    sender: dict[str, Any] | None = None,
+    date: int | None = None,
+    caption: str | None = None,
+    thread_id: int | None = None,
+    reply_to: dict[str, Any] | None = None,
+    sender_chat: dict[str, Any] | None = None,
+    kind: str = "message",
+) -> dict[str, Any]:
     """An update carrying a new message (`kind` "channel_post" for channels)."""
     body: dict[str, Any] = {"message_id": message_id, "date": date or next(_clock), "chat": chat}
     if sender_chat is not None:
@@ -343,8 +384,15 @@ def message(*, chat: dict[str, Any], message_id: int, text: str | None = None,
             body["entities"] = [{"type": "bot_command", "offset": 0, "length": len(command)}]
     if caption is not None:
         body["caption"] = caption
-        body["photo"] = [{"file_id": "AgAD", "file_unique_id": "AQAD", "width": 90,
-                          "height": 90, "file_size": 1200}]
+        body["photo"] = [
+            {
+                "file_id": "AgAD",
+                "file_unique_id": "AQAD",
+                "width": 90,
+                "height": 90,
+                "file_size": 1200,
+            }
+        ]
     if thread_id is not None:
         body["message_thread_id"] = thread_id
         body["is_topic_message"] = True
@@ -360,11 +408,19 @@ def edited(update: dict[str, Any], text: str) -> dict[str, Any]:
     return {f"edited_{kind}" if kind == "channel_post" else "edited_message": changed}
 
 
-def reaction(*, chat: dict[str, Any], message_id: int, user_id: int | None = 777,
-             new: tuple[str, ...] = ("👍",), old: tuple[str, ...] = (),
-             actor_chat: dict[str, Any] | None = None) -> dict[str, Any]:
+def reaction(
+    *,
+    chat: dict[str, Any],
+    message_id: int,
+    user_id: int | None = 777,
+    new: tuple[str, ...] = ("👍",),
+    old: tuple[str, ...] = (),
+    actor_chat: dict[str, Any] | None = None,
+) -> dict[str, Any]:
     body: dict[str, Any] = {
-        "chat": chat, "message_id": message_id, "date": next(_clock),
+        "chat": chat,
+        "message_id": message_id,
+        "date": next(_clock),
         "old_reaction": [{"type": "emoji", "emoji": e} for e in old],
         "new_reaction": [{"type": "emoji", "emoji": e} for e in new],
     }
@@ -375,13 +431,19 @@ def reaction(*, chat: dict[str, Any], message_id: int, user_id: int | None = 777
     return {"message_reaction": body}
 
 
-def reaction_count(*, chat: dict[str, Any], message_id: int,
-                   counts: dict[str, int]) -> dict[str, Any]:
-    return {"message_reaction_count": {
-        "chat": chat, "message_id": message_id, "date": next(_clock),
-        "reactions": [{"type": {"type": "emoji", "emoji": e}, "total_count": n}
-                      for e, n in counts.items()],
-    }}
+def reaction_count(
+    *, chat: dict[str, Any], message_id: int, counts: dict[str, int]
+) -> dict[str, Any]:
+    return {
+        "message_reaction_count": {
+            "chat": chat,
+            "message_id": message_id,
+            "date": next(_clock),
+            "reactions": [
+                {"type": {"type": "emoji", "emoji": e}, "total_count": n} for e, n in counts.items()
+            ],
+        }
+    }
 
 
 def main() -> None:
@@ -399,8 +461,9 @@ def main() -> None:
         await fake.start(args.port)
         print(f"LIVEQ_TELEGRAM_API_URL={fake.base_url}", flush=True)
         print(f"LIVEQ_TELEGRAM_BOT_TOKEN={fake.token}", flush=True)
-        print(f"push: POST http://127.0.0.1:{fake.port}/_fake/push (an Update or a list)",
-              flush=True)
+        print(
+            f"push: POST http://127.0.0.1:{fake.port}/_fake/push (an Update or a list)", flush=True
+        )
         try:
             await asyncio.Event().wait()
         finally:

@@ -26,9 +26,7 @@ def make_engine(settings: DatabaseSettings, **kwargs: Any) -> AsyncEngine:
     connect_args: dict[str, Any] = {}
     if settings.database_schema:
         connect_args["server_settings"] = {"search_path": settings.database_schema}
-    return create_async_engine(
-        url, connect_args=connect_args, pool_pre_ping=True, **kwargs
-    )
+    return create_async_engine(url, connect_args=connect_args, pool_pre_ping=True, **kwargs)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

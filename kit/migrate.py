@@ -19,9 +19,7 @@ MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 def alembic_config(settings: DatabaseSettings) -> Config:
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
-    config.set_main_option(
-        "file_template", "%%(year)d_%%(month).2d_%%(day).2d_%%(rev)s_%%(slug)s"
-    )
+    config.set_main_option("file_template", "%%(year)d_%%(month).2d_%%(day).2d_%%(rev)s_%%(slug)s")
     config.attributes["settings"] = settings
     return config
 
@@ -40,6 +38,4 @@ def head_revision(settings: DatabaseSettings) -> str | None:
 
 
 async def current_revision(conn: AsyncConnection) -> str | None:
-    return await conn.run_sync(
-        lambda sync: MigrationContext.configure(sync).get_current_revision()
-    )
+    return await conn.run_sync(lambda sync: MigrationContext.configure(sync).get_current_revision())

@@ -59,7 +59,9 @@ class Event(Base):
     ended_at: Mapped[datetime | None]
 
     sources: Mapped[list[EventSource]] = relationship(
-        back_populates="event", lazy="raise", cascade="all, delete-orphan",
+        back_populates="event",
+        lazy="raise",
+        cascade="all, delete-orphan",
         order_by="EventSource.id",
     )
     questions: Mapped[list[Question]] = relationship(back_populates="event", lazy="raise")
@@ -77,8 +79,14 @@ class EventSource(Base):
 
     __tablename__ = "event_sources"
     __table_args__ = (
-        UniqueConstraint("event_id", "platform", "telegram_chat_id", "telegram_thread_id",
-                         "youtube_video_id", name="uq_event_sources_identity"),
+        UniqueConstraint(
+            "event_id",
+            "platform",
+            "telegram_chat_id",
+            "telegram_thread_id",
+            "youtube_video_id",
+            name="uq_event_sources_identity",
+        ),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

@@ -131,9 +131,7 @@ class MergeBlock(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"), index=True)
     question_id: Mapped[int] = mapped_column(ForeignKey("questions.id", ondelete="CASCADE"))
-    other_question_id: Mapped[int] = mapped_column(
-        ForeignKey("questions.id", ondelete="CASCADE")
-    )
+    other_question_id: Mapped[int] = mapped_column(ForeignKey("questions.id", ondelete="CASCADE"))
     # The normalized text of the ask that was split off, so a re-delivery cannot re-merge it.
     match_key: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime]

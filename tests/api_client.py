@@ -23,12 +23,17 @@ async def api_client(
     intake: Intake | None = None,
     token: str | None = ADMIN,
 ) -> AsyncIterator[httpx.AsyncClient]:
-    app = create_app(api=ApiSettings(admin_token=ADMIN), engine=engine,
-                     sessionmaker=sessionmaker, intake=intake or Intake())
+    app = create_app(
+        api=ApiSettings(admin_token=ADMIN),
+        engine=engine,
+        sessionmaker=sessionmaker,
+        intake=intake or Intake(),
+    )
     headers = {"Authorization": f"Bearer {token}"} if token else {}
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://liveq.test",
-                                     headers=headers) as client:
+        async with httpx.AsyncClient(
+            transport=transport, base_url="http://liveq.test", headers=headers
+        ) as client:
             client.app = app  # type: ignore[attr-defined]
             yield client

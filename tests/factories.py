@@ -30,19 +30,38 @@ async def make_event(
     now = datetime.now(UTC)
     event = Event(
         slug=f"{title.lower().replace(' ', '-')}-{id(session) % 100000}-{now.timestamp()}",
-        title=title, status=status, question_mode=mode, review=review, acknowledge=acknowledge,
-        paid_boost=paid_boost, include_moderators=include_moderators, created_at=now,
+        title=title,
+        status=status,
+        question_mode=mode,
+        review=review,
+        acknowledge=acknowledge,
+        paid_boost=paid_boost,
+        include_moderators=include_moderators,
+        created_at=now,
     )
     session.add(event)
     await session.flush()
     for chat in telegram_chats:
-        session.add(EventSource(event_id=event.id, platform=Platform.telegram,
-                                telegram_chat_id=chat, telegram_thread_id=telegram_thread,
-                                state=SourceState.waiting, updated_at=now))
+        session.add(
+            EventSource(
+                event_id=event.id,
+                platform=Platform.telegram,
+                telegram_chat_id=chat,
+                telegram_thread_id=telegram_thread,
+                state=SourceState.waiting,
+                updated_at=now,
+            )
+        )
     for video in youtube_videos:
-        session.add(EventSource(event_id=event.id, platform=Platform.youtube,
-                                youtube_video_id=video, state=SourceState.waiting,
-                                updated_at=now))
+        session.add(
+            EventSource(
+                event_id=event.id,
+                platform=Platform.youtube,
+                youtube_video_id=video,
+                state=SourceState.waiting,
+                updated_at=now,
+            )
+        )
     await session.flush()
     return event
 
@@ -58,6 +77,13 @@ def make_ask(
     asked_at: datetime = T0,
     **extra: object,
 ) -> IncomingAsk:
-    return IncomingAsk(platform=platform, source_id=source_id, message_id=message_id, text=text,
-                       asked_at=asked_at, author_id=author_id, author_name=author_name,
-                       **extra)  # type: ignore[arg-type]
+    return IncomingAsk(
+        platform=platform,
+        source_id=source_id,
+        message_id=message_id,
+        text=text,
+        asked_at=asked_at,
+        author_id=author_id,
+        author_name=author_name,
+        **extra,
+    )  # type: ignore[arg-type]

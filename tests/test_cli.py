@@ -12,8 +12,14 @@ from tests.conftest import BACKENDS
 
 def liveq(*args, env=None, input=None):
     full_env = {**os.environ, **(env or {})}
-    return subprocess.run([sys.executable, "-m", "app.cli", *args], capture_output=True,
-                          text=True, env=full_env, input=input, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "app.cli", *args],
+        capture_output=True,
+        text=True,
+        env=full_env,
+        input=input,
+        timeout=120,
+    )
 
 
 def test_bad_setting_fails_in_one_line(tmp_path):
@@ -24,16 +30,30 @@ def test_bad_setting_fails_in_one_line(tmp_path):
 
 
 def test_short_admin_token_is_named(tmp_path):
-    r = liveq("serve", env={"LIVEQ_ADMIN_TOKEN": "short",
-                            "LIVEQ_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path}/x.db"})
+    r = liveq(
+        "serve",
+        env={
+            "LIVEQ_ADMIN_TOKEN": "short",
+            "LIVEQ_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path}/x.db",
+        },
+    )
     assert r.returncode == 2 and "LIVEQ_ADMIN_TOKEN" in r.stderr and "Traceback" not in r.stderr
 
 
 @pytest.mark.skipif("sqlite" not in BACKENDS, reason="sqlite backend")
 def test_event_questions_export_round_trip(tmp_path):
     env = {"LIVEQ_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path}/cli.db"}
-    r = liveq("event", "create", "--title", "Conversation hour", "--youtube",
-              "https://youtu.be/dQw4w9WgXcQ", "--telegram-chat", "-1001", env=env)
+    r = liveq(
+        "event",
+        "create",
+        "--title",
+        "Conversation hour",
+        "--youtube",
+        "https://youtu.be/dQw4w9WgXcQ",
+        "--telegram-chat",
+        "-1001",
+        env=env,
+    )
     assert r.returncode == 0, r.stderr
     assert r.stdout.startswith("event 1 created")
     bad = liveq("event", "create", "--title", "x", "--youtube", "https://vimeo.com/1", env=env)

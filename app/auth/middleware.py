@@ -39,8 +39,10 @@ class WebSessionMiddleware:
         if "authorization" not in headers:
             session = await _cookie_session(scope, headers)
         if session is not None:
-            if scope["method"] in UNSAFE and scope["path"] not in FORM_PATHS and not (
-                session.csrf_ok(headers.get(CSRF_HEADER))
+            if (
+                scope["method"] in UNSAFE
+                and scope["path"] not in FORM_PATHS
+                and not (session.csrf_ok(headers.get(CSRF_HEADER)))
             ):
                 refusal = JSONResponse(
                     {"detail": "missing or wrong CSRF token: reload the page and retry"},

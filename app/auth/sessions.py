@@ -54,8 +54,12 @@ class SessionStore:
         if len(self._sessions) >= self.max_sessions:
             self._drop_expired(now)
         session = WebSession(
-            id=secrets.token_urlsafe(32), principal=principal, token_hash=token_hash,
-            csrf=secrets.token_urlsafe(32), expires_at=now + self.lifetime, checked_at=now,
+            id=secrets.token_urlsafe(32),
+            principal=principal,
+            token_hash=token_hash,
+            csrf=secrets.token_urlsafe(32),
+            expires_at=now + self.lifetime,
+            checked_at=now,
         )
         self._sessions[session.id] = session
         return session
@@ -78,8 +82,9 @@ class SessionStore:
     async def recheck_token(self, db: AsyncSession, session: WebSession) -> bool:
         """False (and the session closed) when its token was revoked or deleted."""
         alive = await db.scalar(
-            select(ApiToken.id).where(ApiToken.token_hash == session.token_hash,
-                                      ApiToken.revoked.is_(False))
+            select(ApiToken.id).where(
+                ApiToken.token_hash == session.token_hash, ApiToken.revoked.is_(False)
+            )
         )
         if alive is None:
             self.close(session.id)
@@ -101,14 +106,21 @@ def is_https(request: Request) -> bool:
     return request.url.scheme == "https" or forwarded == "https"
 
 
-def set_cookie(response: Response, request: Request, settings: ApiSettings, *, name: str,
-               value: str, max_age: int) -> None:
+def set_cookie(
+    response: Response,
+    request: Request,
+    settings: ApiSettings,
+    *,
+    name: str,
+    value: str,
+    max_age: int,
+) -> None:
     """HttpOnly, SameSite=Strict, and Secure whenever the page came over https."""
     secure = settings.cookie_secure if settings.cookie_secure is not None else is_https(request)
-    response.set_cookie(name, value, max_age=max_age, path="/", httponly=True,
-                        samesite="strict", secure=secure)
+    response.set_cookie(
+        name, value, max_age=max_age, path="/", httponly=True, samesite="strict", secure=secure
+    )
 
 
-def clear_cookie(response: Response, request: Request, settings: ApiSettings, *,
-                 name: str) -> None:
+def clear_cookie(response: Response, request: Request, settings: ApiSettings, *, name: str) -> None:
     set_cookie(response, request, settings, name=name, value="", max_age=0)

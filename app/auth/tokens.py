@@ -33,8 +33,9 @@ def hash_token(token: str) -> str:
 async def create_token(session: AsyncSession, *, role: Role, name: str, now: datetime) -> str:
     """A new token (returned once; only its hash is stored)."""
     token = "lq_" + secrets.token_urlsafe(32)
-    session.add(ApiToken(name=name, role=role, token_hash=hash_token(token), created_at=now,
-                         revoked=False))
+    session.add(
+        ApiToken(name=name, role=role, token_hash=hash_token(token), created_at=now, revoked=False)
+    )
     await session.flush()
     return token
 
@@ -45,7 +46,9 @@ async def authenticate(
     if admin_token and hmac.compare_digest(token.encode(), admin_token.encode()):
         return Principal(actor="admin", role=Role.admin)
     row = await session.scalar(
-        select(ApiToken).where(ApiToken.token_hash == hash_token(token), ApiToken.revoked.is_(False))
+        select(ApiToken).where(
+            ApiToken.token_hash == hash_token(token), ApiToken.revoked.is_(False)
+        )
     )
     if row is None:
         return None

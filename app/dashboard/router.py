@@ -47,13 +47,25 @@ def _to_signin(request: Request) -> RedirectResponse:
     return RedirectResponse(f"/signin?next={quote(target)}", status.HTTP_303_SEE_OTHER)
 
 
-def _page(request: Request, name: str, who: tuple[Principal, WebSession], *,
-          status_code: int = 200, **context: Any) -> HTMLResponse:
+def _page(
+    request: Request,
+    name: str,
+    who: tuple[Principal, WebSession],
+    *,
+    status_code: int = 200,
+    **context: Any,
+) -> HTMLResponse:
     principal, web = who
     response = templates.TemplateResponse(
-        request, name,
-        {"user": principal, "csrf": web.csrf, "can_act": principal.role in ACTING,
-         "can_host": principal.role in HOSTING, **context},
+        request,
+        name,
+        {
+            "user": principal,
+            "csrf": web.csrf,
+            "can_act": principal.role in ACTING,
+            "can_host": principal.role in HOSTING,
+            **context,
+        },
         status_code=status_code,
     )
     response.headers["Cache-Control"] = "no-store"
@@ -67,11 +79,14 @@ def _safe_next(target: str | None) -> str:
     return "/events"
 
 
-def _signin_form(request: Request, settings: Any, *, next_: str, error: str | None = None,
-                 status_code: int = 200) -> Response:
+def _signin_form(
+    request: Request, settings: Any, *, next_: str, error: str | None = None, status_code: int = 200
+) -> Response:
     nonce = secrets.token_urlsafe(24)
     response = templates.TemplateResponse(
-        request, "signin.html", {"nonce": nonce, "next": next_, "error": error},
+        request,
+        "signin.html",
+        {"nonce": nonce, "next": next_, "error": error},
         status_code=status_code,
     )
     response.headers["Cache-Control"] = "no-store"
@@ -85,8 +100,7 @@ async def home() -> RedirectResponse:
 
 
 @router.get("/signin")
-async def signin_page(request: Request, settings: SettingsDep,
-                      next: str | None = None) -> Response:  # noqa: A002
+async def signin_page(request: Request, settings: SettingsDep, next: str | None = None) -> Response:  # noqa: A002
     return _signin_form(request, settings, next_=_safe_next(next))
 
 
@@ -103,27 +117,47 @@ async def signin(
     """Trade an API token for a cookie session."""
     expected = request.cookies.get(SIGNIN_COOKIE, "")
     if not expected or not hmac.compare_digest(csrf.encode(), expected.encode()):
-        return _signin_form(request, settings, next_=_safe_next(next), status_code=403,
-                            error="The form expired. Please sign in again.")
-    principal = await authenticate(session, token=token.strip(),
-                                   admin_token=settings.admin_token, now=intake.clock())
+        return _signin_form(
+            request,
+            settings,
+            next_=_safe_next(next),
+            status_code=403,
+            error="The form expired. Please sign in again.",
+        )
+    principal = await authenticate(
+        session, token=token.strip(), admin_token=settings.admin_token, now=intake.clock()
+    )
     if principal is None:
-        return _signin_form(request, settings, next_=_safe_next(next), status_code=401,
-                            error="That token is not valid, or it was revoked.")
+        return _signin_form(
+            request,
+            settings,
+            next_=_safe_next(next),
+            status_code=401,
+            error="That token is not valid, or it was revoked.",
+        )
     store: SessionStore = request.app.state.web_sessions
     if old := request.cookies.get(COOKIE):
         store.close(old)
     web = store.open(principal, token_hash=token_hash_for(principal, token.strip()))
     response = RedirectResponse(_safe_next(next), status.HTTP_303_SEE_OTHER)
-    set_cookie(response, request, settings, name=COOKIE, value=web.id,
-               max_age=int(store.lifetime.total_seconds()))
+    set_cookie(
+        response,
+        request,
+        settings,
+        name=COOKIE,
+        value=web.id,
+        max_age=int(store.lifetime.total_seconds()),
+    )
     clear_cookie(response, request, settings, name=SIGNIN_COOKIE)
     return response
 
 
 @router.post("/signout")
-async def signout(request: Request, settings: SettingsDep,
-                  csrf: Annotated[str, Form(alias=CSRF_FIELD, max_length=200)] = "") -> Response:
+async def signout(
+    request: Request,
+    settings: SettingsDep,
+    csrf: Annotated[str, Form(alias=CSRF_FIELD, max_length=200)] = "",
+) -> Response:
     who = _signed_in(request)
     if who is not None:
         if not who[1].csrf_ok(csrf):
@@ -138,8 +172,14 @@ async def signout(request: Request, settings: SettingsDep,
 async def events_page(request: Request, session: SessionDep) -> Response:
     if (who := _signed_in(request)) is None:
         return _to_signin(request)
-    return _page(request, "events.html", who, events=await list_events(session),
-                 chats=await seen_chats(session), modes=[m.value for m in QuestionMode])
+    return _page(
+        request,
+        "events.html",
+        who,
+        events=await list_events(session),
+        chats=await seen_chats(session),
+        modes=[m.value for m in QuestionMode],
+    )
 
 
 @router.get("/events/{event_id}")
@@ -151,22 +191,35 @@ async def queue_page(event_id: int, request: Request, session: SessionDep) -> Re
 
 
 @router.get("/events/{event_id}/present")
-async def presenter_page(event_id: int, request: Request, session: SessionDep,
-                         names: bool = False, transparent: bool = False) -> Response:
+async def presenter_page(
+    event_id: int,
+    request: Request,
+    session: SessionDep,
+    names: bool = False,
+    transparent: bool = False,
+) -> Response:
     """The question on air, large; names only with ?names=1; ?transparent=1 for OBS."""
     if (who := _signed_in(request)) is None:
         return _to_signin(request)
     event = await get_event(session, event_id=event_id)
-    return _page(request, "present.html", who, event=event, names=names,
-                 transparent=transparent)
+    return _page(request, "present.html", who, event=event, names=names, transparent=transparent)
 
 
 @router.get("/events/{event_id}/stats")
-async def stats_page(event_id: int, request: Request, session: SessionDep,
-                     intake: IntakeDep) -> Response:
+async def stats_page(
+    event_id: int, request: Request, session: SessionDep, intake: IntakeDep
+) -> Response:
     if (who := _signed_in(request)) is None:
         return _to_signin(request)
     event = await get_event(session, event_id=event_id)
     stats = await event_stats(session, event=event, now=intake.clock())
-    return _page(request, "stats.html", who, event=event, stats=stats,
-                 bars=chart_bars(stats), chart_width=720, chart_height=180)
+    return _page(
+        request,
+        "stats.html",
+        who,
+        event=event,
+        stats=stats,
+        bars=chart_bars(stats),
+        chart_width=720,
+        chart_height=180,
+    )

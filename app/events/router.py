@@ -12,8 +12,9 @@ router = APIRouter(prefix="/api/v1/events", tags=["events"])
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=EventOut)
-async def create_event(data: EventCreate, session: SessionDep, user: RequireHost,
-                       intake: IntakeDep) -> EventOut:
+async def create_event(
+    data: EventCreate, session: SessionDep, user: RequireHost, intake: IntakeDep
+) -> EventOut:
     event = await service.create_event(session, data=data, actor=user.actor, now=intake.clock())
     return service.event_out(event)
 
@@ -29,17 +30,20 @@ async def get_event(event_id: int, session: SessionDep, _user: CurrentUser) -> E
 
 
 @router.patch("/{event_id}", response_model=EventOut)
-async def patch_event(event_id: int, data: EventPatch, session: SessionDep, user: RequireHost,
-                      intake: IntakeDep) -> EventOut:
+async def patch_event(
+    event_id: int, data: EventPatch, session: SessionDep, user: RequireHost, intake: IntakeDep
+) -> EventOut:
     event = await service.get_event(session, event_id=event_id)
-    event = await service.update_event(session, event=event, data=data, actor=user.actor,
-                                       now=intake.clock())
+    event = await service.update_event(
+        session, event=event, data=data, actor=user.actor, now=intake.clock()
+    )
     return service.event_out(event)
 
 
 @router.get("/{event_id}/sources", response_model=list[SourceOut])
-async def event_sources(event_id: int, request: Request, session: SessionDep,
-                        _user: CurrentUser) -> list[SourceOut]:
+async def event_sources(
+    event_id: int, request: Request, session: SessionDep, _user: CurrentUser
+) -> list[SourceOut]:
     """Each source's state, with what its collector reports (YouTube quota, pacing…)."""
     event = await service.get_event(session, event_id=event_id)
     reports = service.collector_reports(getattr(request.app.state, "collectors", {}), event)
@@ -47,10 +51,12 @@ async def event_sources(event_id: int, request: Request, session: SessionDep,
 
 
 @router.post("/{event_id}/purge")
-async def purge(event_id: int, session: SessionDep, user: RequireHost,
-                intake: IntakeDep) -> dict[str, int]:
+async def purge(
+    event_id: int, session: SessionDep, user: RequireHost, intake: IntakeDep
+) -> dict[str, int]:
     """Forget the askers of this event (names, pseudonymous keys, voters)."""
     event = await service.get_event(session, event_id=event_id)
-    n = await service.purge_personal_data(session, event=event, actor=user.actor,
-                                          now=intake.clock())
+    n = await service.purge_personal_data(
+        session, event=event, actor=user.actor, now=intake.clock()
+    )
     return {"asks_purged": n}

@@ -7,9 +7,9 @@ import secrets
 import unicodedata
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import CursorResult, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
@@ -50,14 +50,23 @@ def _sources(event_id: int, sources: Sequence[SourceIn], now: datetime) -> list[
     for src in sources:
         if src.platform == "telegram":
             identity: tuple[object, ...] = ("telegram", src.chat_id, src.thread_id)
-            row = EventSource(event_id=event_id, platform=Platform.telegram,
-                              telegram_chat_id=src.chat_id, telegram_thread_id=src.thread_id,
-                              state=SourceState.waiting, updated_at=now)
+            row = EventSource(
+                event_id=event_id,
+                platform=Platform.telegram,
+                telegram_chat_id=src.chat_id,
+                telegram_thread_id=src.thread_id,
+                state=SourceState.waiting,
+                updated_at=now,
+            )
         else:
             identity = ("youtube", src.video, None)
-            row = EventSource(event_id=event_id, platform=Platform.youtube,
-                              youtube_video_id=src.video, state=SourceState.waiting,
-                              updated_at=now)
+            row = EventSource(
+                event_id=event_id,
+                platform=Platform.youtube,
+                youtube_video_id=src.video,
+                state=SourceState.waiting,
+                updated_at=now,
+            )
         if identity not in seen:
             seen.add(identity)
             made.append(row)
@@ -68,16 +77,29 @@ async def create_event(
     session: AsyncSession, *, data: EventCreate, actor: str, now: datetime
 ) -> Event:
     event = Event(
-        slug=slugify(data.title), title=data.title, status=EventStatus.live,
-        question_mode=data.question_mode, review=data.review, acknowledge=data.acknowledge,
-        paid_boost=data.paid_boost, include_moderators=data.include_moderators,
-        planned_end_at=data.planned_end_at, created_at=now,
+        slug=slugify(data.title),
+        title=data.title,
+        status=EventStatus.live,
+        question_mode=data.question_mode,
+        review=data.review,
+        acknowledge=data.acknowledge,
+        paid_boost=data.paid_boost,
+        include_moderators=data.include_moderators,
+        planned_end_at=data.planned_end_at,
+        created_at=now,
     )
     session.add(event)
     await session.flush()
     session.add_all(_sources(event.id, data.sources, now))
-    audit(session, event_id=event.id, question_id=None, actor=actor, action="event_created",
-          at=now, title=data.title)
+    audit(
+        session,
+        event_id=event.id,
+        question_id=None,
+        actor=actor,
+        action="event_created",
+        at=now,
+        title=data.title,
+    )
     await session.flush()
     return await get_event(session, event_id=event.id)
 
@@ -86,8 +108,15 @@ async def update_event(
     session: AsyncSession, *, event: Event, data: EventPatch, actor: str, now: datetime
 ) -> Event:
     changes = data.model_dump(exclude_unset=True)
-    for field in ("title", "question_mode", "review", "acknowledge", "paid_boost",
-                  "include_moderators", "planned_end_at"):
+    for field in (
+        "title",
+        "question_mode",
+        "review",
+        "acknowledge",
+        "paid_boost",
+        "include_moderators",
+        "planned_end_at",
+    ):
         if field in changes and changes[field] is not None:
             setattr(event, field, getattr(data, field))
     if data.status == "ended" and event.status is EventStatus.live:
@@ -102,16 +131,22 @@ async def update_event(
             else:
                 del wanted[_identity(existing)]
         session.add_all(wanted.values())
-    audit(session, event_id=event.id, question_id=None, actor=actor, action="event_updated",
-          at=now, **{k: str(v) for k, v in changes.items() if k != "sources"})
+    audit(
+        session,
+        event_id=event.id,
+        question_id=None,
+        actor=actor,
+        action="event_updated",
+        at=now,
+        **{k: str(v) for k, v in changes.items() if k != "sources"},
+    )
     await session.flush()
     session.expunge(event)
     return await get_event(session, event_id=event.id)
 
 
 def _identity(src: EventSource) -> tuple[object, ...]:
-    return (src.platform.value, src.telegram_chat_id, src.telegram_thread_id,
-            src.youtube_video_id)
+    return (src.platform.value, src.telegram_chat_id, src.telegram_thread_id, src.youtube_video_id)
 
 
 async def purge_personal_data(
@@ -121,13 +156,24 @@ async def purge_personal_data(
     result = await session.execute(
         update(Ask).where(Ask.event_id == event.id).values(author_name=None, author_key=None)
     )
+    purged = int(cast(CursorResult[Any], result).rowcount)
     question_ids = select(Ask.question_id).where(Ask.event_id == event.id)
-    await session.execute(delete(Vote).where(Vote.question_id.in_(question_ids),
-                                             Vote.voter_key.not_like("reactions:%")))
-    audit(session, event_id=event.id, question_id=None, actor=actor, action="personal_data_purged",
-          at=now, asks=result.rowcount)  # type: ignore[attr-defined]
+    await session.execute(
+        delete(Vote).where(
+            Vote.question_id.in_(question_ids), Vote.voter_key.not_like("reactions:%")
+        )
+    )
+    audit(
+        session,
+        event_id=event.id,
+        question_id=None,
+        actor=actor,
+        action="personal_data_purged",
+        at=now,
+        asks=purged,
+    )
     await session.flush()
-    return int(result.rowcount)  # type: ignore[attr-defined]
+    return purged
 
 
 def collector_reports(collectors: dict[str, Any], event: Event) -> dict[int, dict[str, object]]:
@@ -143,18 +189,29 @@ def collector_reports(collectors: dict[str, Any], event: Event) -> dict[int, dic
         status = telegram.status()
         for src in event.sources:
             if src.platform is Platform.telegram:
-                reports[src.id] = {"collector": status.get("state"), "reason": status.get("reason"),
-                                   "bot": status.get("bot_username")}
+                reports[src.id] = {
+                    "collector": status.get("state"),
+                    "reason": status.get("reason"),
+                    "bot": status.get("bot_username"),
+                }
     return reports
 
 
-def event_out(event: Event, collector_status: dict[int, dict[str, object]] | None = None
-              ) -> EventOut:
+def event_out(
+    event: Event, collector_status: dict[int, dict[str, object]] | None = None
+) -> EventOut:
     return EventOut(
-        id=event.id, slug=event.slug, title=event.title, status=event.status,
-        question_mode=event.question_mode, review=event.review, acknowledge=event.acknowledge,
-        paid_boost=event.paid_boost, include_moderators=event.include_moderators,
-        planned_end_at=event.planned_end_at, created_at=event.created_at,
+        id=event.id,
+        slug=event.slug,
+        title=event.title,
+        status=event.status,
+        question_mode=event.question_mode,
+        review=event.review,
+        acknowledge=event.acknowledge,
+        paid_boost=event.paid_boost,
+        include_moderators=event.include_moderators,
+        planned_end_at=event.planned_end_at,
+        created_at=event.created_at,
         ended_at=event.ended_at,
         sources=[source_out(s, (collector_status or {}).get(s.id)) for s in event.sources],
     )
@@ -162,8 +219,13 @@ def event_out(event: Event, collector_status: dict[int, dict[str, object]] | Non
 
 def source_out(src: EventSource, collector: dict[str, object] | None = None) -> SourceOut:
     return SourceOut(
-        id=src.id, platform=src.platform.value, chat_id=src.telegram_chat_id,
-        thread_id=src.telegram_thread_id, video=src.youtube_video_id,
-        live_chat_id=src.youtube_live_chat_id, state=src.state.value,
-        state_reason=src.state_reason, collector=collector,
+        id=src.id,
+        platform=src.platform.value,
+        chat_id=src.telegram_chat_id,
+        thread_id=src.telegram_thread_id,
+        video=src.youtube_video_id,
+        live_chat_id=src.youtube_live_chat_id,
+        state=src.state.value,
+        state_reason=src.state_reason,
+        collector=collector,
     )

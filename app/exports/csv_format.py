@@ -20,14 +20,32 @@ def cell(value: object) -> str:
 def render(rows: Sequence[ExportRow], *, title: str, names: bool) -> bytes:
     out = io.StringIO(newline="")
     writer = csv.writer(out)
-    header = ["id", "question", "status", "asked", "upvotes", "score", "where", "note",
-              "first_asked_at"]
+    header = [
+        "id",
+        "question",
+        "status",
+        "asked",
+        "upvotes",
+        "score",
+        "where",
+        "note",
+        "first_asked_at",
+    ]
     if names:
         header.append("askers")
     writer.writerow(header)
     for r in rows:
-        line = [r.id, cell(r.text), r.status, r.ask_count, r.upvotes, r.score, cell(r.where()),
-                cell(r.note), r.first_asked_at.isoformat()]
+        line = [
+            r.id,
+            cell(r.text),
+            r.status,
+            r.ask_count,
+            r.upvotes,
+            r.score,
+            cell(r.where()),
+            cell(r.note),
+            r.first_asked_at.isoformat(),
+        ]
         if names:
             line.append(cell("; ".join(r.authors)))
         writer.writerow(line)

@@ -12,8 +12,14 @@ def render(rows: Sequence[ExportRow], *, title: str, names: bool) -> bytes:
     items = []
     for r in rows:
         item: dict[str, object] = {
-            "id": r.id, "text": r.text, "status": r.status, "ask_count": r.ask_count,
-            "upvotes": r.upvotes, "score": r.score, "platforms": r.platforms, "note": r.note,
+            "id": r.id,
+            "text": r.text,
+            "status": r.status,
+            "ask_count": r.ask_count,
+            "upvotes": r.upvotes,
+            "score": r.score,
+            "platforms": r.platforms,
+            "note": r.note,
             "first_asked_at": r.first_asked_at.isoformat(),
         }
         if names:

@@ -23,7 +23,11 @@ async def export_event(
     authors: Literal["none", "names"] = "none",
 ) -> Response:
     event = await get_event(session, event_id=event_id)
-    body, media, filename = await export(session, event=event, fmt=format, scope=status,
-                                         names=authors == "names")
-    return Response(body, media_type=media,
-                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+    body, media, filename = await export(
+        session, event=event, fmt=format, scope=status, names=authors == "names"
+    )
+    return Response(
+        body,
+        media_type=media,
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )

@@ -9,8 +9,13 @@ from datetime import datetime
 
 from models import Question
 
-PLATFORM_NAMES = {"telegram": "Telegram", "youtube": "YouTube", "manual": "in the room",
-                  "email": "email", "web": "web"}
+PLATFORM_NAMES = {
+    "telegram": "Telegram",
+    "youtube": "YouTube",
+    "manual": "in the room",
+    "email": "email",
+    "web": "web",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,10 +45,18 @@ def export_rows(questions: Sequence[Question], *, names: bool) -> list[ExportRow
         authors: tuple[str, ...] = ()
         if names:
             authors = tuple(dict.fromkeys(a.author_name for a in q.asks if a.author_name))
-        rows.append(ExportRow(
-            id=q.id, text=q.text, status=q.status.value, ask_count=q.ask_count,
-            upvotes=q.upvotes, score=q.score,
-            platforms=dict(Counter(a.platform.value for a in q.asks)), note=q.note,
-            first_asked_at=q.first_asked_at, authors=authors,
-        ))
+        rows.append(
+            ExportRow(
+                id=q.id,
+                text=q.text,
+                status=q.status.value,
+                ask_count=q.ask_count,
+                upvotes=q.upvotes,
+                score=q.score,
+                platforms=dict(Counter(a.platform.value for a in q.asks)),
+                note=q.note,
+                first_asked_at=q.first_asked_at,
+                authors=authors,
+            )
+        )
     return rows

@@ -20,21 +20,35 @@ SCOPES: dict[str, tuple[QuestionStatus, ...]] = {
     # Unanswered = every question not answered, dismissed or hidden.
     "unanswered": (QuestionStatus.pending, QuestionStatus.open, QuestionStatus.on_air),
     "answered": (QuestionStatus.answered,),
-    "all": (QuestionStatus.pending, QuestionStatus.open, QuestionStatus.on_air,
-            QuestionStatus.answered, QuestionStatus.dismissed),
+    "all": (
+        QuestionStatus.pending,
+        QuestionStatus.open,
+        QuestionStatus.on_air,
+        QuestionStatus.answered,
+        QuestionStatus.dismissed,
+    ),
 }
 RENDERERS: dict[str, Callable[..., bytes]] = {
-    "csv": csv_format.render, "json": json_format.render, "md": markdown.render,
+    "csv": csv_format.render,
+    "json": json_format.render,
+    "md": markdown.render,
     "wikitext": wikitext.render,
 }
-MEDIA = {"csv": "text/csv; charset=utf-8", "json": "application/json",
-         "md": "text/markdown; charset=utf-8", "wikitext": "text/plain; charset=utf-8"}
+MEDIA = {
+    "csv": "text/csv; charset=utf-8",
+    "json": "application/json",
+    "md": "text/markdown; charset=utf-8",
+    "wikitext": "text/plain; charset=utf-8",
+}
 SUFFIX = {"csv": "csv", "json": "json", "md": "md", "wikitext": "wiki"}
 
 
 def title_for(event: Event, scope: str) -> str:
-    label = {"unanswered": "Unanswered questions", "answered": "Answered questions",
-             "all": "Questions"}[scope]
+    label = {
+        "unanswered": "Unanswered questions",
+        "answered": "Answered questions",
+        "all": "Questions",
+    }[scope]
     return f"{label} — {event.title}"
 
 

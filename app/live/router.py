@@ -30,11 +30,18 @@ async def stream_user(
     principal: Principal | None = getattr(request.state, "principal", None)
     if principal is None and credentials is not None and credentials.scheme.lower() == "bearer":
         async with request.app.state.sessionmaker() as session, session.begin():
-            principal = await authenticate(session, token=credentials.credentials,
-                                           admin_token=settings.admin_token, now=intake.clock())
+            principal = await authenticate(
+                session,
+                token=credentials.credentials,
+                admin_token=settings.admin_token,
+                now=intake.clock(),
+            )
     if principal is None:
-        raise HTTPException(status.HTTP_401_UNAUTHORIZED, "sign in or send a bearer token",
-                            headers={"WWW-Authenticate": "Bearer"})
+        raise HTTPException(
+            status.HTTP_401_UNAUTHORIZED,
+            "sign in or send a bearer token",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
     return principal
 
 
@@ -65,20 +72,29 @@ async def event_stream(
     async def body() -> AsyncIterator[str]:
         try:
             async for message in service.stream(
-                state.sessionmaker, event_id=event_id, after=resume, names=authors == "names",
-                settings=settings, stop=stop, overlap=overlap,
+                state.sessionmaker,
+                event_id=event_id,
+                after=resume,
+                names=authors == "names",
+                settings=settings,
+                stop=stop,
+                overlap=overlap,
             ):
                 yield message
         finally:
             streams.release(stop)
 
-    return StreamingResponse(body(), media_type="text/event-stream",
-                             headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
+    return StreamingResponse(
+        body(),
+        media_type="text/event-stream",
+        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+    )
 
 
 @router.get("/events/{event_id}/stats", response_model=StatsOut)
-async def stats(event_id: int, session: SessionDep, _user: CurrentUser,
-                intake: IntakeDep) -> StatsOut:
+async def stats(
+    event_id: int, session: SessionDep, _user: CurrentUser, intake: IntakeDep
+) -> StatsOut:
     """Questions per minute per platform, totals and the share answered."""
     event = await get_event(session, event_id=event_id)
     return await event_stats(session, event=event, now=intake.clock())

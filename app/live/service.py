@@ -81,14 +81,22 @@ async def last_entry_id(session: AsyncSession, *, event_id: int) -> int:
 
 
 async def count_after(session: AsyncSession, *, event_id: int, after: int) -> int:
-    return int(await session.scalar(
-        select(func.count()).where(AuditEntry.event_id == event_id, AuditEntry.id > after)
-    ) or 0)
+    return int(
+        await session.scalar(
+            select(func.count()).where(AuditEntry.event_id == event_id, AuditEntry.id > after)
+        )
+        or 0
+    )
 
 
 async def entries_after(
-    session: AsyncSession, *, event_id: int, after: int, limit: int,
-    between: tuple[int, int] | None = None, skip: Iterable[int] = (),
+    session: AsyncSession,
+    *,
+    event_id: int,
+    after: int,
+    limit: int,
+    between: tuple[int, int] | None = None,
+    skip: Iterable[int] = (),
 ) -> list[AuditEntry]:
     """Entries past `after`, or (for late commits) inside `between` and not in `skip`."""
     query = select(AuditEntry).where(AuditEntry.event_id == event_id)
@@ -125,9 +133,15 @@ async def change_messages(
         )
         questions = {q.id: question_out(q, names=names).model_dump(mode="json") for q in rows}
     messages = [
-        sse({"action": e.action, "question_id": e.question_id,
-             "questions": [questions[i] for i in sorted(touched(e)) if i in questions]},
-            event="change", entry_id=e.id)
+        sse(
+            {
+                "action": e.action,
+                "question_id": e.question_id,
+                "questions": [questions[i] for i in sorted(touched(e)) if i in questions],
+            },
+            event="change",
+            entry_id=e.id,
+        )
         for e in entries
     ]
     messages.append(sse(await status_counts(session, event_id=event_id), event="counts"))
@@ -135,8 +149,14 @@ async def change_messages(
 
 
 async def stream(
-    maker: async_sessionmaker[AsyncSession], *, event_id: int, after: int | None, names: bool,
-    settings: LiveSettings, stop: asyncio.Event, overlap: float,
+    maker: async_sessionmaker[AsyncSession],
+    *,
+    event_id: int,
+    after: int | None,
+    names: bool,
+    settings: LiveSettings,
+    stop: asyncio.Event,
+    overlap: float,
 ) -> AsyncIterator[str]:
     """The event's changes after `after` (or from now), until stopped or `max_seconds`."""
     yield f"retry: {settings.retry_ms}\n\n"
@@ -163,15 +183,28 @@ async def stream(
             changed.clear()  # before reading: a change committed from here on wakes us again
             async with maker() as session:
                 await read_only(session)
-                entries = await entries_after(session, event_id=event_id, after=after,
-                                              limit=settings.batch)
+                entries = await entries_after(
+                    session, event_id=event_id, after=after, limit=settings.batch
+                )
                 if overlap and floor < after:
-                    entries += await entries_after(session, event_id=event_id, after=after,
-                                                   limit=settings.batch, between=(floor, after),
-                                                   skip=sent)
+                    entries += await entries_after(
+                        session,
+                        event_id=event_id,
+                        after=after,
+                        limit=settings.batch,
+                        between=(floor, after),
+                        skip=sent,
+                    )
                 entries.sort(key=lambda e: e.id)
-                messages = (await change_messages(session, event_id=event_id, entries=entries,
-                                                  names=names)) if entries else []
+                messages = (
+                    (
+                        await change_messages(
+                            session, event_id=event_id, entries=entries, names=names
+                        )
+                    )
+                    if entries
+                    else []
+                )
             for message in messages:
                 yield message
             if entries:

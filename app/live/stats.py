@@ -35,14 +35,16 @@ class StatsOut(BaseModel):
 
 
 async def event_stats(session: AsyncSession, *, event: Event, now: datetime) -> StatsOut:
-    rows = (await session.execute(
-        select(Ask.asked_at, Ask.platform).where(Ask.event_id == event.id)
-    )).all()
+    rows = (
+        await session.execute(select(Ask.asked_at, Ask.platform).where(Ask.event_id == event.id))
+    ).all()
     by_status = await status_counts(session, event_id=event.id)
     chatter = {
-        p.value: n for p, n in await session.execute(
-            select(ChatterCount.platform, ChatterCount.count)
-            .where(ChatterCount.event_id == event.id)
+        p.value: n
+        for p, n in await session.execute(
+            select(ChatterCount.platform, ChatterCount.count).where(
+                ChatterCount.event_id == event.id
+            )
         )
     }
     start = min([event.created_at, *(at for at, _ in rows)]).replace(second=0, microsecond=0)
@@ -58,11 +60,18 @@ async def event_stats(session: AsyncSession, *, event: Event, now: datetime) -> 
     # Merged-away questions are hidden: they do not count towards the share answered.
     considered = sum(by_status.values()) - by_status["hidden"]
     return StatsOut(
-        event_id=event.id, bucket_minutes=width,
-        buckets=[Bucket(start=start + timedelta(minutes=i * width), counts=c)
-                 for i, c in enumerate(counts)],
-        platforms=sorted(asks), asks_by_platform=asks, chatter_by_platform=chatter,
-        questions_by_status=by_status, questions=sum(by_status.values()), asks=len(rows),
+        event_id=event.id,
+        bucket_minutes=width,
+        buckets=[
+            Bucket(start=start + timedelta(minutes=i * width), counts=c)
+            for i, c in enumerate(counts)
+        ],
+        platforms=sorted(asks),
+        asks_by_platform=asks,
+        chatter_by_platform=chatter,
+        questions_by_status=by_status,
+        questions=sum(by_status.values()),
+        asks=len(rows),
         answered_share=round(by_status["answered"] / considered, 3) if considered else None,
     )
 
@@ -90,9 +99,14 @@ def chart_bars(stats: StatsOut, *, width: float = 720, height: float = 180) -> l
                 continue
             h = height * n / tallest
             top -= h
-            bars.append(Bar(
-                x=round(i * column + column * 0.1, 2), y=round(top, 2),
-                width=round(column * 0.8, 2), height=round(h, 2), platform=platform,
-                label=f"{bucket.start:%H:%M} {platform}: {n}",
-            ))
+            bars.append(
+                Bar(
+                    x=round(i * column + column * 0.1, 2),
+                    y=round(top, 2),
+                    width=round(column * 0.8, 2),
+                    height=round(h, 2),
+                    platform=platform,
+                    label=f"{bucket.start:%H:%M} {platform}: {n}",
+                )
+            )
     return bars

@@ -93,8 +93,7 @@ async def page_questions(
     limit: int = 50,
     cursor: str | None = None,
 ) -> Page:
-    query = select(Question).where(Question.event_id == event_id,
-                                   Question.status.in_(statuses))
+    query = select(Question).where(Question.event_id == event_id, Question.status.in_(statuses))
     if search:
         needle = normalize(search)
         if needle:
@@ -103,8 +102,7 @@ async def page_questions(
         from models import Ask
 
         query = query.where(
-            select(Ask.id).where(Ask.question_id == Question.id, Ask.platform == platform)
-            .exists()
+            select(Ask.id).where(Ask.question_id == Question.id, Ask.platform == platform).exists()
         )
     if cursor:
         query = query.where(_after(sort, _decode_cursor(cursor, sort)))
@@ -118,7 +116,8 @@ async def page_questions(
 
 async def status_counts(session: AsyncSession, *, event_id: int) -> dict[str, int]:
     rows = await session.execute(
-        select(Question.status, func.count()).where(Question.event_id == event_id)
+        select(Question.status, func.count())
+        .where(Question.event_id == event_id)
         .group_by(Question.status)
     )
     counts = {s.value: 0 for s in QuestionStatus}
@@ -133,9 +132,9 @@ async def export_questions(
     """Every matching question in queue order, asks loaded (exports are not paginated)."""
     order = [col.asc() if asc else col.desc() for col, asc in _key_columns("score")]
     rows = await session.scalars(
-        select(Question).where(Question.event_id == event_id, Question.status.in_(statuses))
-        .order_by(*order).options(selectinload(Question.asks))
+        select(Question)
+        .where(Question.event_id == event_id, Question.status.in_(statuses))
+        .order_by(*order)
+        .options(selectinload(Question.asks))
     )
     return rows.all()
-
-

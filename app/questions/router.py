@@ -39,8 +39,13 @@ def parse_statuses(raw: str) -> list[QuestionStatus]:
         allowed = ", ".join(s.value for s in QuestionStatus)
         raise HTTPException(
             422,
-            [{"loc": ["query", "status"], "msg": f"unknown status; use all or {allowed}",
-              "type": "value_error"}],
+            [
+                {
+                    "loc": ["query", "status"],
+                    "msg": f"unknown status; use all or {allowed}",
+                    "type": "value_error",
+                }
+            ],
         ) from exc
 
 
@@ -59,12 +64,20 @@ async def list_questions(
 ) -> QuestionPage:
     await get_event(session, event_id=event_id)
     page = await repository.page_questions(
-        session, event_id=event_id, statuses=parse_statuses(status_), sort=sort, search=q,
-        platform=platform, limit=limit, cursor=cursor,
+        session,
+        event_id=event_id,
+        statuses=parse_statuses(status_),
+        sort=sort,
+        search=q,
+        platform=platform,
+        limit=limit,
+        cursor=cursor,
     )
     names = authors == "names"
-    return QuestionPage(items=[service.question_out(x, names=names) for x in page.items],
-                        next_cursor=page.next_cursor)
+    return QuestionPage(
+        items=[service.question_out(x, names=names) for x in page.items],
+        next_cursor=page.next_cursor,
+    )
 
 
 @router.get("/events/{event_id}/counts")
@@ -74,18 +87,32 @@ async def counts(event_id: int, session: SessionDep, _user: CurrentUser) -> dict
     return await repository.status_counts(session, event_id=event_id)
 
 
-@router.post("/events/{event_id}/questions", status_code=status.HTTP_201_CREATED,
-             response_model=IngestOut)
-async def add_question(event_id: int, data: QuestionCreate, session: SessionDep,
-                       user: RequireActor, intake: IntakeDep) -> IngestOut:
+@router.post(
+    "/events/{event_id}/questions", status_code=status.HTTP_201_CREATED, response_model=IngestOut
+)
+async def add_question(
+    event_id: int, data: QuestionCreate, session: SessionDep, user: RequireActor, intake: IntakeDep
+) -> IngestOut:
     result = await service.add_by_hand(
-        session, intake=intake, event_id=event_id, text=data.text, author=data.author,
-        source=data.source, actor=user.actor,
+        session,
+        intake=intake,
+        event_id=event_id,
+        text=data.text,
+        author=data.author,
+        source=data.source,
+        actor=user.actor,
     )
     if result.question_id is None:
-        raise HTTPException(422,
-                            [{"loc": ["body", "text"], "msg": result.reason or "not a question",
-                              "type": "value_error"}])
+        raise HTTPException(
+            422,
+            [
+                {
+                    "loc": ["body", "text"],
+                    "msg": result.reason or "not a question",
+                    "type": "value_error",
+                }
+            ],
+        )
     question = await service.get_question(session, question_id=result.question_id)
     return IngestOut(outcome=result.outcome.value, question=service.question_out(question))
 
@@ -102,16 +129,23 @@ async def import_questions(
     await get_event(session, event_id=event_id)
     data = await file.read(settings.max_import_bytes + 1)
     if len(data) > settings.max_import_bytes:
-        raise HTTPException(status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
-                            f"file: larger than {settings.max_import_bytes} bytes")
+        raise HTTPException(
+            status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
+            f"file: larger than {settings.max_import_bytes} bytes",
+        )
     try:
         parsed = parse_import(data, filename=file.filename or "upload", now=intake.clock())
     except ImportFileError as exc:
-        raise HTTPException(422,
-                            [{"loc": ["body", "file"], "msg": str(exc), "type": "value_error"}]
-                            ) from exc
-    results = await ingest(session, intake=intake, event_id=event_id,
-                           asks=[a for _, a in parsed.asks], actor=user.actor)
+        raise HTTPException(
+            422, [{"loc": ["body", "file"], "msg": str(exc), "type": "value_error"}]
+        ) from exc
+    results = await ingest(
+        session,
+        intake=intake,
+        event_id=event_id,
+        asks=[a for _, a in parsed.asks],
+        actor=user.actor,
+    )
     rejected = [ImportRejection(line=r.line, reason=r.reason) for r in parsed.rejected]
     rejected += [
         ImportRejection(line=line, reason=res.reason or res.outcome.value)
@@ -120,48 +154,75 @@ async def import_questions(
     ]
     tally = [r.outcome for r in results]
     return ImportReport(
-        imported=tally.count(Outcome.created), merged=tally.count(Outcome.merged),
+        imported=tally.count(Outcome.created),
+        merged=tally.count(Outcome.merged),
         duplicates=tally.count(Outcome.duplicate),
         rejected=sorted(rejected, key=lambda r: r.line),
     )
 
 
 @router.get("/questions/{question_id}", response_model=QuestionOut)
-async def get_question(question_id: int, session: SessionDep, _user: CurrentUser,
-                       authors: Authors = "none") -> QuestionOut:
+async def get_question(
+    question_id: int, session: SessionDep, _user: CurrentUser, authors: Authors = "none"
+) -> QuestionOut:
     question = await service.get_question(session, question_id=question_id)
     return service.question_out(question, names=authors == "names")
 
 
 @router.patch("/questions/{question_id}", response_model=QuestionOut)
-async def patch_question(question_id: int, data: QuestionPatch, session: SessionDep,
-                         user: RequireActor, intake: IntakeDep) -> QuestionOut:
+async def patch_question(
+    question_id: int,
+    data: QuestionPatch,
+    session: SessionDep,
+    user: RequireActor,
+    intake: IntakeDep,
+) -> QuestionOut:
     question = await service.get_question(session, question_id=question_id, lock=True)
-    question = await service.change(session, intake=intake, question=question, data=data,
-                                    actor=user.actor)
+    question = await service.change(
+        session, intake=intake, question=question, data=data, actor=user.actor
+    )
     return service.question_out(question)
 
 
 @router.post("/questions/{question_id}/upvote", response_model=QuestionOut)
-async def upvote(question_id: int, session: SessionDep, user: RequireActor,
-                 intake: IntakeDep) -> QuestionOut:
+async def upvote(
+    question_id: int, session: SessionDep, user: RequireActor, intake: IntakeDep
+) -> QuestionOut:
     question = await service.get_question(session, question_id=question_id, lock=True)
     await service.upvote(session, intake=intake, question=question, actor=user.actor)
     return service.question_out(question)
 
 
 @router.post("/questions/{question_id}/merge", response_model=QuestionOut)
-async def merge(question_id: int, data: MergeIn, request: Request, session: SessionDep,
-                user: RequireActor, intake: IntakeDep) -> QuestionOut:
+async def merge(
+    question_id: int,
+    data: MergeIn,
+    request: Request,
+    session: SessionDep,
+    user: RequireActor,
+    intake: IntakeDep,
+) -> QuestionOut:
     question = await service.get_question(session, question_id=question_id, lock=True)
-    target = await service.merge(session, intake=intake, question=question, into_id=data.into,
-                                 actor=user.actor, merge_log=request.app.state.merge_log)
+    target = await service.merge(
+        session,
+        intake=intake,
+        question=question,
+        into_id=data.into,
+        actor=user.actor,
+        merge_log=request.app.state.merge_log,
+    )
     return service.question_out(target)
 
 
 @router.post("/asks/{ask_id}/split", response_model=QuestionOut)
-async def split(ask_id: int, request: Request, session: SessionDep, user: RequireActor,
-                intake: IntakeDep) -> QuestionOut:
-    question = await service.split(session, intake=intake, ask_id=ask_id, actor=user.actor,
-                                   merge_log=request.app.state.merge_log)
+async def split(
+    ask_id: int, request: Request, session: SessionDep, user: RequireActor, intake: IntakeDep
+) -> QuestionOut:
+    question = await service.split(
+        session,
+        intake=intake,
+        ask_id=ask_id,
+        actor=user.actor,
+        merge_log=request.app.state.merge_log,
+    )
     return service.question_out(question)

@@ -27,12 +27,14 @@ class Conflict(Exception):
     """The change was based on a stale view, or breaks a queue rule."""
 
 
-async def get_question(session: AsyncSession, *, question_id: int, lock: bool = False
-                       ) -> Question:
+async def get_question(session: AsyncSession, *, question_id: int, lock: bool = False) -> Question:
     # populate_existing: asks written by ingestion's bulk insert are not in the identity map.
-    query = select(Question).where(Question.id == question_id).options(
-        selectinload(Question.asks)
-    ).execution_options(populate_existing=True)
+    query = (
+        select(Question)
+        .where(Question.id == question_id)
+        .options(selectinload(Question.asks))
+        .execution_options(populate_existing=True)
+    )
     if lock:
         query = query.with_for_update()
     question = await session.scalar(query)
@@ -49,15 +51,27 @@ async def _event(session: AsyncSession, event_id: int) -> Event:
 
 
 async def add_by_hand(
-    session: AsyncSession, *, intake: Intake, event_id: int, text: str, author: str | None,
-    source: str | None, actor: str,
+    session: AsyncSession,
+    *,
+    intake: Intake,
+    event_id: int,
+    text: str,
+    author: str | None,
+    source: str | None,
+    actor: str,
 ) -> IngestResult:
     """A question the host or a moderator types in (read out in the room, sent by email…)."""
     await _event(session, event_id)
     platform = Platform.email if (source or "").strip().lower() == "email" else Platform.manual
     ask = IncomingAsk(
-        platform=platform, source_id="manual", message_id=uuid.uuid4().hex, text=text,
-        asked_at=intake.clock(), author_id=None, author_name=author, source_label=source,
+        platform=platform,
+        source_id="manual",
+        message_id=uuid.uuid4().hex,
+        text=text,
+        asked_at=intake.clock(),
+        author_id=None,
+        author_name=author,
+        source_label=source,
         force_question=True,
     )
     [result] = await ingest(session, intake=intake, event_id=event_id, asks=[ask], actor=actor)
@@ -65,7 +79,11 @@ async def add_by_hand(
 
 
 async def change(
-    session: AsyncSession, *, intake: Intake, question: Question, data: QuestionPatch,
+    session: AsyncSession,
+    *,
+    intake: Intake,
+    question: Question,
+    data: QuestionPatch,
     actor: str,
 ) -> Question:
     """Apply a host's change; every change is audited, one question on air per event."""
@@ -82,10 +100,12 @@ async def change(
             # Putting one on air returns the previous one to open (unless answered).
             await session.execute(
                 update(Question)
-                .where(Question.event_id == question.event_id,
-                       Question.status == QuestionStatus.on_air, Question.id != question.id)
-                .values(status=QuestionStatus.open, updated_at=now,
-                        version=Question.version + 1)
+                .where(
+                    Question.event_id == question.event_id,
+                    Question.status == QuestionStatus.on_air,
+                    Question.id != question.id,
+                )
+                .values(status=QuestionStatus.open, updated_at=now, version=Question.version + 1)
                 .execution_options(synchronize_session="fetch")
             )
         old = question.status
@@ -108,24 +128,40 @@ async def change(
             if question.status is not QuestionStatus.hidden:
                 intake.index_for(session, question.event_id).upsert(question.id, key)
     question.updated_at, question.version = now, question.version + 1
-    question.score = question.ask_count + question.upvotes + (
-        event.paid_boost if question.paid else 0
+    question.score = (
+        question.ask_count + question.upvotes + (event.paid_boost if question.paid else 0)
     )
-    audit(session, event_id=question.event_id, question_id=question.id, actor=actor,
-          action="question_changed", at=now,
-          **{k: (v.value if hasattr(v, "value") else v) for k, v in fields.items()})
+    audit(
+        session,
+        event_id=question.event_id,
+        question_id=question.id,
+        actor=actor,
+        action="question_changed",
+        at=now,
+        **{k: (v.value if hasattr(v, "value") else v) for k, v in fields.items()},
+    )
     await session.flush()
     return question
 
 
 async def upvote(session: AsyncSession, *, intake: Intake, question: Question, actor: str) -> None:
     """An explicit vote from the room or the host: each call counts one."""
-    await add_vote(session, intake=intake, question_id=question.id,
-                   voter=f"manual:{uuid.uuid4().hex}", platform=Platform.manual)
+    await add_vote(
+        session,
+        intake=intake,
+        question_id=question.id,
+        voter=f"manual:{uuid.uuid4().hex}",
+        platform=Platform.manual,
+    )
 
 
 async def merge(
-    session: AsyncSession, *, intake: Intake, question: Question, into_id: int, actor: str,
+    session: AsyncSession,
+    *,
+    intake: Intake,
+    question: Question,
+    into_id: int,
+    actor: str,
     merge_log: Path | None = None,
 ) -> Question:
     """Fold `question` into another: its asks and votes move; it disappears from the queue."""
@@ -156,18 +192,35 @@ async def merge(
     if question.pinned:
         target.pinned = True
     target.updated_at, target.version = now, target.version + 1
-    audit(session, event_id=event.id, question_id=target.id, actor=actor, action="merged",
-          at=now, merged=question.id, text=question.text, into_text=target.text)
+    audit(
+        session,
+        event_id=event.id,
+        question_id=target.id,
+        actor=actor,
+        action="merged",
+        at=now,
+        merged=question.id,
+        text=question.text,
+        into_text=target.text,
+    )
     kept, merged = target.text, question.text
-    _after_commit(session, lambda: record_merge(
-        merge_log, event_id=event.id, kept_text=kept, merged_text=merged, at=now))
+    _after_commit(
+        session,
+        lambda: record_merge(
+            merge_log, event_id=event.id, kept_text=kept, merged_text=merged, at=now
+        ),
+    )
     await session.flush()
     session.expire(target, ["asks"])
     return await get_question(session, question_id=target.id)
 
 
 async def split(
-    session: AsyncSession, *, intake: Intake, ask_id: int, actor: str,
+    session: AsyncSession,
+    *,
+    intake: Intake,
+    ask_id: int,
+    actor: str,
     merge_log: Path | None = None,
 ) -> Question:
     """Undo a false merge: the ask becomes its own question, never merged back automatically."""
@@ -181,31 +234,69 @@ async def split(
     now = intake.clock()
     key = normalize(ask.text) or old.match_key
     new = Question(
-        event_id=old.event_id, text=ask.text, match_key=key, language=detect_language(ask.text),
-        status=QuestionStatus.open if old.status is not QuestionStatus.pending
+        event_id=old.event_id,
+        text=ask.text,
+        match_key=key,
+        language=detect_language(ask.text),
+        status=QuestionStatus.open
+        if old.status is not QuestionStatus.pending
         else QuestionStatus.pending,
-        pinned=False, ask_count=0, upvotes=0, score=0, paid=False, asked_again=0,
-        first_asked_at=ask.asked_at, last_asked_at=ask.asked_at, created_at=now,
-        updated_at=now, version=1,
+        pinned=False,
+        ask_count=0,
+        upvotes=0,
+        score=0,
+        paid=False,
+        asked_again=0,
+        first_asked_at=ask.asked_at,
+        last_asked_at=ask.asked_at,
+        created_at=now,
+        updated_at=now,
+        version=1,
     )
     session.add(new)
     await session.flush()
     ask.question_id = new.id
-    session.add_all([
-        MergeBlock(event_id=event.id, question_id=new.id, other_question_id=old.id,
-                   match_key=key, created_at=now),
-        MergeBlock(event_id=event.id, question_id=old.id, other_question_id=new.id,
-                   match_key=old.match_key, created_at=now),
-    ])
+    session.add_all(
+        [
+            MergeBlock(
+                event_id=event.id,
+                question_id=new.id,
+                other_question_id=old.id,
+                match_key=key,
+                created_at=now,
+            ),
+            MergeBlock(
+                event_id=event.id,
+                question_id=old.id,
+                other_question_id=new.id,
+                match_key=old.match_key,
+                created_at=now,
+            ),
+        ]
+    )
     await recount(session, new, event)
     await recount(session, old, event)
     old.updated_at, old.version = now, old.version + 1
     intake.index_for(session, event.id).upsert(new.id, key)
-    audit(session, event_id=event.id, question_id=new.id, actor=actor, action="split",
-          at=now, ask_id=ask.id, from_question=old.id, text=ask.text, from_text=old.text)
+    audit(
+        session,
+        event_id=event.id,
+        question_id=new.id,
+        actor=actor,
+        action="split",
+        at=now,
+        ask_id=ask.id,
+        from_question=old.id,
+        text=ask.text,
+        from_text=old.text,
+    )
     kept, split_off = old.text, ask.text
-    _after_commit(session, lambda: record_split(
-        merge_log, event_id=event.id, kept_text=kept, split_text=split_off, at=now))
+    _after_commit(
+        session,
+        lambda: record_split(
+            merge_log, event_id=event.id, kept_text=kept, split_text=split_off, at=now
+        ),
+    )
     await session.flush()
     return await get_question(session, question_id=new.id)
 
@@ -219,18 +310,33 @@ def _after_commit(session: AsyncSession, action: Callable[[], None]) -> None:
 def question_out(q: Question, *, names: bool = False) -> QuestionOut:
     """The API shape; askers' names only when the caller asked for them."""
     return QuestionOut(
-        id=q.id, event_id=q.event_id, text=q.text, language=q.language, status=q.status,
+        id=q.id,
+        event_id=q.event_id,
+        text=q.text,
+        language=q.language,
+        status=q.status,
         pinned=q.pinned,
-        note=q.note, ask_count=q.ask_count, upvotes=q.upvotes, score=q.score, paid=q.paid,
-        asked_again=q.asked_again, platforms=sorted({a.platform.value for a in q.asks}),
-        first_asked_at=q.first_asked_at, last_asked_at=q.last_asked_at,
-        updated_at=q.updated_at, version=q.version,
+        note=q.note,
+        ask_count=q.ask_count,
+        upvotes=q.upvotes,
+        score=q.score,
+        paid=q.paid,
+        asked_again=q.asked_again,
+        platforms=sorted({a.platform.value for a in q.asks}),
+        first_asked_at=q.first_asked_at,
+        last_asked_at=q.last_asked_at,
+        updated_at=q.updated_at,
+        version=q.version,
         asks=[
-            AskOut(id=a.id, platform=a.platform.value,
-                   author=a.author_name if names else None, text=a.text,
-                   asked_at=a.asked_at, source=a.source_label, paid=a.paid)
+            AskOut(
+                id=a.id,
+                platform=a.platform.value,
+                author=a.author_name if names else None,
+                text=a.text,
+                asked_at=a.asked_at,
+                source=a.source_label,
+                paid=a.paid,
+            )
             for a in q.asks
         ],
     )
-
-

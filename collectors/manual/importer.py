@@ -98,8 +98,10 @@ def _json_rows(text: str) -> list[tuple[int, dict[str, Any]]]:
     if not isinstance(doc, list):
         raise ImportFileError('JSON must be a list of questions or {"questions": [...]}')
     # JSON has no lines per item: report the item's position (1-based) as its line.
-    return [(i, item if isinstance(item, dict) else {"_bad": item})
-            for i, item in enumerate(doc, start=1)]
+    return [
+        (i, item if isinstance(item, dict) else {"_bad": item})
+        for i, item in enumerate(doc, start=1)
+    ]
 
 
 def _ask(row: dict[str, Any], *, source_id: str, now: datetime) -> IncomingAsk:
@@ -123,13 +125,22 @@ def _ask(row: dict[str, Any], *, source_id: str, now: datetime) -> IncomingAsk:
             raise ValueError(f"asked_at is not an ISO 8601 time: {row['asked_at']!r}") from exc
         if asked_at.tzinfo is None:
             asked_at = asked_at.replace(tzinfo=UTC)
-    message_id = _optional_str(row, "id", 200) or hashlib.sha256(
-        f"{text}\x00{author or ''}\x00{row.get('asked_at') or ''}".encode()
-    ).hexdigest()[:32]
+    message_id = (
+        _optional_str(row, "id", 200)
+        or hashlib.sha256(
+            f"{text}\x00{author or ''}\x00{row.get('asked_at') or ''}".encode()
+        ).hexdigest()[:32]
+    )
     platform = Platform.email if (source or "").lower() == "email" else Platform.manual
     return IncomingAsk(
-        platform=platform, source_id=source_id, message_id=message_id, text=text,
-        asked_at=asked_at, author_id=None, author_name=author, source_label=source,
+        platform=platform,
+        source_id=source_id,
+        message_id=message_id,
+        text=text,
+        asked_at=asked_at,
+        author_id=None,
+        author_name=author,
+        source_label=source,
         force_question=True,
     )
 

@@ -15,17 +15,62 @@ from models import Platform
 
 # Replies that only agree with the message they answer: an upvote, not a new ask.
 _AGREEMENT = {
-    "+", "+1", "++", "+100", "👍", "same", "same here", "same question", "same q", "this",
-    "me too", "me too please", "i second this", "second", "seconded", "exactly", "good question",
-    "great question", "i want to know too", "i'd like to know too", "also wondering",
-    "moi aussi", "pareil", "même question", "meme question", "bonne question",
-    "yo también", "yo tambien", "misma pregunta", "igual", "buena pregunta",
-    "ich auch", "gleiche frage", "dito", "gute frage",
-    "eu também", "eu tambem", "mesma pergunta", "boa pergunta",
-    "anch'io", "anche io", "stessa domanda",
-    "ik ook", "zelfde vraag",
-    "ja też", "я тоже", "тоже", "такой же вопрос", "плюс", "+1 к вопросу", "і я", "я теж",
-    "ben de", "私も", "我也是", "同问",
+    "+",
+    "+1",
+    "++",
+    "+100",
+    "👍",
+    "same",
+    "same here",
+    "same question",
+    "same q",
+    "this",
+    "me too",
+    "me too please",
+    "i second this",
+    "second",
+    "seconded",
+    "exactly",
+    "good question",
+    "great question",
+    "i want to know too",
+    "i'd like to know too",
+    "also wondering",
+    "moi aussi",
+    "pareil",
+    "même question",
+    "meme question",
+    "bonne question",
+    "yo también",
+    "yo tambien",
+    "misma pregunta",
+    "igual",
+    "buena pregunta",
+    "ich auch",
+    "gleiche frage",
+    "dito",
+    "gute frage",
+    "eu também",
+    "eu tambem",
+    "mesma pergunta",
+    "boa pergunta",
+    "anch'io",
+    "anche io",
+    "stessa domanda",
+    "ik ook",
+    "zelfde vraag",
+    "ja też",
+    "я тоже",
+    "тоже",
+    "такой же вопрос",
+    "плюс",
+    "+1 к вопросу",
+    "і я",
+    "я теж",
+    "ben de",
+    "私も",
+    "我也是",
+    "同问",
 }
 _THUMBS = re.compile(r"^(?:👍[\U0001F3FB-\U0001F3FF]?)+$")
 _COMMAND = re.compile(r"^/(?P<name>[A-Za-z0-9_]+)(?:@(?P<bot>[A-Za-z0-9_]+))?(?:\s+|$)")
@@ -131,12 +176,20 @@ def parse_update(update: Update | dict[str, Any], *, bot_username: str | None = 
     return Parsed(update_id, seen, intent)
 
 
-_KINDS = ("message", "channel_post", "edited_message", "edited_channel_post", "message_reaction",
-          "message_reaction_count", "my_chat_member")
+_KINDS = (
+    "message",
+    "channel_post",
+    "edited_message",
+    "edited_channel_post",
+    "message_reaction",
+    "message_reaction_count",
+    "my_chat_member",
+)
 
 
-def _new_message(body: dict[str, Any], chat: ChatSeen,
-                 bot_username: str | None) -> NewAsk | Agreement | None:
+def _new_message(
+    body: dict[str, Any], chat: ChatSeen, bot_username: str | None
+) -> NewAsk | Agreement | None:
     message_id = _int(body, "message_id")
     asked_at = datetime.fromtimestamp(_int(body, "date"), UTC)
     text = body.get("text") or body.get("caption")
@@ -150,18 +203,26 @@ def _new_message(body: dict[str, Any], chat: ChatSeen,
             return None  # another bot's command
         if command["name"].lower() != "ask":
             return None
-        text, force = text[command.end():], True
+        text, force = text[command.end() :], True
         if not text.strip():
             return None
     author_id, author_name = _author(body)
     thread_id = body.get("message_thread_id") if body.get("is_topic_message") else None
     new = NewAsk(
         ask=IncomingAsk(
-            platform=Platform.telegram, source_id=str(chat.id), message_id=str(message_id),
-            text=text, asked_at=asked_at, author_id=author_id, author_name=author_name,
-            thread_id=thread_id, force_question=force,
+            platform=Platform.telegram,
+            source_id=str(chat.id),
+            message_id=str(message_id),
+            text=text,
+            asked_at=asked_at,
+            author_id=author_id,
+            author_name=author_name,
+            thread_id=thread_id,
+            force_question=force,
         ),
-        chat_id=chat.id, message_id=message_id, thread_id=thread_id,
+        chat_id=chat.id,
+        message_id=message_id,
+        thread_id=thread_id,
     )
     target = body.get("reply_to_message")
     if not force and isinstance(target, dict) and author_id is not None and is_agreement(text):
@@ -180,8 +241,7 @@ def _reaction(body: dict[str, Any], chat: ChatSeen) -> Reaction | None:
         voter = f"chat:{_int(actor, 'id')}"
     else:
         return None
-    return Reaction(chat.id, _int(body, "message_id"), voter,
-                    voting=bool(body.get("new_reaction")))
+    return Reaction(chat.id, _int(body, "message_id"), voter, voting=bool(body.get("new_reaction")))
 
 
 def _reaction_count(body: dict[str, Any], chat: ChatSeen) -> ReactionCount:
@@ -193,8 +253,12 @@ def _reaction_count(body: dict[str, Any], chat: ChatSeen) -> ReactionCount:
 def _chat(chat: Any) -> ChatSeen:
     if not isinstance(chat, dict):
         raise MalformedUpdate("missing chat")
-    return ChatSeen(id=_int(chat, "id"), title=chat.get("title") or _name(chat) or None,
-                    type=str(chat.get("type", "unknown")), is_forum=bool(chat.get("is_forum")))
+    return ChatSeen(
+        id=_int(chat, "id"),
+        title=chat.get("title") or _name(chat) or None,
+        type=str(chat.get("type", "unknown")),
+        is_forum=bool(chat.get("is_forum")),
+    )
 
 
 def _author(body: dict[str, Any]) -> tuple[str | None, str | None]:

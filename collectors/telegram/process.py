@@ -53,7 +53,10 @@ class BatchOutcome:
 
 
 async def process_batch(
-    session: AsyncSession, *, intake: Intake, batch: Sequence[Parsed],
+    session: AsyncSession,
+    *,
+    intake: Intake,
+    batch: Sequence[Parsed],
     into: BatchOutcome | None = None,
 ) -> BatchOutcome:
     """Apply a batch of updates in order; the caller owns (and commits) the transaction.
@@ -87,17 +90,32 @@ async def process_batch(
         if isinstance(intent, Agreement):
             await run.agree(intent)
         elif isinstance(intent, Edit):
-            result.edits += len(await edit_ask(
-                session, intake=intake, platform=Platform.telegram,
-                source_id=str(intent.chat_id), message_id=str(intent.message_id), text=intent.text,
-            ))
+            result.edits += len(
+                await edit_ask(
+                    session,
+                    intake=intake,
+                    platform=Platform.telegram,
+                    source_id=str(intent.chat_id),
+                    message_id=str(intent.message_id),
+                    text=intent.text,
+                )
+            )
         elif isinstance(intent, Reaction):
-            await run.vote(intent.chat_id, intent.message_id, intent.voter_id,
-                           weight=1 if intent.voting else 0, anonymous=False)
+            await run.vote(
+                intent.chat_id,
+                intent.message_id,
+                intent.voter_id,
+                weight=1 if intent.voting else 0,
+                anonymous=False,
+            )
         elif isinstance(intent, ReactionCount):
-            await run.vote(intent.chat_id, intent.message_id,
-                           f"reactions:{intent.chat_id}:{intent.message_id}",
-                           weight=intent.total, anonymous=True)
+            await run.vote(
+                intent.chat_id,
+                intent.message_id,
+                f"reactions:{intent.chat_id}:{intent.message_id}",
+                weight=intent.total,
+                anonymous=True,
+            )
     await run.flush()
     return result
 
@@ -126,8 +144,14 @@ def _chat_of(intent: NewAsk | Agreement | Edit | Reaction | ReactionCount) -> in
 class _Run:
     """The state of one batch: asks waiting to be ingested per event, in arrival order."""
 
-    def __init__(self, session: AsyncSession, intake: Intake, routes: dict[int, list[Route]],
-                 chats: dict[int, ChatSeen], result: BatchOutcome) -> None:
+    def __init__(
+        self,
+        session: AsyncSession,
+        intake: Intake,
+        routes: dict[int, list[Route]],
+        chats: dict[int, ChatSeen],
+        result: BatchOutcome,
+    ) -> None:
         self.session, self.intake, self.routes, self.chats = session, intake, routes, chats
         self.result = result
         self.pending: dict[int, list[NewAsk]] = {}
@@ -149,34 +173,62 @@ class _Run:
         self.queued.clear()
         for event_id, news in pending.items():
             self.result.events.add(event_id)
-            results = await ingest(self.session, intake=self.intake, event_id=event_id,
-                                   asks=[n.ask for n in news])
+            results = await ingest(
+                self.session, intake=self.intake, event_id=event_id, asks=[n.ask for n in news]
+            )
             for new, res in zip(news, results, strict=True):
                 self.result.count(res.outcome.value)
-                if (res.outcome in (Outcome.created, Outcome.merged)
-                        and event_id in self.acknowledging
-                        and (new.chat_id, new.message_id) not in self.acked):
+                if (
+                    res.outcome in (Outcome.created, Outcome.merged)
+                    and event_id in self.acknowledging
+                    and (new.chat_id, new.message_id) not in self.acked
+                ):
                     self.acked.add((new.chat_id, new.message_id))
-                    self.result.acks.append(AckRequest(
-                        new.chat_id, self.chats[new.chat_id].type, new.message_id, new.thread_id
-                    ))
+                    self.result.acks.append(
+                        AckRequest(
+                            new.chat_id, self.chats[new.chat_id].type, new.message_id, new.thread_id
+                        )
+                    )
 
     async def agree(self, agreement: Agreement) -> None:
         new = agreement.fallback
-        voted = await self.vote(new.chat_id, agreement.target_message_id, agreement.voter_id,
-                                weight=1, anonymous=False, thread_id=new.thread_id)
+        voted = await self.vote(
+            new.chat_id,
+            agreement.target_message_id,
+            agreement.voter_id,
+            weight=1,
+            anonymous=False,
+            thread_id=new.thread_id,
+        )
         if voted is None:  # the replied-to message is no question here: an ordinary message
             self.queue(new)
 
-    async def vote(self, chat_id: int, message_id: int, voter: str, *, weight: int,
-                   anonymous: bool, thread_id: int | None = None) -> int | None:
+    async def vote(
+        self,
+        chat_id: int,
+        message_id: int,
+        voter: str,
+        *,
+        weight: int,
+        anonymous: bool,
+        thread_id: int | None = None,
+    ) -> int | None:
         """Vote on the questions a message became; None when it became none."""
-        events = {r.event_id for r in self.routes.get(chat_id, []) if r.takes(thread_id)
-                  or thread_id is None}
-        asks = [a for a in await asks_for_message(
-            self.session, platform=Platform.telegram, source_id=str(chat_id),
-            message_id=str(message_id),
-        ) if a.event_id in events]
+        events = {
+            r.event_id
+            for r in self.routes.get(chat_id, [])
+            if r.takes(thread_id) or thread_id is None
+        }
+        asks = [
+            a
+            for a in await asks_for_message(
+                self.session,
+                platform=Platform.telegram,
+                source_id=str(chat_id),
+                message_id=str(message_id),
+            )
+            if a.event_id in events
+        ]
         if not asks:
             return None
         if not anonymous:
@@ -184,8 +236,13 @@ class _Run:
         changed = 0
         for ask in asks:
             changed += await upvote(
-                self.session, intake=self.intake, question_id=ask.question_id, voter=voter,
-                platform=Platform.telegram, weight=weight, replace=anonymous or weight == 0,
+                self.session,
+                intake=self.intake,
+                question_id=ask.question_id,
+                voter=voter,
+                platform=Platform.telegram,
+                weight=weight,
+                replace=anonymous or weight == 0,
             )
         self.result.votes += changed
         return changed

@@ -36,8 +36,12 @@ from models import SourceState
 log = logging.getLogger(__name__)
 
 ALLOWED_UPDATES = (
-    "message", "edited_message", "channel_post", "edited_channel_post",
-    "message_reaction", "message_reaction_count",
+    "message",
+    "edited_message",
+    "channel_post",
+    "edited_channel_post",
+    "message_reaction",
+    "message_reaction_count",
     # The bot was added to (or removed from) a chat: remembered before anyone speaks there.
     "my_chat_member",
 )
@@ -52,15 +56,20 @@ Sleep = Callable[[float], Awaitable[None]]
 
 
 class _PollingBot(Bot):
-    async def raw_updates(self, *, offset: int | None, limit: int, poll_seconds: int,
-                          allowed_updates: tuple[str, ...]) -> list[dict[str, Any]]:
+    async def raw_updates(
+        self, *, offset: int | None, limit: int, poll_seconds: int, allowed_updates: tuple[str, ...]
+    ) -> list[dict[str, Any]]:
         """getUpdates, unparsed."""
         # Bot.get_updates parses the whole batch at once: one malformed update would block the
         # queue for good. The raw list lets the collector skip just that one.
         result = await self._post(
             "getUpdates",
-            {"offset": offset, "limit": limit, "timeout": poll_seconds,
-             "allowed_updates": list(allowed_updates)},
+            {
+                "offset": offset,
+                "limit": limit,
+                "timeout": poll_seconds,
+                "allowed_updates": list(allowed_updates),
+            },
             read_timeout=poll_seconds + 10,
         )
         return list(result)
@@ -69,13 +78,14 @@ class _PollingBot(Bot):
 class Backoff:
     """Exponential delays with jitter: initial, 2×, 4× … up to maximum, each scaled by 0.5–1."""
 
-    def __init__(self, initial: float, maximum: float,
-                 jitter: Callable[[], float] = random.random) -> None:
+    def __init__(
+        self, initial: float, maximum: float, jitter: Callable[[], float] = random.random
+    ) -> None:
         self.initial, self.maximum, self.jitter = initial, maximum, jitter
         self.failures = 0
 
     def next(self) -> float:
-        delay = min(self.maximum, self.initial * 2 ** self.failures)
+        delay = min(self.maximum, self.initial * 2**self.failures)
         self.failures += 1
         return delay * (0.5 + self.jitter() / 2)
 
@@ -98,8 +108,9 @@ class TelegramCollector:
     ) -> None:
         self.settings, self.sessionmaker, self.intake = settings, sessionmaker, intake
         self.sleep = sleep
-        self.backoff = Backoff(settings.telegram_backoff_initial, settings.telegram_backoff_max,
-                               jitter)
+        self.backoff = Backoff(
+            settings.telegram_backoff_initial, settings.telegram_backoff_max, jitter
+        )
         self.limiter = AckLimiter(clock)
         self.redact = TokenRedaction(settings.token or "")
         secret = settings.telegram_webhook_secret
@@ -115,8 +126,14 @@ class TelegramCollector:
         self._privacy_warning: str | None = None
         self._last_error: str | None = None
         self._synced: tuple[SourceState, str | None] | None = None
-        self._counts = {"updates_processed": 0, "updates_skipped": 0, "batches": 0,
-                        "acks_sent": 0, "acks_dropped": 0, "retries": 0}
+        self._counts = {
+            "updates_processed": 0,
+            "updates_skipped": 0,
+            "batches": 0,
+            "acks_sent": 0,
+            "acks_dropped": 0,
+            "retries": 0,
+        }
 
     @property
     def mode(self) -> str:
@@ -132,13 +149,16 @@ class TelegramCollector:
             return
         self.redact.install()
         self._bot = _PollingBot(
-            token, base_url=self.settings.telegram_api_url,
+            token,
+            base_url=self.settings.telegram_api_url,
             request=HTTPXRequest(connection_pool_size=4, read_timeout=10),
             get_updates_request=HTTPXRequest(read_timeout=10),
         )
         await self._set("starting", "connecting to Telegram")
-        self._tasks = [asyncio.create_task(self._run(), name="telegram-collector"),
-                       asyncio.create_task(self._send_acks(), name="telegram-acks")]
+        self._tasks = [
+            asyncio.create_task(self._run(), name="telegram-collector"),
+            asyncio.create_task(self._send_acks(), name="telegram-acks"),
+        ]
 
     async def stop(self, *, confirm: bool = True) -> None:
         """Stop, confirming what was committed so it is not delivered again (unless not asked)."""
@@ -152,8 +172,12 @@ class TelegramCollector:
                 # Best effort: what is not confirmed comes again on the next start, harmlessly.
                 try:
                     async with asyncio.timeout(3):
-                        await bot.raw_updates(offset=self._offset, limit=1, poll_seconds=0,
-                                              allowed_updates=ALLOWED_UPDATES)
+                        await bot.raw_updates(
+                            offset=self._offset,
+                            limit=1,
+                            poll_seconds=0,
+                            allowed_updates=ALLOWED_UPDATES,
+                        )
                 except (TelegramError, TimeoutError) as exc:
                     log.info("telegram: could not confirm the last batch on stop: %r", exc)
             try:
@@ -169,13 +193,19 @@ class TelegramCollector:
     def status(self) -> dict[str, Any]:
         """A JSON-able snapshot for /readyz, the CLI and the dashboard."""
         return {
-            "state": self._state, "reason": self._reason, "mode": self.mode,
-            "bot_username": self._username, "privacy_warning": self._privacy_warning,
-            "last_error": self._last_error, "acks_pending": self._acks.qsize(), **self._counts,
+            "state": self._state,
+            "reason": self._reason,
+            "mode": self.mode,
+            "bot_username": self._username,
+            "privacy_warning": self._privacy_warning,
+            "last_error": self._last_error,
+            "acks_pending": self._acks.qsize(),
+            **self._counts,
         }
 
-    async def wait_for(self, predicate: Callable[[dict[str, Any]], bool],
-                       within: float = 5.0) -> dict[str, Any]:
+    async def wait_for(
+        self, predicate: Callable[[dict[str, Any]], bool], within: float = 5.0
+    ) -> dict[str, Any]:
         """Wait until status() satisfies `predicate` (tests, the demo); TimeoutError if not."""
         async with asyncio.timeout(within):
             async with self._changed:
@@ -205,8 +235,10 @@ class TelegramCollector:
                 await bot.initialize()  # getMe
                 break
             except InvalidToken:
-                await self._fail("Telegram refused the bot token (401 Unauthorized): check "
-                                 "LIVEQ_TELEGRAM_BOT_TOKEN; the Telegram collector is stopped")
+                await self._fail(
+                    "Telegram refused the bot token (401 Unauthorized): check "
+                    "LIVEQ_TELEGRAM_BOT_TOKEN; the Telegram collector is stopped"
+                )
                 return False
             except RetryAfter as exc:
                 await self._pause(exc, _retry_after(exc))
@@ -225,9 +257,11 @@ class TelegramCollector:
         assert bot is not None and self.settings.telegram_webhook_url
         while True:
             try:
-                await bot.set_webhook(self.settings.telegram_webhook_url,
-                                      secret_token=self.webhook_secret,
-                                      allowed_updates=list(ALLOWED_UPDATES))
+                await bot.set_webhook(
+                    self.settings.telegram_webhook_url,
+                    secret_token=self.webhook_secret,
+                    allowed_updates=list(ALLOWED_UPDATES),
+                )
                 break
             except InvalidToken:
                 await self._fail("Telegram refused the bot token (401 Unauthorized)")
@@ -245,7 +279,8 @@ class TelegramCollector:
         while True:
             try:
                 raw = await bot.raw_updates(
-                    offset=self._offset, limit=self.settings.telegram_poll_limit,
+                    offset=self._offset,
+                    limit=self.settings.telegram_poll_limit,
                     poll_seconds=self.settings.telegram_poll_timeout,
                     allowed_updates=ALLOWED_UPDATES,
                 )
@@ -307,9 +342,11 @@ class TelegramCollector:
             try:
                 parsed.append(parse_update(item, bot_username=self._username))
             except Exception as exc:
-                log.warning("telegram: skipping malformed update %r: %s",
-                            item.get("update_id") if isinstance(item, dict) else None,
-                            self.redact(repr(exc)))
+                log.warning(
+                    "telegram: skipping malformed update %r: %s",
+                    item.get("update_id") if isinstance(item, dict) else None,
+                    self.redact(repr(exc)),
+                )
         return parsed
 
     async def handle_update(self, data: dict[str, Any]) -> None:
@@ -322,24 +359,30 @@ class TelegramCollector:
         while True:
             ack = await self._acks.get()
             bot = self._bot
-            if bot is None or not self.limiter.try_acquire(ack.chat_id,
-                                                          group=ack.chat_type in _GROUPS):
+            if bot is None or not self.limiter.try_acquire(
+                ack.chat_id, group=ack.chat_type in _GROUPS
+            ):
                 # Over Telegram's limits a burst of "got it" would be spam anyway: skip it.
                 self._counts["acks_dropped"] += 1
                 await self._notify()
                 continue
             try:
                 await bot.send_message(
-                    ack.chat_id, self.settings.telegram_ack_text,
+                    ack.chat_id,
+                    self.settings.telegram_ack_text,
                     message_thread_id=ack.thread_id,
-                    reply_parameters=ReplyParameters(ack.message_id,
-                                                     allow_sending_without_reply=True),
+                    reply_parameters=ReplyParameters(
+                        ack.message_id, allow_sending_without_reply=True
+                    ),
                 )
                 self._counts["acks_sent"] += 1
             except TelegramError as exc:
                 self._counts["acks_dropped"] += 1
-                log.info("telegram: acknowledgement to %s not sent: %s", ack.chat_id,
-                         self.redact(str(exc)))
+                log.info(
+                    "telegram: acknowledgement to %s not sent: %s",
+                    ack.chat_id,
+                    self.redact(str(exc)),
+                )
             await self._notify()
 
     # -- state -------------------------------------------------------------------------------
@@ -370,8 +413,9 @@ class TelegramCollector:
             return
         try:
             async with self.sessionmaker() as session, session.begin():
-                await set_live_sources_state(session, state=state, reason=reason,
-                                             now=self.intake.clock())
+                await set_live_sources_state(
+                    session, state=state, reason=reason, now=self.intake.clock()
+                )
             self._synced = (state, reason)
         except Exception as exc:  # the database may be what is failing: never fatal here
             log.warning("telegram: could not record the sources' state: %r", exc)
@@ -387,10 +431,14 @@ class TelegramCollector:
 
 def _conflict_reason(exc: Conflict) -> str:
     if "webhook" in exc.message.lower():
-        return ("409 Conflict: a webhook is set for this bot, so getUpdates is refused; delete "
-                "it (deleteWebhook) or set LIVEQ_TELEGRAM_WEBHOOK_URL to use webhook mode")
-    return ("409 Conflict: another program is polling getUpdates with this bot token; only one "
-            "may run at a time")
+        return (
+            "409 Conflict: a webhook is set for this bot, so getUpdates is refused; delete "
+            "it (deleteWebhook) or set LIVEQ_TELEGRAM_WEBHOOK_URL to use webhook mode"
+        )
+    return (
+        "409 Conflict: another program is polling getUpdates with this bot token; only one "
+        "may run at a time"
+    )
 
 
 def _retry_after(exc: RetryAfter) -> float:

@@ -30,11 +30,20 @@ class Route:
 async def routes_for(session: AsyncSession, *, chat_ids: Sequence[int]) -> dict[int, list[Route]]:
     """The live events' sources for these chats, by chat id."""
     rows = await session.execute(
-        select(EventSource.telegram_chat_id, EventSource.id, EventSource.event_id,
-               EventSource.telegram_thread_id, Event.acknowledge, EventSource.state)
+        select(
+            EventSource.telegram_chat_id,
+            EventSource.id,
+            EventSource.event_id,
+            EventSource.telegram_thread_id,
+            Event.acknowledge,
+            EventSource.state,
+        )
         .join(Event, Event.id == EventSource.event_id)
-        .where(Event.status == EventStatus.live, EventSource.platform == Platform.telegram,
-               EventSource.telegram_chat_id.in_(chat_ids))
+        .where(
+            Event.status == EventStatus.live,
+            EventSource.platform == Platform.telegram,
+            EventSource.telegram_chat_id.in_(chat_ids),
+        )
         .order_by(EventSource.event_id)
     )
     routes: dict[int, list[Route]] = {}
@@ -51,7 +60,8 @@ async def activate_sources(
 ) -> None:
     """Sources that just received messages are active (a source made after start-up too)."""
     await session.execute(
-        update(EventSource).where(EventSource.id.in_(source_ids))
+        update(EventSource)
+        .where(EventSource.id.in_(source_ids))
         .values(state=SourceState.active, state_reason=None, updated_at=now)
     )
 
@@ -80,11 +90,21 @@ async def remember_chats(
     for chat_id, seen in by_id.items():
         row = known.get(chat_id)
         if row is None:
-            session.add(TelegramChat(id=chat_id, title=seen.title, type=seen.type,
-                                     is_forum=seen.is_forum, last_seen_at=now))
+            session.add(
+                TelegramChat(
+                    id=chat_id,
+                    title=seen.title,
+                    type=seen.type,
+                    is_forum=seen.is_forum,
+                    last_seen_at=now,
+                )
+            )
         else:
             row.title, row.type, row.is_forum, row.last_seen_at = (
-                seen.title, seen.type, seen.is_forum, now
+                seen.title,
+                seen.type,
+                seen.is_forum,
+                now,
             )
     await session.flush()
 

@@ -36,8 +36,9 @@ class TestAuth:
             r = await c.post(f"/api/v1/events/{event_id}/questions", json={"text": "Budget?"})
             assert r.status_code == 201
             qid = r.json()["question"]["id"]
-            assert (await c.patch(f"/api/v1/questions/{qid}", json={"pinned": True})
-                    ).status_code == 200
+            assert (
+                await c.patch(f"/api/v1/questions/{qid}", json={"pinned": True})
+            ).status_code == 200
             assert (await c.post("/api/v1/events", json={"title": "t"})).status_code == 403
 
     async def test_revoked_or_unknown_tokens_are_refused(self, engine, sessionmaker):

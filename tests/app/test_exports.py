@@ -30,12 +30,27 @@ async def _seed(client, event_id, session):
 
     intake = client.app.state.intake
     vote = await add(client, event_id, "When does the vote close?", author="Ada", source="email")
-    await ingest(session, intake=intake, event_id=event_id, asks=[
-        make_ask(text="when does the vote close??", message_id="t1", author_id="u1",
-                 author_name="Bea"),
-        make_ask(text="Hi! When does the vote close?", message_id="y1", author_id="c1",
-                 author_name="Cy", platform=Platform.youtube, source_id="live1"),
-    ])
+    await ingest(
+        session,
+        intake=intake,
+        event_id=event_id,
+        asks=[
+            make_ask(
+                text="when does the vote close??",
+                message_id="t1",
+                author_id="u1",
+                author_name="Bea",
+            ),
+            make_ask(
+                text="Hi! When does the vote close?",
+                message_id="y1",
+                author_id="c1",
+                author_name="Cy",
+                platform=Platform.youtube,
+                source_id="live1",
+            ),
+        ],
+    )
     await session.commit()
     await client.patch(f"/api/v1/questions/{vote['id']}", json={"note": "Answer in the wiki FAQ"})
     wiki = await add(client, event_id, "Is [[Main Page]] {{protected}} forever?")
@@ -77,11 +92,13 @@ class TestExports:
 
     async def test_json_parses_back_with_statuses(self, client, event_id, session):
         vote, _, _, done = await _seed(client, event_id, session)
-        answered = json.loads((await _export(client, event_id, format="json",
-                                             status="answered")).content)
+        answered = json.loads(
+            (await _export(client, event_id, format="json", status="answered")).content
+        )
         assert [q["id"] for q in answered] == [done["id"]]
-        everything = json.loads((await _export(client, event_id, format="json",
-                                               status="all")).content)
+        everything = json.loads(
+            (await _export(client, event_id, format="json", status="all")).content
+        )
         assert len(everything) == 4  # hidden stays out even of "all"
         first = everything[0]
         assert first["id"] == vote["id"] and first["ask_count"] == 3
@@ -94,8 +111,11 @@ class TestExports:
         assert "Ada" not in plain and "Bea" not in plain
         named = (await _export(client, event_id, format="md", authors="names")).text
         assert "Bea, Cy, Ada" in named
-        rows = list(csv.DictReader(io.StringIO((await _export(
-            client, event_id, format="csv", authors="names")).text)))
+        rows = list(
+            csv.DictReader(
+                io.StringIO((await _export(client, event_id, format="csv", authors="names")).text)
+            )
+        )
         assert rows[0]["askers"] == "Bea; Cy; Ada"
 
     async def test_bad_format_is_422(self, client, event_id):

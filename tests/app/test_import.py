@@ -14,8 +14,9 @@ Is the budget public?,Dee,form,
 
 
 async def _upload(client, event_id, name, data, mime="text/csv"):
-    return await client.post(f"/api/v1/events/{event_id}/import",
-                             files={"file": (name, data, mime)})
+    return await client.post(
+        f"/api/v1/events/{event_id}/import", files={"file": (name, data, mime)}
+    )
 
 
 class TestImport:
@@ -25,7 +26,9 @@ class TestImport:
         report = r.json()
         assert report["imported"] == 2 and report["merged"] == 1
         assert [(x["line"], x["reason"].split()[0]) for x in report["rejected"]] == [
-            (4, "text"), (5, "asked_at")]
+            (4, "text"),
+            (5, "asked_at"),
+        ]
         items = (await client.get(f"/api/v1/events/{event_id}/questions")).json()["items"]
         vote = next(q for q in items if "vote" in q["text"])
         assert vote["ask_count"] == 2 and vote["platforms"] == ["email"]
@@ -39,8 +42,9 @@ class TestImport:
 
     async def test_json_list_and_wrapped(self, client, event_id):
         doc = [{"text": "Who chairs the board?", "author": "Ada"}, {"text": 5}, "junk"]
-        report = (await _upload(client, event_id, "q.json", json.dumps(doc).encode(),
-                                "application/json")).json()
+        report = (
+            await _upload(client, event_id, "q.json", json.dumps(doc).encode(), "application/json")
+        ).json()
         assert report["imported"] == 1
         assert [x["line"] for x in report["rejected"]] == [2, 3]
         wrapped = {"questions": [{"text": "How do grants work?", "id": "form-17"}]}

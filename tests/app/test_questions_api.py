@@ -13,8 +13,10 @@ async def _list(client, event_id, **params):
 class TestQueue:
     async def test_manual_question_then_paraphrase_merges(self, client, event_id):
         q = await add(client, event_id, "When does the vote close?", author="Ada", source="email")
-        r = await client.post(f"/api/v1/events/{event_id}/questions",
-                              json={"text": "Hi Maggie, when does the vote close?"})
+        r = await client.post(
+            f"/api/v1/events/{event_id}/questions",
+            json={"text": "Hi Maggie, when does the vote close?"},
+        )
         assert r.json()["outcome"] == "merged" and r.json()["question"]["id"] == q["id"]
         item = (await _list(client, event_id))["items"][0]
         assert item["ask_count"] == 2 and item["platforms"] == ["email", "manual"]
@@ -40,21 +42,23 @@ class TestQueue:
     async def test_keyset_pages_show_each_question_exactly_once(self, client, event_id):
         ids = set()
         for i in range(23):
-            ids.add((await add(client, event_id, f"Question number {i} about topic {i * 7}?"))["id"])
+            ids.add(
+                (await add(client, event_id, f"Question number {i} about topic {i * 7}?"))["id"]
+            )
         for _ in range(3):
             await client.post(f"/api/v1/questions/{min(ids) + 5}/upvote")
         for sort in ("score", "time"):
             seen, cursor = [], None
             while True:
-                page = await _list(client, event_id, limit=5, sort=sort,
-                                   **({"cursor": cursor} if cursor else {}))
+                page = await _list(
+                    client, event_id, limit=5, sort=sort, **({"cursor": cursor} if cursor else {})
+                )
                 seen += [x["id"] for x in page["items"]]
                 cursor = page["next_cursor"]
                 if cursor is None:
                     break
             assert sorted(seen) == sorted(ids) and len(seen) == len(ids)
-        r = await client.get(f"/api/v1/events/{event_id}/questions",
-                             params={"cursor": "garbage"})
+        r = await client.get(f"/api/v1/events/{event_id}/questions", params={"cursor": "garbage"})
         assert r.status_code == 422 and "cursor" in r.text
 
     async def test_status_filter_and_search(self, client, event_id):
@@ -62,10 +66,12 @@ class TestQueue:
         await add(client, event_id, "Who chairs the board?")
         await client.patch(f"/api/v1/questions/{a['id']}", json={"status": "answered"})
         assert [x["text"] for x in (await _list(client, event_id))["items"]] == [
-            "Who chairs the board?"]
+            "Who chairs the board?"
+        ]
         assert len((await _list(client, event_id, status="all"))["items"]) == 2
-        assert [x["id"] for x in (await _list(client, event_id, status="answered,dismissed"))[
-            "items"]] == [a["id"]]
+        assert [
+            x["id"] for x in (await _list(client, event_id, status="answered,dismissed"))["items"]
+        ] == [a["id"]]
         found = await _list(client, event_id, status="all", q="BUDGET")
         assert [x["id"] for x in found["items"]] == [a["id"]]
         r = await client.get(f"/api/v1/events/{event_id}/questions", params={"status": "done"})
@@ -85,54 +91,68 @@ class TestLifecycle:
         assert statuses == {a["id"]: "open", b["id"]: "on_air", c["id"]: "open"}
         await client.patch(f"/api/v1/questions/{b['id']}", json={"status": "answered"})
         await client.patch(f"/api/v1/questions/{c['id']}", json={"status": "on_air"})
-        everything = {x["id"]: x["status"]
-                      for x in (await _list(client, event_id, status="all"))["items"]}
+        everything = {
+            x["id"]: x["status"] for x in (await _list(client, event_id, status="all"))["items"]
+        }
         assert everything == {a["id"]: "open", b["id"]: "answered", c["id"]: "on_air"}
 
     async def test_changes_are_audited_with_actor(self, client, event_id, session):
         a = await add(client, event_id, "Is the budget public?")
-        await client.patch(f"/api/v1/questions/{a['id']}",
-                           json={"status": "dismissed", "note": "off topic"})
-        entries = list(await session.scalars(
-            select(AuditEntry).where(AuditEntry.question_id == a["id"]).order_by(AuditEntry.id)))
+        await client.patch(
+            f"/api/v1/questions/{a['id']}", json={"status": "dismissed", "note": "off topic"}
+        )
+        entries = list(
+            await session.scalars(
+                select(AuditEntry).where(AuditEntry.question_id == a["id"]).order_by(AuditEntry.id)
+            )
+        )
         assert [e.action for e in entries] == ["question_created", "question_changed"]
         assert entries[-1].actor == "admin" and entries[-1].detail["status"] == "dismissed"
         assert entries[-1].at is not None
 
     async def test_stale_version_is_refused_visibly(self, client, event_id):
         a = await add(client, event_id, "Is the budget public?")
-        ok = await client.patch(f"/api/v1/questions/{a['id']}",
-                                json={"pinned": True, "version": a["version"]})
+        ok = await client.patch(
+            f"/api/v1/questions/{a['id']}", json={"pinned": True, "version": a["version"]}
+        )
         assert ok.status_code == 200
-        stale = await client.patch(f"/api/v1/questions/{a['id']}",
-                                   json={"status": "hidden", "version": a["version"]})
+        stale = await client.patch(
+            f"/api/v1/questions/{a['id']}", json={"status": "hidden", "version": a["version"]}
+        )
         assert stale.status_code == 409 and "changed since" in stale.text
 
     async def test_edit_text_keeps_asks_and_rematches_future_asks(self, client, event_id):
         a = await add(client, event_id, "budget?")
-        r = await client.patch(f"/api/v1/questions/{a['id']}",
-                               json={"text": "Will the annual budget be published?"})
+        r = await client.patch(
+            f"/api/v1/questions/{a['id']}", json={"text": "Will the annual budget be published?"}
+        )
         assert r.json()["text"] == "Will the annual budget be published?"
         b = await add(client, event_id, "will the annual budget be published")
         assert b["id"] == a["id"]
 
     async def test_bad_patch_writes_nothing(self, client, event_id, session):
         a = await add(client, event_id, "Is the budget public?")
-        r = await client.patch(f"/api/v1/questions/{a['id']}",
-                               json={"status": "finished", "pinned": True})
+        r = await client.patch(
+            f"/api/v1/questions/{a['id']}", json={"status": "finished", "pinned": True}
+        )
         assert r.status_code == 422 and "status" in r.text
         r = await client.patch(f"/api/v1/questions/{a['id']}", json={"text": "x" * 5000})
         assert r.status_code == 422 and "text" in r.text
         q = (await client.get(f"/api/v1/questions/{a['id']}")).json()
         assert q["pinned"] is False and q["version"] == a["version"]
-        assert (await client.patch("/api/v1/questions/999999", json={"pinned": True})
-                ).status_code == 404
+        assert (
+            await client.patch("/api/v1/questions/999999", json={"pinned": True})
+        ).status_code == 404
 
     async def test_overlong_question_is_refused(self, client, event_id, session):
         r = await client.post(f"/api/v1/events/{event_id}/questions", json={"text": "y" * 4097})
         assert r.status_code == 422 and "text" in r.text
-        assert await session.scalar(select(func.count()).select_from(Question)
-                                    .where(Question.event_id == event_id)) == 0
+        assert (
+            await session.scalar(
+                select(func.count()).select_from(Question).where(Question.event_id == event_id)
+            )
+            == 0
+        )
 
 
 class TestMergeSplit:
@@ -146,8 +166,9 @@ class TestMergeSplit:
         assert merged["ask_count"] == 2 and merged["upvotes"] == 1 and merged["score"] == 3
         ids = [x["id"] for x in (await _list(client, event_id))["items"]]
         assert ids == [a["id"]]
-        assert (await client.post(f"/api/v1/questions/{a['id']}/merge", json={"into": a["id"]})
-                ).status_code == 409
+        assert (
+            await client.post(f"/api/v1/questions/{a['id']}/merge", json={"into": a["id"]})
+        ).status_code == 409
 
     async def test_split_undoes_a_false_merge_for_good(self, client, event_id, session):
         a = await add(client, event_id, "When does the vote close?")
@@ -174,8 +195,9 @@ class TestMergeSplit:
 
     async def test_counts_in_db_match(self, client, event_id, session):
         await add(client, event_id, "Is the budget public?")
-        n = await session.scalar(select(func.count()).select_from(Ask)
-                                 .where(Ask.event_id == event_id))
+        n = await session.scalar(
+            select(func.count()).select_from(Ask).where(Ask.event_id == event_id)
+        )
         assert n == 1
 
 
@@ -185,8 +207,9 @@ class TestLanguageAndHostLog:
         en = await add(client, event_id, "When does the board vote close?")
         assert es["language"] == "es" and en["language"] == "en"
 
-    async def test_host_merges_and_splits_are_logged_after_commit(self, engine, sessionmaker,
-                                                                  tmp_path):
+    async def test_host_merges_and_splits_are_logged_after_commit(
+        self, engine, sessionmaker, tmp_path
+    ):
         import json
 
         from tests.api_client import api_client

@@ -14,8 +14,15 @@ from tests.browser.server import LiveServer
 from tests.conftest import Databases
 
 CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run"]
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 
 
 # Module scope, not session: Playwright's sync API keeps an event loop registered on this
@@ -53,8 +60,9 @@ def event_id(server: LiveServer) -> int:
     from kit.clock import utcnow
 
     async def make(s):  # type: ignore[no-untyped-def]
-        event = await create_event(s, data=EventCreate(title="Conversation hour"),
-                                   actor="admin", now=utcnow())
+        event = await create_event(
+            s, data=EventCreate(title="Conversation hour"), actor="admin", now=utcnow()
+        )
         return event.id
 
     return server.session(make)
@@ -69,21 +77,36 @@ class Pages:
         self.contexts: list[object] = []
         self.problems: list[str] = []
 
-    def open(self, path: str, *, role: Role | None = Role.admin, width: int = 1280,
-             height: int = 860) -> object:
+    def open(
+        self, path: str, *, role: Role | None = Role.admin, width: int = 1280, height: int = 860
+    ) -> object:
         context = self.browser.new_context(  # type: ignore[attr-defined]
-            viewport={"width": width, "height": height}, base_url=self.server.url)
+            viewport={"width": width, "height": height}, base_url=self.server.url
+        )
         context.set_default_timeout(5000)
         self.contexts.append(context)
         if role is not None:
-            context.add_cookies([{"name": "liveq_session", "value": self.server.sign_in(role),
-                                  "url": self.server.url}])
+            context.add_cookies(
+                [
+                    {
+                        "name": "liveq_session",
+                        "value": self.server.sign_in(role),
+                        "url": self.server.url,
+                    }
+                ]
+            )
         page = context.new_page()
         page.on("dialog", lambda d: (self.problems.append(f"dialog: {d.message}"), d.dismiss()))
         page.on("pageerror", lambda e: self.problems.append(f"page error: {e}"))
         # An expected refusal (403, 409) logs "Failed to load resource"; anything else is a bug.
-        page.on("console", lambda m: m.type == "error" and "Failed to load resource" not in m.text
-                and self.problems.append(f"console: {m.text}"))
+        page.on(
+            "console",
+            lambda m: (
+                m.type == "error"
+                and "Failed to load resource" not in m.text
+                and self.problems.append(f"console: {m.text}")
+            ),
+        )
         page.goto(path)
         return page
 

@@ -26,8 +26,9 @@ class LiveServer:
 
     def __init__(self, database: DatabaseSettings) -> None:
         self.app = create_app(database=database, api=ApiSettings(admin_token=ADMIN))
-        config = uvicorn.Config(self.app, host="127.0.0.1", port=0, log_level="warning",
-                                lifespan="on", ws="none")
+        config = uvicorn.Config(
+            self.app, host="127.0.0.1", port=0, log_level="warning", lifespan="on", ws="none"
+        )
         self.server = uvicorn.Server(config)
         self.loop = asyncio.new_event_loop()
         self.thread = threading.Thread(target=self._run, daemon=True)
@@ -89,21 +90,36 @@ class LiveServer:
         return str(self.app.state.web_sessions.open(principal, token_hash=token_hash).id)
 
     def token(self, role: Role) -> str:
-        return self.session(lambda s: create_token(s, role=role, name=f"test {role.value}",
-                                                   now=datetime.now(UTC)))
+        return self.session(
+            lambda s: create_token(s, role=role, name=f"test {role.value}", now=datetime.now(UTC))
+        )
 
-    def ingest(self, event_id: int, texts: Sequence[str], *, platform: Platform = Platform.telegram,
-               authors: Sequence[str | None] | None = None, paid: bool = False) -> list[int]:
+    def ingest(
+        self,
+        event_id: int,
+        texts: Sequence[str],
+        *,
+        platform: Platform = Platform.telegram,
+        authors: Sequence[str | None] | None = None,
+        paid: bool = False,
+    ) -> list[int]:
         """Ingest messages as a collector would; the question ids."""
         asks = []
         for i, text in enumerate(texts):
             self._n += 1
-            asks.append(IncomingAsk(
-                platform=platform, source_id="-100777", message_id=f"m{self._n}", text=text,
-                asked_at=datetime.now(UTC), author_id=f"u{self._n}",
-                author_name=(authors[i] if authors else None), paid=paid,
-                force_question=True,
-            ))
+            asks.append(
+                IncomingAsk(
+                    platform=platform,
+                    source_id="-100777",
+                    message_id=f"m{self._n}",
+                    text=text,
+                    asked_at=datetime.now(UTC),
+                    author_id=f"u{self._n}",
+                    author_name=(authors[i] if authors else None),
+                    paid=paid,
+                    force_question=True,
+                )
+            )
         intake = self.app.state.intake
         results = self.session(lambda s: ingest(s, intake=intake, event_id=event_id, asks=asks))
         return [r.question_id for r in results if r.question_id is not None]

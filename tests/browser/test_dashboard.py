@@ -27,7 +27,7 @@ def keep_screenshot(path: Path) -> None:
         shutil.copyfile(path, DOCS / path.name)
 
 
-HOSTILE = ['<img src=x onerror=alert(1)>?', '"><script>alert(1)</script>?']
+HOSTILE = ["<img src=x onerror=alert(1)>?", '"><script>alert(1)</script>?']
 
 
 def api(server):
@@ -41,7 +41,8 @@ def row(page, text):
 def exact_row(page, text):
     """The row whose question text is exactly `text` (its asks may say more)."""
     return page.locator("#queue li.q").filter(
-        has=page.locator(".q-text", has_text=re.compile(f"^{re.escape(text)}$")))
+        has=page.locator(".q-text", has_text=re.compile(f"^{re.escape(text)}$"))
+    )
 
 
 def question(server, qid):
@@ -79,15 +80,17 @@ class TestSignIn:
         expect(page.locator("#add-form")).to_have_count(0)
         page.keyboard.press("o")
         csrf = page.locator('meta[name="csrf-token"]').get_attribute("content")
-        r = page.request.patch(f"/api/v1/questions/{qid}", data={"status": "on_air"},
-                               headers={"X-CSRF-Token": csrf})
+        r = page.request.patch(
+            f"/api/v1/questions/{qid}", data={"status": "on_air"}, headers={"X-CSRF-Token": csrf}
+        )
         assert r.status == 403 and "viewer" in r.text()
         assert question(server, qid).status.value == "open"
 
 
 class TestLive:
-    def test_a_question_ingested_on_the_server_appears_within_a_second(self, pages, server,
-                                                                      event_id):
+    def test_a_question_ingested_on_the_server_appears_within_a_second(
+        self, pages, server, event_id
+    ):
         page = live_queue(pages, event_id)
         started = time.monotonic()
         server.ingest(event_id, ["Does this arrive live?"])
@@ -107,8 +110,13 @@ class TestLive:
         expect(page.locator("#news")).to_be_hidden()
 
     def test_arrivals_wait_while_the_host_is_scrolled_down(self, pages, server, event_id):
-        server.ingest(event_id, [f"Question {w} for the panel?" for w in
-                                 "alpha bravo charlie delta echo foxtrot golf hotel".split()])
+        server.ingest(
+            event_id,
+            [
+                f"Question {w} for the panel?"
+                for w in "alpha bravo charlie delta echo foxtrot golf hotel".split()
+            ],
+        )
         page = live_queue(pages, event_id, height=420)
         expect(page.locator("#queue li.q")).to_have_count(8)
         page.keyboard.press("End")
@@ -122,8 +130,7 @@ class TestLive:
         server.ingest(event_id, ["And now at the top?"])
         expect(row(page, "And now at the top?")).to_be_visible(timeout=1000)
 
-    def test_after_the_server_drops_the_stream_nothing_is_missed(self, pages, server,
-                                                                 event_id):
+    def test_after_the_server_drops_the_stream_nothing_is_missed(self, pages, server, event_id):
         page = live_queue(pages, event_id)
         expect(page.locator("#empty")).to_be_visible()
         lists, streams = [], []
@@ -142,8 +149,9 @@ class TestLive:
 
 class TestActions:
     def test_every_action_by_click(self, pages, server, event_id):
-        [budget, _] = server.ingest(event_id, ["Is the budget public?",
-                                               "Is the budget public, really?"])
+        [budget, _] = server.ingest(
+            event_id, ["Is the budget public?", "Is the budget public, really?"]
+        )
         [board] = server.ingest(event_id, ["Who chairs the board next year?"])
         [wiki] = server.ingest(event_id, ["When is Wikimania 2027?"])
         page = live_queue(pages, event_id)
@@ -198,13 +206,18 @@ class TestActions:
         assert question(server, budget).status.value == "hidden"
         assert question(server, board).status.value == "answered"
         w = question(server, wiki)
-        assert (w.status.value, w.pinned, w.upvotes, w.note) == ("dismissed", True, 1,
-                                                                 "Ask the events team")
+        assert (w.status.value, w.pinned, w.upvotes, w.note) == (
+            "dismissed",
+            True,
+            1,
+            "Ask the events team",
+        )
         assert w.text == "When and where is Wikimania 2027?"
 
     def test_every_action_by_key(self, pages, server, event_id):
-        ids = server.ingest(event_id, ["First question here?", "Second question here?",
-                                       "Third question here?"])
+        ids = server.ingest(
+            event_id, ["First question here?", "Second question here?", "Third question here?"]
+        )
         page = live_queue(pages, event_id)
         selected = page.locator("#queue li.q.selected")
         expect(selected).to_contain_text("First")
@@ -239,8 +252,9 @@ class TestActions:
         assert states[0].pinned
 
     def test_the_other_keys_upvote_edit_note_merge_hide(self, pages, server, event_id):
-        first, second = server.ingest(event_id, ["Is the budget public?",
-                                                 "Who chairs the board next year?"])
+        first, second = server.ingest(
+            event_id, ["Is the budget public?", "Who chairs the board next year?"]
+        )
         page = live_queue(pages, event_id)
         selected = page.locator("#queue li.q.selected")
         expect(selected).to_contain_text("budget")
@@ -268,16 +282,18 @@ class TestActions:
         assert (merged.status.value, into.status.value) == ("hidden", "hidden")
         assert (into.upvotes, into.note, into.ask_count) == (1, "Finance team", 2)
 
-    def test_a_stale_change_is_refused_visibly_and_the_row_refreshed(self, pages, server,
-                                                                     event_id):
+    def test_a_stale_change_is_refused_visibly_and_the_row_refreshed(self, pages, server, event_id):
         [qid] = server.ingest(event_id, ["Is the budget public?"])
         page = live_queue(pages, event_id)
         expect(row(page, "budget")).to_be_visible()
 
         # Another moderator's change that this page has not seen yet (no audit entry).
         async def elsewhere(s):
-            await s.execute(update(Question).where(Question.id == qid)
-                            .values(version=Question.version + 1, pinned=True))
+            await s.execute(
+                update(Question)
+                .where(Question.id == qid)
+                .values(version=Question.version + 1, pinned=True)
+            )
 
         server.session(elsewhere)
         page.keyboard.press("d")
@@ -334,19 +350,20 @@ class TestFilters:
 
 class TestHostileText:
     def test_markup_in_chat_is_shown_as_text_and_never_runs(self, pages, server, event_id):
-        ids = server.ingest(event_id, HOSTILE, authors=['<b onmouseover=alert(1)>Eve</b>',
-                                                        "Mallory"])
+        ids = server.ingest(
+            event_id, HOSTILE, authors=["<b onmouseover=alert(1)>Eve</b>", "Mallory"]
+        )
         page = live_queue(pages, event_id)
         page.check("#names")
         for text in HOSTILE:
             expect(page.locator("#queue .q-text", has_text=text)).to_have_text(text)
         row(page, "onerror").locator(".asked").click()
-        expect(page.locator("#queue .author").first).to_have_text(
-            "<b onmouseover=alert(1)>Eve</b>")
+        expect(page.locator("#queue .author").first).to_have_text("<b onmouseover=alert(1)>Eve</b>")
         assert page.locator("#queue img, #queue script, #queue b").count() == 0
         with api(server) as c:
-            assert c.patch(f"/api/v1/questions/{ids[1]}",
-                           json={"status": "on_air"}).status_code == 200
+            assert (
+                c.patch(f"/api/v1/questions/{ids[1]}", json={"status": "on_air"}).status_code == 200
+            )
         presenter = pages.open(f"/events/{event_id}/present?names=1")
         expect(presenter.locator("#p-text")).to_have_text(HOSTILE[1])
         assert presenter.locator("main img, main script").count() == 0
@@ -354,9 +371,11 @@ class TestHostileText:
 
 class TestPresenter:
     def test_follows_on_air_with_names_only_when_asked(self, pages, server, event_id, tmp_path):
-        first, second = server.ingest(event_id, ["What is the plan for the next decade?",
-                                                 "How can volunteers get involved?"],
-                                      authors=["Ada", "Grace"])
+        first, second = server.ingest(
+            event_id,
+            ["What is the plan for the next decade?", "How can volunteers get involved?"],
+            authors=["Ada", "Grace"],
+        )
         server.ingest(event_id, ["What is the plan for the next decade, exactly?"], authors=["Lin"])
         plain = pages.open(f"/events/{event_id}/present")
         named = pages.open(f"/events/{event_id}/present?names=1&transparent=1")
@@ -368,7 +387,9 @@ class TestPresenter:
             expect(plain.locator("#p-names li")).to_have_count(0)
             expect(named.locator("#p-names li")).to_have_text(["Ada", "Lin"])
             assert named.evaluate("getComputedStyle(document.body).backgroundColor") in (
-                "rgba(0, 0, 0, 0)", "transparent")
+                "rgba(0, 0, 0, 0)",
+                "transparent",
+            )
             plain.screenshot(path=tmp_path / "presenter.png")
             c.patch(f"/api/v1/questions/{second}", json={"status": "on_air"})
             expect(plain.locator("#p-text")).to_have_text("How can volunteers get involved?")
@@ -383,8 +404,14 @@ class TestPages:
         from kit.clock import utcnow
 
         async def seen(s):
-            s.add(TelegramChat(id=-1001234567890, title="Wikimedia <Q&A>", type="supergroup",
-                               last_seen_at=utcnow()))
+            s.add(
+                TelegramChat(
+                    id=-1001234567890,
+                    title="Wikimedia <Q&A>",
+                    type="supergroup",
+                    last_seen_at=utcnow(),
+                )
+            )
 
         server.session(seen)
         page = pages.open("/events")
@@ -398,7 +425,9 @@ class TestPages:
         with api(server) as c:
             sources = c.get(f"/api/v1/events/{event_id}").json()["sources"]
         assert {(s["platform"], s["chat_id"], s["video"]) for s in sources} == {
-            ("telegram", -1001234567890, None), ("youtube", None, "dQw4w9WgXcQ")}
+            ("telegram", -1001234567890, None),
+            ("youtube", None, "dQw4w9WgXcQ"),
+        }
 
         server.ingest(event_id, ["Is the budget public?", "Who chairs the board?"])
         server.ingest(event_id, ["When is Wikimania?"], platform=Platform.youtube)
@@ -417,21 +446,38 @@ class TestPages:
 
 class TestScreenshots:
     def test_queue_screenshot(self, pages, server, event_id, tmp_path):
-        server.ingest(event_id, ["What is the plan for the next decade?",
-                                 "What is the plan for the next decade, exactly?",
-                                 "Is the plan for the next decade public?"],
-                      authors=["Ada", "Lin", "Sam"])
-        server.ingest(event_id, ["How can volunteers get involved in the strategy?"],
-                      platform=Platform.youtube, paid=True)
-        minutes, _ = server.ingest(event_id, ["Will the board publish its minutes?",
-                                              "Why did the fundraising banners change this year?"])
+        server.ingest(
+            event_id,
+            [
+                "What is the plan for the next decade?",
+                "What is the plan for the next decade, exactly?",
+                "Is the plan for the next decade public?",
+            ],
+            authors=["Ada", "Lin", "Sam"],
+        )
+        server.ingest(
+            event_id,
+            ["How can volunteers get involved in the strategy?"],
+            platform=Platform.youtube,
+            paid=True,
+        )
+        minutes, _ = server.ingest(
+            event_id,
+            [
+                "Will the board publish its minutes?",
+                "Why did the fundraising banners change this year?",
+            ],
+        )
         with api(server) as c:
-            c.patch(f"/api/v1/questions/{minutes}", json={"pinned": True,
-                                                          "note": "Board secretary is here"})
+            c.patch(
+                f"/api/v1/questions/{minutes}",
+                json={"pinned": True, "note": "Board secretary is here"},
+            )
             for _ in range(3):
                 c.post(f"/api/v1/questions/{minutes}/upvote")
-        [youtube] = server.ingest(event_id, ["Will there be a Wikimania in Africa again?"],
-                                  platform=Platform.youtube)
+        [youtube] = server.ingest(
+            event_id, ["Will there be a Wikimania in Africa again?"], platform=Platform.youtube
+        )
         page = live_queue(pages, event_id, height=900)
         with api(server) as c:
             c.patch(f"/api/v1/questions/{youtube}", json={"status": "on_air"})

@@ -9,8 +9,11 @@ from tests.factories import T0, make_ask, make_event
 
 
 async def _questions(session, event_id):
-    return list(await session.scalars(select(Question).where(Question.event_id == event_id)
-                                      .order_by(Question.id)))
+    return list(
+        await session.scalars(
+            select(Question).where(Question.event_id == event_id).order_by(Question.id)
+        )
+    )
 
 
 class TestIdempotence:
@@ -24,8 +27,9 @@ class TestIdempotence:
         assert again.outcome is Outcome.duplicate and again.ask_id == first.ask_id
         [q] = await _questions(session, event.id)
         assert q.ask_count == 1
-        assert await session.scalar(select(Ask.id).where(Ask.event_id == event.id)
-                                    .offset(1)) is None
+        assert (
+            await session.scalar(select(Ask.id).where(Ask.event_id == event.id).offset(1)) is None
+        )
 
     async def test_duplicate_within_one_batch(self, session):
         event = await make_event(session)
@@ -46,11 +50,21 @@ class TestMerging:
         event = await make_event(session)
         asks = [
             make_ask(text="Hi Maggie! When does the vote close?", message_id="1", author_id="a"),
-            make_ask(text="when does the VOTE close??", message_id="2", author_id="b",
-                     platform=Platform.youtube, source_id="chat"),
+            make_ask(
+                text="when does the VOTE close??",
+                message_id="2",
+                author_id="b",
+                platform=Platform.youtube,
+                source_id="chat",
+            ),
             make_ask(text="Q: When does the vote close", message_id="3", author_id="a"),
-            make_ask(text="@liveq when does the vote close? 🗳️", message_id="4", author_id="c",
-                     platform=Platform.youtube, source_id="chat"),
+            make_ask(
+                text="@liveq when does the vote close? 🗳️",
+                message_id="4",
+                author_id="c",
+                platform=Platform.youtube,
+                source_id="chat",
+            ),
         ]
         results = await ingest(session, intake=Intake(), event_id=event.id, asks=asks)
         assert [r.outcome for r in results] == [Outcome.created] + [Outcome.merged] * 3
@@ -63,91 +77,151 @@ class TestMerging:
         event = await make_event(session)
         intake = Intake()
         for i in range(3):
-            await ingest(session, intake=intake, event_id=event.id, asks=[
-                make_ask(text="When does the vote close?", message_id=str(i), author_id="same")])
+            await ingest(
+                session,
+                intake=intake,
+                event_id=event.id,
+                asks=[
+                    make_ask(text="When does the vote close?", message_id=str(i), author_id="same")
+                ],
+            )
         [q] = await _questions(session, event.id)
         assert q.ask_count == 1
 
     async def test_hard_negatives_stay_apart(self, session):
         event = await make_event(session)
-        texts = ["When does the vote close?", "Why is there a vote?",
-                 "Will Wikimania 2027 be in Paris?", "Will Wikimania 2028 be in Paris?"]
-        results = await ingest(session, intake=Intake(), event_id=event.id, asks=[
-            make_ask(text=t, message_id=str(i)) for i, t in enumerate(texts)])
+        texts = [
+            "When does the vote close?",
+            "Why is there a vote?",
+            "Will Wikimania 2027 be in Paris?",
+            "Will Wikimania 2028 be in Paris?",
+        ]
+        results = await ingest(
+            session,
+            intake=Intake(),
+            event_id=event.id,
+            asks=[make_ask(text=t, message_id=str(i)) for i, t in enumerate(texts)],
+        )
         assert [r.outcome for r in results] == [Outcome.created] * 4
 
     async def test_hidden_questions_are_not_matched(self, session):
         event = await make_event(session)
         intake = Intake()
-        [r] = await ingest(session, intake=intake, event_id=event.id,
-                           asks=[make_ask(text="Is the budget public?", message_id="1")])
+        [r] = await ingest(
+            session,
+            intake=intake,
+            event_id=event.id,
+            asks=[make_ask(text="Is the budget public?", message_id="1")],
+        )
         q = await session.get(Question, r.question_id)
         q.status = QuestionStatus.hidden
         q.updated_at = T0 + timedelta(days=400)  # visible to the index refresh
         intake.indexes.get(event.id).discard(q.id)
-        [r2] = await ingest(session, intake=intake, event_id=event.id,
-                            asks=[make_ask(text="Is the budget public?", message_id="2")])
+        [r2] = await ingest(
+            session,
+            intake=intake,
+            event_id=event.id,
+            asks=[make_ask(text="Is the budget public?", message_id="2")],
+        )
         assert r2.outcome is Outcome.created and r2.question_id != q.id
 
     async def test_answered_question_asked_again_stays_answered(self, session):
         event = await make_event(session)
         intake = Intake()
-        [r] = await ingest(session, intake=intake, event_id=event.id,
-                           asks=[make_ask(text="Is the budget public?", message_id="1",
-                                          author_id="a")])
+        [r] = await ingest(
+            session,
+            intake=intake,
+            event_id=event.id,
+            asks=[make_ask(text="Is the budget public?", message_id="1", author_id="a")],
+        )
         q = await session.get(Question, r.question_id)
         q.status = QuestionStatus.answered
-        [r2] = await ingest(session, intake=intake, event_id=event.id,
-                            asks=[make_ask(text="is the budget public??", message_id="2",
-                                           author_id="b")])
+        [r2] = await ingest(
+            session,
+            intake=intake,
+            event_id=event.id,
+            asks=[make_ask(text="is the budget public??", message_id="2", author_id="b")],
+        )
         assert r2.outcome is Outcome.merged and r2.question_id == q.id
         assert q.status is QuestionStatus.answered and q.asked_again == 1 and q.ask_count == 2
 
     async def test_index_sees_questions_from_another_process(self, session):
         # Two Intakes stand for two processes sharing one database.
         event = await make_event(session)
-        await ingest(session, intake=Intake(), event_id=event.id,
-                     asks=[make_ask(text="Is the budget public?", message_id="1")])
-        [r] = await ingest(session, intake=Intake(), event_id=event.id,
-                           asks=[make_ask(text="is the budget public", message_id="2",
-                                          force_question=True)])
+        await ingest(
+            session,
+            intake=Intake(),
+            event_id=event.id,
+            asks=[make_ask(text="Is the budget public?", message_id="1")],
+        )
+        [r] = await ingest(
+            session,
+            intake=Intake(),
+            event_id=event.id,
+            asks=[make_ask(text="is the budget public", message_id="2", force_question=True)],
+        )
         assert r.outcome is Outcome.merged
 
 
 class TestDetection:
     async def test_chatter_is_counted_not_stored(self, session):
         event = await make_event(session)
-        results = await ingest(session, intake=Intake(), event_id=event.id, asks=[
-            make_ask(text="hello from Lagos!", message_id="1", author_id="a"),
-            make_ask(text="👍", message_id="2"),
-            make_ask(text="thanks!", message_id="3", platform=Platform.youtube, source_id="c"),
-        ])
+        results = await ingest(
+            session,
+            intake=Intake(),
+            event_id=event.id,
+            asks=[
+                make_ask(text="hello from Lagos!", message_id="1", author_id="a"),
+                make_ask(text="👍", message_id="2"),
+                make_ask(text="thanks!", message_id="3", platform=Platform.youtube, source_id="c"),
+            ],
+        )
         assert {r.outcome for r in results} == {Outcome.chatter}
         assert await _questions(session, event.id) == []
         assert await session.scalar(select(Ask.id).where(Ask.event_id == event.id)) is None
-        counts = {c.platform.value: c.count for c in await session.scalars(
-            select(ChatterCount).where(ChatterCount.event_id == event.id))}
+        counts = {
+            c.platform.value: c.count
+            for c in await session.scalars(
+                select(ChatterCount).where(ChatterCount.event_id == event.id)
+            )
+        }
         assert counts == {"telegram": 2, "youtube": 1}
 
     async def test_marked_mode_and_force(self, session):
         event = await make_event(session, mode=QuestionMode.marked)
-        results = await ingest(session, intake=Intake(), event_id=event.id, asks=[
-            make_ask(text="When is the vote?", message_id="1"),
-            make_ask(text="Q: when is the vote", message_id="2"),
-            make_ask(text="budget plans", message_id="3", force_question=True),
-        ])
+        results = await ingest(
+            session,
+            intake=Intake(),
+            event_id=event.id,
+            asks=[
+                make_ask(text="When is the vote?", message_id="1"),
+                make_ask(text="Q: when is the vote", message_id="2"),
+                make_ask(text="budget plans", message_id="3", force_question=True),
+            ],
+        )
         assert [r.outcome for r in results] == [Outcome.chatter, Outcome.created, Outcome.created]
 
     async def test_review_mode_holds_new_questions(self, session):
         event = await make_event(session, review=True)
-        [r] = await ingest(session, intake=Intake(), event_id=event.id,
-                           asks=[make_ask(text="Is the budget public?", message_id="1")])
+        [r] = await ingest(
+            session,
+            intake=Intake(),
+            event_id=event.id,
+            asks=[make_ask(text="Is the budget public?", message_id="1")],
+        )
         assert (await session.get(Question, r.question_id)).status is QuestionStatus.pending
 
     async def test_overlong_and_empty_rejected(self, session):
         event = await make_event(session)
-        results = await ingest(session, intake=Intake(), event_id=event.id, asks=[
-            make_ask(text="?" + "x" * 5000, message_id="1"), make_ask(text="  ", message_id="2")])
+        results = await ingest(
+            session,
+            intake=Intake(),
+            event_id=event.id,
+            asks=[
+                make_ask(text="?" + "x" * 5000, message_id="1"),
+                make_ask(text="  ", message_id="2"),
+            ],
+        )
         assert [r.outcome for r in results] == [Outcome.rejected, Outcome.rejected]
         assert "4096" in results[0].reason
 
@@ -155,9 +229,16 @@ class TestDetection:
 class TestPrivacy:
     async def test_author_ids_are_stored_only_as_keyed_hashes(self, session):
         event = await make_event(session)
-        await ingest(session, intake=Intake(), event_id=event.id, asks=[
-            make_ask(text="Is it safe to ask?", message_id="1", author_id="424242",
-                     author_name="Ada")])
+        await ingest(
+            session,
+            intake=Intake(),
+            event_id=event.id,
+            asks=[
+                make_ask(
+                    text="Is it safe to ask?", message_id="1", author_id="424242", author_name="Ada"
+                )
+            ],
+        )
         ask = await session.scalar(select(Ask).where(Ask.event_id == event.id))
         assert ask.author_key and "424242" not in ask.author_key and len(ask.author_key) == 32
 
@@ -170,13 +251,21 @@ class TestRollback:
             event_id = event.id
         async with sessionmaker() as s:
             await s.begin()
-            [r] = await ingest(s, intake=intake, event_id=event_id,
-                               asks=[make_ask(text="Is the budget public?", message_id="1")])
+            [r] = await ingest(
+                s,
+                intake=intake,
+                event_id=event_id,
+                asks=[make_ask(text="Is the budget public?", message_id="1")],
+            )
             assert r.outcome is Outcome.created
             await s.rollback()
         # The same question again must create a question, not join the one rolled back.
         async with sessionmaker() as s, s.begin():
-            [again] = await ingest(s, intake=intake, event_id=event_id,
-                                   asks=[make_ask(text="Is the budget public?", message_id="1")])
+            [again] = await ingest(
+                s,
+                intake=intake,
+                event_id=event_id,
+                asks=[make_ask(text="Is the budget public?", message_id="1")],
+            )
             assert again.outcome is Outcome.created
             assert await s.get(Question, again.question_id) is not None

@@ -17,24 +17,45 @@ async def test_demo_fills_the_queue(tmp_path: Path):
     log_path = tmp_path / "demo.log"
     with log_path.open("wb") as log:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "fakes.demo", "--port", str(port), "--pace", "0.15",
-             "--database", str(tmp_path / "demo.db")],
-            stdout=log, stderr=subprocess.STDOUT,
+            [
+                sys.executable,
+                "-m",
+                "fakes.demo",
+                "--port",
+                str(port),
+                "--pace",
+                "0.15",
+                "--database",
+                str(tmp_path / "demo.db"),
+            ],
+            stdout=log,
+            stderr=subprocess.STDOUT,
         )
     try:
+
         async def token():
             assert proc.poll() is None, log_path.read_text()
             found = re.search(r"sign in with: (\S+)", log_path.read_text())
             return found.group(1) if found else None
 
         admin = await _until(token, within=60, what="the demo to start")
-        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=5,
-                                     headers={"Authorization": f"Bearer {admin}"}) as client:
+        async with httpx.AsyncClient(
+            base_url=f"http://127.0.0.1:{port}",
+            timeout=5,
+            headers={"Authorization": f"Bearer {admin}"},
+        ) as client:
+
             async def played():
-                items = (await client.get("/api/v1/events/1/questions",
-                                          params={"status": "all", "limit": 100})).json()["items"]
-                return items if any(q["paid"] for q in items) and any(
-                    q["status"] == "hidden" for q in items) else None
+                items = (
+                    await client.get(
+                        "/api/v1/events/1/questions", params={"status": "all", "limit": 100}
+                    )
+                ).json()["items"]
+                return (
+                    items
+                    if any(q["paid"] for q in items) and any(q["status"] == "hidden" for q in items)
+                    else None
+                )
 
             items = await _until(played, within=60, what="the scripted hour to play")
     finally:

@@ -47,12 +47,18 @@ async def fake_telegram():
 def _serve(tmp_path: Path, env: dict[str, str]) -> tuple[subprocess.Popen, Path, str]:
     port = _free_port()
     log_path = tmp_path / "serve.log"
-    full_env = {**os.environ, "LIVEQ_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path}/e2e.db",
-                "LIVEQ_ADMIN_TOKEN": ADMIN, **env}
+    full_env = {
+        **os.environ,
+        "LIVEQ_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path}/e2e.db",
+        "LIVEQ_ADMIN_TOKEN": ADMIN,
+        **env,
+    }
     with log_path.open("wb") as log:
         proc = subprocess.Popen(
             [sys.executable, "-m", "app.cli", "serve", "--port", str(port)],
-            stdout=log, stderr=subprocess.STDOUT, env=full_env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            env=full_env,
         )
     return proc, log_path, f"http://127.0.0.1:{port}"
 
@@ -69,30 +75,45 @@ async def _wait_up(client: httpx.AsyncClient, proc: subprocess.Popen, log_path: 
 
 
 async def test_serve_collects_a_linked_telegram_group(tmp_path: Path, fake_telegram):
-    proc, log_path, base = _serve(tmp_path, {
-        "LIVEQ_TELEGRAM_BOT_TOKEN": BOT_TOKEN,
-        "LIVEQ_TELEGRAM_API_URL": fake_telegram.base_url,
-        "LIVEQ_TELEGRAM_POLL_TIMEOUT": "1",
-    })
+    proc, log_path, base = _serve(
+        tmp_path,
+        {
+            "LIVEQ_TELEGRAM_BOT_TOKEN": BOT_TOKEN,
+            "LIVEQ_TELEGRAM_API_URL": fake_telegram.base_url,
+            "LIVEQ_TELEGRAM_POLL_TIMEOUT": "1",
+        },
+    )
     headers = {"Authorization": f"Bearer {ADMIN}"}
     try:
         async with httpx.AsyncClient(base_url=base, headers=headers, timeout=5) as client:
             await _wait_up(client, proc, log_path)
             group = tg.chat(-1001999)
-            r = await client.post("/api/v1/events", json={
-                "title": "Conversation hour",
-                "sources": [{"platform": "telegram", "chat_id": group["id"]}]})
+            r = await client.post(
+                "/api/v1/events",
+                json={
+                    "title": "Conversation hour",
+                    "sources": [{"platform": "telegram", "chat_id": group["id"]}],
+                },
+            )
             assert r.status_code == 201, r.text
             event_id = r.json()["id"]
             fake_telegram.push(
-                tg.message(chat=group, message_id=1, text="Hi Maggie! When does the vote close?",
-                           sender=tg.user(1)),
-                tg.message(chat=group, message_id=2, text="hello from Lagos!",
-                           sender=tg.user(2)),
-                tg.message(chat=group, message_id=3, text="when does the VOTE close??",
-                           sender=tg.user(3)),
-                tg.message(chat=tg.chat(-1005, title="Other group"), message_id=1,
-                           text="Unrelated question?", sender=tg.user(4)),
+                tg.message(
+                    chat=group,
+                    message_id=1,
+                    text="Hi Maggie! When does the vote close?",
+                    sender=tg.user(1),
+                ),
+                tg.message(chat=group, message_id=2, text="hello from Lagos!", sender=tg.user(2)),
+                tg.message(
+                    chat=group, message_id=3, text="when does the VOTE close??", sender=tg.user(3)
+                ),
+                tg.message(
+                    chat=tg.chat(-1005, title="Other group"),
+                    message_id=1,
+                    text="Unrelated question?",
+                    sender=tg.user(4),
+                ),
             )
 
             async def merged():
@@ -129,20 +150,31 @@ async def test_serve_collects_a_youtube_live_chat(tmp_path: Path):
     fake = FakeYoutube(api_key=YT_KEY)
     url = await fake.start()
     chat = fake.add_video("dQw4w9WgXcQ", polling_interval_ms=200)
-    proc, log_path, base = _serve(tmp_path, {
-        "LIVEQ_YOUTUBE_API_KEY": YT_KEY,
-        "LIVEQ_YOUTUBE_API_ENDPOINT": url,
-        "LIVEQ_YOUTUBE_DAILY_QUOTA": "1000000",
-        "LIVEQ_YOUTUBE_RESCAN_SECONDS": "0.5",
-    })
+    proc, log_path, base = _serve(
+        tmp_path,
+        {
+            "LIVEQ_YOUTUBE_API_KEY": YT_KEY,
+            "LIVEQ_YOUTUBE_API_ENDPOINT": url,
+            "LIVEQ_YOUTUBE_DAILY_QUOTA": "1000000",
+            "LIVEQ_YOUTUBE_RESCAN_SECONDS": "0.5",
+        },
+    )
     headers = {"Authorization": f"Bearer {ADMIN}"}
     try:
         async with httpx.AsyncClient(base_url=base, headers=headers, timeout=5) as client:
             await _wait_up(client, proc, log_path)
-            r = await client.post("/api/v1/events", json={
-                "title": "Conversation hour",
-                "sources": [{"platform": "youtube",
-                             "video": "https://www.youtube.com/watch?v=dQw4w9WgXcQ"}]})
+            r = await client.post(
+                "/api/v1/events",
+                json={
+                    "title": "Conversation hour",
+                    "sources": [
+                        {
+                            "platform": "youtube",
+                            "video": "https://www.youtube.com/watch?v=dQw4w9WgXcQ",
+                        }
+                    ],
+                },
+            )
             assert r.status_code == 201, r.text
             event_id = r.json()["id"]
 

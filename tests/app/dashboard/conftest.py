@@ -10,8 +10,9 @@ async def sign_in(client, token=ADMIN, **headers):
     """Sign in through the form, as a browser would; the page's CSRF token."""
     page = await client.get("/signin")
     nonce = re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)
-    r = await client.post("/signin", data={"token": token, "csrf": nonce, "next": "/events"},
-                          headers=headers)
+    r = await client.post(
+        "/signin", data={"token": token, "csrf": nonce, "next": "/events"}, headers=headers
+    )
     assert r.status_code == 303, r.text
     events = await client.get("/events")
     return re.search(r'name="csrf-token" content="([^"]+)"', events.text).group(1)

@@ -50,8 +50,9 @@ class TestStream:
         assert hello["event"] == "hello" and int(hello["id"]) == hello["data"]["last"] > 0
         assert rest == []
 
-    async def test_last_event_id_resumes_with_full_question_state(self, client, event_id,
-                                                                  short_streams):
+    async def test_last_event_id_resumes_with_full_question_state(
+        self, client, event_id, short_streams
+    ):
         [hello] = await stream(client, event_id)
         q = await add(client, event_id, "Is the budget public?")
         await client.patch(f"/api/v1/questions/{q['id']}", json={"pinned": True})
@@ -77,14 +78,14 @@ class TestStream:
         a = await add(client, event_id, "Is the budget public?")
         b = await add(client, event_id, "Who chairs the board?")
         await client.post(f"/api/v1/questions/{b['id']}/merge", json={"into": a["id"]})
-        messages = await stream(client, event_id, params={"after": hello["id"],
-                                                          "authors": "names"})
+        messages = await stream(client, event_id, params={"after": hello["id"], "authors": "names"})
         merged = next(m for m in messages if m.get("data", {}).get("action") == "merged")
         states = {q["id"]: q["status"] for q in merged["data"]["questions"]}
         assert states == {a["id"]: "open", b["id"]: "hidden"}
 
-    async def test_with_a_look_back_window_each_entry_is_sent_once(self, client, event_id,
-                                                                  short_streams):
+    async def test_with_a_look_back_window_each_entry_is_sent_once(
+        self, client, event_id, short_streams
+    ):
         # The PostgreSQL setting: entries committed late (lower ids) are looked for again.
         short_streams.overlap_seconds = 5.0
         [hello] = await stream(client, event_id)
@@ -101,8 +102,9 @@ class TestStream:
         [reset] = await stream(client, event_id, headers={"Last-Event-ID": "0"})
         assert reset["event"] == "reset" and int(reset["id"]) == reset["data"]["last"]
 
-    async def test_needs_a_user_and_a_known_event(self, engine, sessionmaker, client,
-                                                  short_streams):
+    async def test_needs_a_user_and_a_known_event(
+        self, engine, sessionmaker, client, short_streams
+    ):
         from tests.api_client import api_client
 
         async with api_client(engine, sessionmaker, token=None) as anonymous:
@@ -111,8 +113,9 @@ class TestStream:
 
     async def test_cookie_sessions_may_stream(self, web, short_streams):
         web.app.state.live.max_seconds = 0.2
-        r = await web.post("/api/v1/events", json={"title": "t"},
-                           headers={"X-CSRF-Token": web.csrf})
+        r = await web.post(
+            "/api/v1/events", json={"title": "t"}, headers={"X-CSRF-Token": web.csrf}
+        )
         messages = await stream(web, r.json()["id"])
         assert messages[0]["event"] == "hello"
 
@@ -158,8 +161,9 @@ class TestOverARealConnection:
                 # The connection is gone; this happens while no one listens.
                 server.ingest(event_id, ["Made during the outage?"])
                 assert len(server.app.state.streams) <= 1
-                with c.stream("GET", f"/api/v1/events/{event_id}/stream",
-                              headers={"Last-Event-ID": last}) as s:
+                with c.stream(
+                    "GET", f"/api/v1/events/{event_id}/stream", headers={"Last-Event-ID": last}
+                ) as s:
                     body = ""
                     for line in s.iter_lines():
                         body += line + "\n"

@@ -19,19 +19,22 @@ class TestSignIn:
             assert r.headers["location"] == "/signin?next=/events/1/present%3Fnames%3D1"
             assert (await c.get("/api/v1/events")).status_code == 401
 
-    async def test_cookie_is_httponly_strict_and_secure_behind_https(self, engine,
-                                                                     sessionmaker):
+    async def test_cookie_is_httponly_strict_and_secure_behind_https(self, engine, sessionmaker):
         async with browser_client(engine, sessionmaker) as c:
             page = await c.get("/signin")
             assert "httponly" in page.headers["set-cookie"].lower()
             import re
 
             nonce = re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)
-            r = await c.post("/signin", data={"token": ADMIN, "csrf": nonce},
-                             headers={"X-Forwarded-Proto": "https"})
+            r = await c.post(
+                "/signin",
+                data={"token": ADMIN, "csrf": nonce},
+                headers={"X-Forwarded-Proto": "https"},
+            )
             assert r.status_code == 303 and r.headers["location"] == "/events"
-            cookie = next(v for v in r.headers.get_list("set-cookie")
-                          if v.startswith("liveq_session="))
+            cookie = next(
+                v for v in r.headers.get_list("set-cookie") if v.startswith("liveq_session=")
+            )
             flags = {part.strip().lower() for part in cookie.split(";")[1:]}
             assert {"httponly", "secure", "samesite=strict", "path=/"} <= flags
         async with browser_client(engine, sessionmaker) as c:
@@ -96,8 +99,11 @@ class TestCsrf:
         ]:
             r = await web.request(method, url, json=data)
             assert r.status_code == 403, (method, url)
-        r = await web.post(f"/api/v1/events/{event_id}/questions", json={"text": "Is it safe?"},
-                           headers={"X-CSRF-Token": web.csrf})
+        r = await web.post(
+            f"/api/v1/events/{event_id}/questions",
+            json={"text": "Is it safe?"},
+            headers={"X-CSRF-Token": web.csrf},
+        )
         assert r.status_code == 201
 
     async def test_reads_need_no_csrf_token(self, web):
@@ -109,18 +115,26 @@ class TestCsrf:
     async def test_another_sessions_token_does_not_count(self, engine, sessionmaker, web):
         async with browser_client(engine, sessionmaker) as other:
             other_csrf = await sign_in(other)
-        r = await web.post("/api/v1/events", json={"title": "t"},
-                           headers={"X-CSRF-Token": other_csrf})
+        r = await web.post(
+            "/api/v1/events", json={"title": "t"}, headers={"X-CSRF-Token": other_csrf}
+        )
         assert r.status_code == 403
 
 
 class TestHeaders:
     async def test_every_page_sends_a_csp_without_inline_scripts(self, web):
-        r = await web.post("/api/v1/events", json={"title": "t"},
-                           headers={"X-CSRF-Token": web.csrf})
+        r = await web.post(
+            "/api/v1/events", json={"title": "t"}, headers={"X-CSRF-Token": web.csrf}
+        )
         event_id = r.json()["id"]
-        for path in ["/signin", "/events", f"/events/{event_id}", f"/events/{event_id}/present",
-                     f"/events/{event_id}/stats", "/static/queue.js"]:
+        for path in [
+            "/signin",
+            "/events",
+            f"/events/{event_id}",
+            f"/events/{event_id}/present",
+            f"/events/{event_id}/stats",
+            "/static/queue.js",
+        ]:
             r = await web.get(path)
             assert r.status_code == 200, path
             assert r.headers["content-security-policy"] == CSP
@@ -131,11 +145,17 @@ class TestHeaders:
     async def test_pages_carry_no_inline_script_style_or_handlers(self, web):
         import re
 
-        r = await web.post("/api/v1/events", json={"title": "t"},
-                           headers={"X-CSRF-Token": web.csrf})
+        r = await web.post(
+            "/api/v1/events", json={"title": "t"}, headers={"X-CSRF-Token": web.csrf}
+        )
         event_id = r.json()["id"]
-        for path in ["/signin", "/events", f"/events/{event_id}", f"/events/{event_id}/present",
-                     f"/events/{event_id}/stats"]:
+        for path in [
+            "/signin",
+            "/events",
+            f"/events/{event_id}",
+            f"/events/{event_id}/present",
+            f"/events/{event_id}/stats",
+        ]:
             html = (await web.get(path)).text
             assert not re.search(r"<script(?![^>]*\bsrc=)", html), path
             assert not re.search(r"\son[a-z]+\s*=", html), path
@@ -143,8 +163,9 @@ class TestHeaders:
 
     async def test_titles_are_escaped_on_the_server(self, web):
         title = '<script>alert(1)</script>"><img src=x onerror=alert(1)>'
-        r = await web.post("/api/v1/events", json={"title": title},
-                           headers={"X-CSRF-Token": web.csrf})
+        r = await web.post(
+            "/api/v1/events", json={"title": title}, headers={"X-CSRF-Token": web.csrf}
+        )
         event_id = r.json()["id"]
         for path in ["/events", f"/events/{event_id}"]:
             html = (await web.get(path)).text

@@ -99,15 +99,28 @@ async def _collectors(
 ) -> AsyncIterator[CollectorFactory]:
     made: list[TelegramCollector] = []
 
-    async def make(*, token: str | None = None, intake: Intake | None = None,
-                   sessionmaker: Any = None, clock: Clock = utcnow,
-                   **settings: Any) -> TelegramCollector:
+    async def make(
+        *,
+        token: str | None = None,
+        intake: Intake | None = None,
+        sessionmaker: Any = None,
+        clock: Clock = utcnow,
+        **settings: Any,
+    ) -> TelegramCollector:
         values: dict[str, Any] = {
             "telegram_bot_token": SecretStr(token or fake.token),
-            "telegram_api_url": fake.base_url, "telegram_poll_timeout": 2, **settings,
+            "telegram_api_url": fake.base_url,
+            "telegram_poll_timeout": 2,
+            **settings,
         }
-        c = TelegramCollector(TelegramSettings(**values), sessionmaker or db, intake or Intake(),
-                              clock=clock, sleep=sleeps, jitter=lambda: 1.0)
+        c = TelegramCollector(
+            TelegramSettings(**values),
+            sessionmaker or db,
+            intake or Intake(),
+            clock=clock,
+            sleep=sleeps,
+            jitter=lambda: 1.0,
+        )
         made.append(c)
         await c.start()
         return c

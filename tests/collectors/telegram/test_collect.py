@@ -56,7 +56,8 @@ class TestRouting:
         await c.wait_for(processed(5))
 
         assert [q.text for q in await _questions(db, first)] == [
-            "When does the vote close?", "What is on this slide?"
+            "When does the vote close?",
+            "What is on this slide?",
         ]
         assert [q.text for q in await _questions(db, second)] == ["Is there a recording?"]
         assert await _count(db, Ask, Ask.source_id == str(UNLINKED["id"])) == 0
@@ -64,11 +65,11 @@ class TestRouting:
         async with db() as s:
             remembered = await s.get(TelegramChat, UNLINKED["id"])
             assert remembered is not None and remembered.title == "Somebody else's group"
-            chatter = await s.scalar(select(ChatterCount.count).where(
-                ChatterCount.event_id == first))
+            chatter = await s.scalar(
+                select(ChatterCount.count).where(ChatterCount.event_id == first)
+            )
             assert chatter == 1
-            ask = await s.scalar(select(Ask).where(Ask.message_id == "1",
-                                                   Ask.event_id == first))
+            ask = await s.scalar(select(Ask).where(Ask.message_id == "1", Ask.event_id == first))
             assert ask is not None and ask.author_name == "Ada Lovelace"
             assert ask.asked_at.tzinfo is not None or s.bind.dialect.name == "sqlite"
         # Confirmed only once stored: the next getUpdates carried the following offset.
@@ -81,11 +82,16 @@ class TestRouting:
     ) -> None:
         channel = chat(-1001000000077, title="News", type="channel")
         event = await _event(db, telegram_chats=(channel["id"], GROUP["id"]))
-        post = message(chat=channel, message_id=10, text="Will you cover taxes?",
-                       kind="channel_post")
+        post = message(
+            chat=channel, message_id=10, text="Will you cover taxes?", kind="channel_post"
+        )
         question = message(chat=GROUP, message_id=11, text="How long is the sesion?")
-        fake.push(post, question, edited(question, "How long is the session?"),
-                  edited(post, "Will you cover taxes and rent?"))
+        fake.push(
+            post,
+            question,
+            edited(question, "How long is the session?"),
+            edited(post, "Will you cover taxes and rent?"),
+        )
         c = await collector()
         await c.wait_for(processed(4))
         texts = sorted(q.text for q in await _questions(db, event))
@@ -122,7 +128,8 @@ class TestRouting:
         c = await collector()
         await c.wait_for(processed(4))
         assert [q.text for q in await _questions(db, event)] == [
-            "what about pensions", "and housing"
+            "what about pensions",
+            "and housing",
         ]
 
 
@@ -134,23 +141,37 @@ class TestVotes:
         original = message(chat=GROUP, message_id=40, text="Will slides be shared?")
         chatter = message(chat=GROUP, message_id=41, text="great talk")
         fake.push(
-            original, chatter,
-            message(chat=GROUP, message_id=42, text="+1", sender=user(601),
-                    reply_to=original["message"]),
-            message(chat=GROUP, message_id=43, text="me too!", sender=user(601),
-                    reply_to=original["message"]),
-            message(chat=GROUP, message_id=44, text="я тоже", sender=user(602),
-                    reply_to=original["message"]),
-            message(chat=GROUP, message_id=45, text="👍", sender=user(603),
-                    reply_to=chatter["message"]),
+            original,
+            chatter,
+            message(
+                chat=GROUP, message_id=42, text="+1", sender=user(601), reply_to=original["message"]
+            ),
+            message(
+                chat=GROUP,
+                message_id=43,
+                text="me too!",
+                sender=user(601),
+                reply_to=original["message"],
+            ),
+            message(
+                chat=GROUP,
+                message_id=44,
+                text="я тоже",
+                sender=user(602),
+                reply_to=original["message"],
+            ),
+            message(
+                chat=GROUP, message_id=45, text="👍", sender=user(603), reply_to=chatter["message"]
+            ),
         )
         c = await collector()
         await c.wait_for(processed(6))
         [question] = await _questions(db, event)
         assert (question.upvotes, question.ask_count) == (2, 1)
         async with db() as s:
-            chatter_count = await s.scalar(select(ChatterCount.count).where(
-                ChatterCount.event_id == event))
+            chatter_count = await s.scalar(
+                select(ChatterCount.count).where(ChatterCount.event_id == event)
+            )
         # "great talk" and the 👍 on it: agreement with chatter is chatter.
         assert chatter_count == 2
 
@@ -204,8 +225,10 @@ class TestAcknowledgement:
         assert sent["reply_parameters"]["message_id"] == 60
 
         now[0] += timedelta(seconds=1)
-        fake.push(message(chat=GROUP, message_id=63, text="Third question?"),
-                  message(chat=GROUP, message_id=60, text="First question?"))  # re-delivered
+        fake.push(
+            message(chat=GROUP, message_id=63, text="Third question?"),
+            message(chat=GROUP, message_id=60, text="First question?"),
+        )  # re-delivered
         status = await c.wait_for(lambda s: s["acks_sent"] + s["acks_dropped"] >= 3)
         assert [m["reply_parameters"]["message_id"] for m in fake.sent] == [60, 63]
         status = await c.wait_for(processed(5))
@@ -227,8 +250,10 @@ class TestMalformed:
         self, fake: FakeTelegram, db, collector: CollectorFactory
     ) -> None:
         event = await _event(db, telegram_chats=(GROUP["id"],))
-        fake.push({"message": {"message_id": 1, "text": "no chat, no date"}},
-                  message(chat=GROUP, message_id=70, text="Still collected?"))
+        fake.push(
+            {"message": {"message_id": 1, "text": "no chat, no date"}},
+            message(chat=GROUP, message_id=70, text="Still collected?"),
+        )
         c = await collector()
         status = await c.wait_for(lambda s: s["updates_processed"] + s["updates_skipped"] >= 2)
         assert status["updates_skipped"] == 1

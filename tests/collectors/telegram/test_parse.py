@@ -42,7 +42,9 @@ class TestNewMessages:
         assert isinstance(result.intent, NewAsk)
         ask = result.intent.ask
         assert (ask.platform, ask.source_id, ask.message_id) == (
-            Platform.telegram, str(TOWN_HALL), "4521"
+            Platform.telegram,
+            str(TOWN_HALL),
+            "4521",
         )
         assert (ask.author_id, ask.author_name) == ("318007421", "Amara Okafor")
         assert ask.text == "When will the new budget be published?"
@@ -59,7 +61,8 @@ class TestNewMessages:
         assert result.chat is not None and result.chat.type == "channel"
         assert isinstance(result.intent, NewAsk)
         assert (result.intent.ask.author_id, result.intent.ask.author_name) == (
-            "-1001500400300", "City News"
+            "-1001500400300",
+            "City News",
         )
 
     def test_an_anonymous_admin_speaks_as_the_group(self) -> None:
@@ -86,14 +89,24 @@ class TestNewMessages:
         update = Update.de_json(PAYLOADS["agreeing_reply"], None)
         assert parse_update(update) == parse_update(PAYLOADS["agreeing_reply"])
 
-    @pytest.mark.parametrize("payload", [
-        {"update_id": 1, "message": {"message_id": 1, "date": 1764255600, "text": "no chat"}},
-        {"update_id": 1, "message": {"message_id": "1", "date": 1764255600, "text": "x",
-                                     "chat": {"id": 5, "type": "private"}}},
-        {"update_id": 1, "message": "not an object"},
-        {"message": {}},
-        ["not", "an", "update"],
-    ])
+    @pytest.mark.parametrize(
+        "payload",
+        [
+            {"update_id": 1, "message": {"message_id": 1, "date": 1764255600, "text": "no chat"}},
+            {
+                "update_id": 1,
+                "message": {
+                    "message_id": "1",
+                    "date": 1764255600,
+                    "text": "x",
+                    "chat": {"id": 5, "type": "private"},
+                },
+            },
+            {"update_id": 1, "message": "not an object"},
+            {"message": {}},
+            ["not", "an", "update"],
+        ],
+    )
     def test_malformed_updates_raise(self, payload: object) -> None:
         with pytest.raises(MalformedUpdate):
             parse_update(payload)  # type: ignore[arg-type]
@@ -142,18 +155,47 @@ class TestVotesAndEdits:
 
 
 class TestAgreement:
-    @pytest.mark.parametrize("text", [
-        "+1", "+", "+1!", "👍", "👍👍", "👍🏽", "same", "Same question", "same question!!",
-        "this!", "This.", "me too", "Me too 👍", "moi aussi", "Yo también", "yo tambien",
-        "Ich auch", "eu também", "Я тоже", "я тоже!", "anch'io",
-    ])
+    @pytest.mark.parametrize(
+        "text",
+        [
+            "+1",
+            "+",
+            "+1!",
+            "👍",
+            "👍👍",
+            "👍🏽",
+            "same",
+            "Same question",
+            "same question!!",
+            "this!",
+            "This.",
+            "me too",
+            "Me too 👍",
+            "moi aussi",
+            "Yo también",
+            "yo tambien",
+            "Ich auch",
+            "eu também",
+            "Я тоже",
+            "я тоже!",
+            "anch'io",
+        ],
+    )
     def test_agreement(self, text: str) -> None:
         assert is_agreement(text)
 
-    @pytest.mark.parametrize("text", [
-        "same time tomorrow?", "this is wrong", "me too, but why is the vote closed?",
-        "+1 and what about rent?", "", "👍 but when?", "ich auch nicht?",
-    ])
+    @pytest.mark.parametrize(
+        "text",
+        [
+            "same time tomorrow?",
+            "this is wrong",
+            "me too, but why is the vote closed?",
+            "+1 and what about rent?",
+            "",
+            "👍 but when?",
+            "ich auch nicht?",
+        ],
+    )
     def test_not_agreement(self, text: str) -> None:
         assert not is_agreement(text)
 

@@ -28,24 +28,30 @@ async def _stored(db: async_sessionmaker[AsyncSession], event_id: int) -> tuple[
     """(asks, chatter) of the event."""
     async with db() as s:
         asks = await s.scalar(select(func.count()).select_from(Ask).where(Ask.event_id == event_id))
-        chatter = await s.scalar(select(ChatterCount.count).where(
-            ChatterCount.event_id == event_id))
+        chatter = await s.scalar(
+            select(ChatterCount.count).where(ChatterCount.event_id == event_id)
+        )
         return int(asks or 0), int(chatter or 0)
 
 
 def _flood(n: int, *, every: int = 3) -> list[dict]:
     # One question in `every` messages, the rest chatter; many askers, few distinct questions.
     return [
-        message(chat=GROUP, message_id=i, sender=user(10_000 + i % 997),
-                text=TOPICS[(i // every) % len(TOPICS)] if i % every == 0
-                else f"hello {i}")
+        message(
+            chat=GROUP,
+            message_id=i,
+            sender=user(10_000 + i % 997),
+            text=TOPICS[(i // every) % len(TOPICS)] if i % every == 0 else f"hello {i}",
+        )
         for i in range(1, n + 1)
     ]
 
 
 TOPICS = [
-    "When will the new budget be published?", "Is there free parking near the venue?",
-    "Will a recording of tonight's session be shared?", "How much do tickets cost for students?",
+    "When will the new budget be published?",
+    "Is there free parking near the venue?",
+    "Will a recording of tonight's session be shared?",
+    "How much do tickets cost for students?",
     "Can children attend the workshop alone?",
 ]
 
@@ -162,7 +168,11 @@ class TestTelegramErrors:
 
     @pytest.mark.parametrize("status_code", [500, 502])
     async def test_server_errors_back_off_exponentially(
-        self, fake: FakeTelegram, db, collector: CollectorFactory, sleeps: Sleeps,
+        self,
+        fake: FakeTelegram,
+        db,
+        collector: CollectorFactory,
+        sleeps: Sleeps,
         status_code: int,
     ) -> None:
         event_id = await _event(db)
@@ -199,8 +209,9 @@ class TestNothingLostNothingDoubled:
     ) -> None:
         event_id = await _event(db)
         flaky = _FailOnce()
-        maker = async_sessionmaker(db.kw["bind"], expire_on_commit=False,
-                                   sync_session_class=flaky.session_class)
+        maker = async_sessionmaker(
+            db.kw["bind"], expire_on_commit=False, sync_session_class=flaky.session_class
+        )
         fake.push(*_flood(30))
         c = await collector(sessionmaker=maker)
         status = await c.wait_for(processed(30))
@@ -226,8 +237,10 @@ class TestNothingLostNothingDoubled:
         async with db() as s:
             doubled = await s.scalar(
                 select(func.count()).select_from(
-                    select(Ask.message_id).group_by(Ask.message_id)
-                    .having(func.count() > 1).subquery()
+                    select(Ask.message_id)
+                    .group_by(Ask.message_id)
+                    .having(func.count() > 1)
+                    .subquery()
                 )
             )
         assert doubled == 0
@@ -252,7 +265,10 @@ class TestNothingLostNothingDoubled:
 
 class TestTokenRedaction:
     async def test_the_token_never_reaches_a_log(
-        self, fake: FakeTelegram, db, collector: CollectorFactory,
+        self,
+        fake: FakeTelegram,
+        db,
+        collector: CollectorFactory,
         caplog: pytest.LogCaptureFixture,
     ) -> None:
         caplog.set_level(logging.DEBUG)
@@ -267,6 +283,7 @@ class TestTokenRedaction:
         for record in caplog.records:
             assert fake.token not in record.getMessage()
         # The test means something: httpx did log the request URLs, with the token redacted.
-        assert any(r.name == "httpx" and "<telegram-token>" in r.getMessage()
-                   for r in caplog.records)
+        assert any(
+            r.name == "httpx" and "<telegram-token>" in r.getMessage() for r in caplog.records
+        )
         assert fake.token not in str(c.status())

@@ -58,9 +58,7 @@ async def test_a_request_without_the_secret_is_refused(
     client: httpx.AsyncClient, header: str | bytes | None
 ) -> None:
     update = {"update_id": 1, **message(chat=GROUP, message_id=1, text="Sneaky?")}
-    headers: dict[str, Any] = (
-        {} if header is None else {"X-Telegram-Bot-Api-Secret-Token": header}
-    )
+    headers: dict[str, Any] = {} if header is None else {"X-Telegram-Bot-Api-Secret-Token": header}
     response = await client.post("/telegram/webhook", json=update, headers=headers)
     assert response.status_code == 403
 
@@ -82,8 +80,7 @@ async def test_an_update_with_the_secret_is_stored_before_200(
     async with db() as s:
         assert len(list(await s.scalars(select(Question.id)))) == 1
 
-    chats = await client.get("/api/v1/telegram/chats",
-                             headers={"Authorization": f"Bearer {ADMIN}"})
+    chats = await client.get("/api/v1/telegram/chats", headers={"Authorization": f"Bearer {ADMIN}"})
     assert chats.status_code == 200
     assert [(c["id"], c["title"], c["type"]) for c in chats.json()] == [
         (GROUP["id"], "Live Q&A", "supergroup")

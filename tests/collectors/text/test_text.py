@@ -14,8 +14,13 @@ class TestNormalize:
         assert normalize(text) == "when is the vote q"
 
     def test_strips_leading_markers(self):
-        for marked in ("Q: when is the vote", "/ask when is the vote", "#question when is the vote",
-                       "/ask@liveq_bot when is the vote", "q：when is the vote"):
+        for marked in (
+            "Q: when is the vote",
+            "/ask when is the vote",
+            "#question when is the vote",
+            "/ask@liveq_bot when is the vote",
+            "q：when is the vote",
+        ):
             assert normalize(marked) == "when is the vote", marked
 
     def test_keeps_non_latin_letters_and_marks(self):
@@ -28,15 +33,26 @@ class TestNormalize:
 
 
 class TestDetect:
-    @pytest.mark.parametrize("text", [
-        "When is the vote?", "¿Cuándo es la votación？", "متى التصويت؟", "what ⸮",
-        "Q: tell us about the budget", "/ask budget plans", "#q budget", "#Question budget",
-    ])
+    @pytest.mark.parametrize(
+        "text",
+        [
+            "When is the vote?",
+            "¿Cuándo es la votación？",
+            "متى التصويت؟",
+            "what ⸮",
+            "Q: tell us about the budget",
+            "/ask budget plans",
+            "#q budget",
+            "#Question budget",
+        ],
+    )
     def test_auto_questions(self, text):
         assert is_question(text, QuestionMode.auto)
 
-    @pytest.mark.parametrize("text", ["hello from Lagos!", "👍", "thanks!", "great stream",
-                                      "#quiet please", "Qatar says hi"])
+    @pytest.mark.parametrize(
+        "text",
+        ["hello from Lagos!", "👍", "thanks!", "great stream", "#quiet please", "Qatar says hi"],
+    )
     def test_auto_chatter(self, text):
         assert not is_question(text, QuestionMode.auto)
 
