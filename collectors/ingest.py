@@ -228,7 +228,8 @@ async def _ingest_locked(
                 staged.append(_Staged(Outcome.chatter))
                 continue
 
-            match = index.best(key, exclude=blocked.get(key, frozenset()))
+            signature = index.matcher.signature(key)
+            match = index.best(key, exclude=blocked.get(key, frozenset()), signature=signature)
             a_key = keys[incoming.author_id]
             row = {
                 "event_id": event_id,
@@ -261,7 +262,7 @@ async def _ingest_locked(
                     session.add(question)
                     temp_id = -len(provisional) - 1
                     provisional[temp_id] = question
-                    index.upsert(temp_id, key)
+                    index.upsert(temp_id, key, signature)
                     outcome = Outcome.created
                 new_asker = a_key is None or (id(question), a_key) not in askers
                 if a_key is not None:
@@ -274,8 +275,7 @@ async def _ingest_locked(
     await _count_chatter(session, event_id, chatter)
     await session.flush()  # new questions get ids; counts on matched ones are written
     for temp_id, question in provisional.items():
-        index.discard(temp_id)
-        index.upsert(question.id, question.match_key)
+        index.rekey(temp_id, question.id)
     await _count_new_askers(session, joined)
     await _apply_joined(session, event, joined, now)
     await _write_asks(session, event_id, [s for s in staged if s.target is not None])

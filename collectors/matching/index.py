@@ -36,17 +36,27 @@ class EventIndex:
     # Rows updated at or after this instant are read again at the next refresh.
     refreshed_until: datetime | None = None
 
-    def upsert(self, question_id: int, match_key: str) -> Signature:
+    def upsert(
+        self, question_id: int, match_key: str, signature: Signature | None = None
+    ) -> Signature:
+        """Index a question (`signature`, when the caller has it, saves computing it again)."""
         old = self.signatures.get(question_id)
         if old is not None and old.key == match_key:
             return old
         if old is not None:
             self.discard(question_id)
-        sig = self.matcher.signature(match_key)
+        sig = signature if signature is not None else self.matcher.signature(match_key)
         self.signatures[question_id] = sig
         for term in sig.terms:
             self.postings.setdefault(term, set()).add(question_id)
         return sig
+
+    def rekey(self, old_id: int, new_id: int) -> None:
+        """A question indexed under a provisional id got its real one."""
+        sig = self.signatures.get(old_id)
+        if sig is not None:
+            self.discard(old_id)
+            self.upsert(new_id, sig.key, sig)
 
     def discard(self, question_id: int) -> None:
         sig = self.signatures.pop(question_id, None)
@@ -87,10 +97,14 @@ class EventIndex:
         return ranked[:_MAX_CANDIDATES]
 
     def best(
-        self, match_key: str, *, exclude: set[int] | frozenset[int] = frozenset()
+        self,
+        match_key: str,
+        *,
+        exclude: set[int] | frozenset[int] = frozenset(),
+        signature: Signature | None = None,
     ) -> Match | None:
         """The best-scoring question at or above the threshold, if any."""
-        sig = self.matcher.signature(match_key)
+        sig = signature if signature is not None else self.matcher.signature(match_key)
         best: Match | None = None
         # A matcher may rule a candidate out from the number of terms it shares, unscored —
         # only when every query term was read, so the shared counts are complete.
