@@ -12,8 +12,9 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import cast
 
-from sqlalchemy import Boolean, Table, bindparam, case, insert, or_, select, update
+from sqlalchemy import Boolean, Table, bindparam, case, func, insert, or_, select, update
 from sqlalchemy import event as sa_event
+from sqlalchemy import text as sql_text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from collectors.asks import IncomingAsk, IngestResult, Outcome
@@ -272,8 +273,14 @@ async def _ingest_locked(
             in_batch[identity] = item
             staged.append(item)
 
-    await _count_chatter(session, event_id, chatter)
-    await session.flush()  # new questions get ids; counts on matched ones are written
+    with session.no_autoflush:
+        await _count_chatter(session, event_id, chatter)
+    # Ids given up front let the new questions go in as one executemany, not a row at a time.
+    with session.no_autoflush:  # not before the ids are set
+        new_ids = await _allocate_question_ids(session, len(provisional))
+    for question, new_id in zip(provisional.values(), new_ids, strict=True):
+        question.id = new_id
+    await session.flush()
     for temp_id, question in provisional.items():
         index.rekey(temp_id, question.id)
     await _count_new_askers(session, joined)
@@ -393,6 +400,24 @@ def _new_question(event: Event, text: str, key: str, asked_at: datetime, now: da
         updated_at=now,
         version=1,
     )
+
+
+async def _allocate_question_ids(session: AsyncSession, n: int) -> list[int]:
+    """`n` fresh question ids: from the sequence on PostgreSQL; on SQLite after the largest,
+    which is safe because every writing transaction holds the database's write lock."""
+    if n == 0:
+        return []
+    if session.get_bind().dialect.name == "postgresql":
+        rows = await session.execute(
+            sql_text(
+                "SELECT nextval(pg_get_serial_sequence('questions', 'id'))"
+                " FROM generate_series(1, :n)"
+            ),
+            {"n": n},
+        )
+        return [int(r[0]) for r in rows]
+    top = await session.scalar(select(func.coalesce(func.max(Question.id), 0)))
+    return list(range(int(top or 0) + 1, int(top or 0) + 1 + n))
 
 
 async def _count_new_askers(session: AsyncSession, joined: dict[int, _Joined]) -> None:
