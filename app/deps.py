@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.auth.tokens import ACTING, HOSTING, Principal, authenticate
 from collectors.ingest import Intake
+from kit.db import read_only
 from kit.settings import ApiSettings
 
 
@@ -28,6 +29,9 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
     """One session per request, committed when the route succeeds, rolled back otherwise."""
     maker: async_sessionmaker[AsyncSession] = request.app.state.sessionmaker
     async with maker() as session:
+        if request.method in ("GET", "HEAD"):
+            # Reads never wait behind a collector's write (nor hold one up) on SQLite.
+            await read_only(session)
         try:
             yield session
             await session.commit()
@@ -45,7 +49,6 @@ _bearer = HTTPBearer(auto_error=False)
 
 async def get_principal(
     request: Request,
-    session: SessionDep,
     settings: SettingsDep,
     intake: IntakeDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
@@ -60,12 +63,16 @@ async def get_principal(
             "missing bearer token",
             headers={"WWW-Authenticate": "Bearer"},
         )
-    principal = await authenticate(
-        session,
-        token=credentials.credentials,
-        admin_token=settings.admin_token,
-        now=intake.clock(),
-    )
+    # A session of its own, closed at once: a long response (a live stream) must not keep
+    # the request's session open just because its caller was authenticated.
+    maker: async_sessionmaker[AsyncSession] = request.app.state.sessionmaker
+    async with maker() as session, session.begin():
+        principal = await authenticate(
+            session,
+            token=credentials.credentials,
+            admin_token=settings.admin_token,
+            now=intake.clock(),
+        )
     if principal is None:
         raise HTTPException(
             status.HTTP_401_UNAUTHORIZED,

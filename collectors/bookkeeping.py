@@ -10,8 +10,9 @@ from typing import Any
 from sqlalchemy import case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from collectors.text.language import detect_language
 from kit.changes import notify_on_commit
-from models import Ask, AuditEntry, Event, InstanceSecret, Question, Vote
+from models import Ask, AuditEntry, Event, InstanceSecret, Question, QuestionStatus, Vote
 
 
 async def pseudonym_key(session: AsyncSession) -> bytes:
@@ -28,6 +29,43 @@ def author_key(secret: bytes, platform: str, author_id: str | None) -> str | Non
         return None
     digest = hmac.new(secret, f"{platform}:{author_id}".encode(), hashlib.sha256)
     return digest.hexdigest()[:32]
+
+
+def new_question(
+    event: Event,
+    *,
+    text: str,
+    key: str,
+    asked_at: datetime,
+    now: datetime,
+    status: QuestionStatus | None = None,
+) -> Question:
+    """A question made from its first ask (pending review when the event reviews first)."""
+    if status is None:
+        status = QuestionStatus.pending if event.review else QuestionStatus.open
+    return Question(
+        event_id=event.id,
+        text=text,
+        match_key=key,
+        language=detect_language(text),
+        status=status,
+        pinned=False,
+        ask_count=0,
+        upvotes=0,
+        score=0,
+        paid=False,
+        asked_again=0,
+        first_asked_at=asked_at,
+        last_asked_at=asked_at,
+        created_at=now,
+        updated_at=now,
+        version=1,
+    )
+
+
+def touch(question: Question, now: datetime) -> None:
+    """Mark a question changed: clients that saw an older version are told, not overwritten."""
+    question.updated_at, question.version = now, question.version + 1
 
 
 def score_of(question: Question, event: Event) -> int:

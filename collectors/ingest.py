@@ -18,11 +18,10 @@ from sqlalchemy import text as sql_text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from collectors.asks import IncomingAsk, IngestResult, Outcome
-from collectors.bookkeeping import author_key, pseudonym_key, score_of
+from collectors.bookkeeping import author_key, new_question, pseudonym_key, score_of, touch
 from collectors.matching import IndexRegistry, LexicalMatcher
 from collectors.matching.index import EventIndex
 from collectors.text.detect import is_question
-from collectors.text.language import detect_language
 from collectors.text.normalize import normalize
 from kit.changes import notify_on_commit
 from kit.clock import Clock, utcnow
@@ -259,7 +258,9 @@ async def _ingest_locked(
                     question = provisional[match.question_id]
                     outcome = Outcome.merged
                 else:
-                    question = _new_question(event, text, key, incoming.asked_at, now)
+                    question = new_question(
+                        event, text=text, key=key, asked_at=incoming.asked_at, now=now
+                    )
                     session.add(question)
                     temp_id = -len(provisional) - 1
                     provisional[temp_id] = question
@@ -381,27 +382,6 @@ async def _apply_joined(
             await session.refresh(cached)
 
 
-def _new_question(event: Event, text: str, key: str, asked_at: datetime, now: datetime) -> Question:
-    return Question(
-        event_id=event.id,
-        text=text,
-        match_key=key,
-        language=detect_language(text),
-        status=QuestionStatus.pending if event.review else QuestionStatus.open,
-        pinned=False,
-        ask_count=0,
-        upvotes=0,
-        score=0,
-        paid=False,
-        asked_again=0,
-        first_asked_at=asked_at,
-        last_asked_at=asked_at,
-        created_at=now,
-        updated_at=now,
-        version=1,
-    )
-
-
 async def _allocate_question_ids(session: AsyncSession, n: int) -> list[int]:
     """`n` fresh question ids: from the sequence on PostgreSQL; on SQLite after the largest,
     which is safe because every writing transaction holds the database's write lock."""
@@ -450,8 +430,7 @@ def _count_ask(
     question.first_asked_at = min(question.first_asked_at, incoming.asked_at)
     question.last_asked_at = max(question.last_asked_at, incoming.asked_at)
     question.score = score_of(question, event)
-    question.updated_at = now
-    question.version += 1
+    touch(question, now)
 
 
 async def _already_ingested(

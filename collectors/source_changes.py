@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from collectors.bookkeeping import audit, author_key, recount
+from collectors.bookkeeping import audit, author_key, recount, touch
 from collectors.ingest import Intake, refresh_index
 from collectors.text.normalize import normalize
 from models import MAX_TEXT, Ask, Event, Platform, Question, QuestionStatus, Vote
@@ -74,12 +74,12 @@ async def edit_ask(
             if target is not None and target.status is not QuestionStatus.hidden:
                 ask.question_id = target.id
                 await session.flush()
-                question.status, question.updated_at = QuestionStatus.hidden, now
-                question.version += 1
+                question.status = QuestionStatus.hidden
+                touch(question, now)
                 index.discard(question.id)
                 await recount(session, question, event)
                 await recount(session, target, event)
-                target.updated_at, target.version = now, target.version + 1
+                touch(target, now)
                 touched.append(target.id)
                 audit(
                     session,
@@ -93,7 +93,7 @@ async def edit_ask(
                 )
             else:
                 question.text, question.match_key = text, key or question.match_key
-                question.updated_at, question.version = now, question.version + 1
+                touch(question, now)
                 index.upsert(question.id, question.match_key)
     await session.flush()
     return touched
@@ -144,7 +144,7 @@ async def _drop_ask(
         question.status = QuestionStatus.hidden
         intake.index_for(session, event.id).discard(question.id)
     await recount(session, question, event)
-    question.updated_at, question.version = now, question.version + 1
+    touch(question, now)
     audit(
         session,
         event_id=event.id,
@@ -199,7 +199,7 @@ async def upvote(
             )
         )
     await recount(session, question, event)
-    question.updated_at, question.version = now, question.version + 1
+    touch(question, now)
     audit(
         session,
         event_id=event.id,

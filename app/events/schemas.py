@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from collectors.video_ref import video_id
+from collectors.youtube.parse import video_id
 from models import EventStatus, QuestionMode
 
 

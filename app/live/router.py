@@ -5,54 +5,22 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Header, HTTPException, Query, Request, status
+from fastapi import APIRouter, Header, Query, Request
 from fastapi.responses import StreamingResponse
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from app.auth.tokens import Principal, authenticate
-from app.deps import CurrentUser, IntakeDep, SessionDep, SettingsDep
+from app.deps import CurrentUser, IntakeDep, SessionDep
 from app.events.service import get_event
 from app.live import service
 from app.live.stats import StatsOut, event_stats
 
 router = APIRouter(prefix="/api/v1", tags=["live"])
 
-_bearer = HTTPBearer(auto_error=False)
-
-
-async def stream_user(
-    request: Request,
-    settings: SettingsDep,
-    intake: IntakeDep,
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
-) -> Principal:
-    """As CurrentUser, but its database session ends at once: a stream must hold none open."""
-    principal: Principal | None = getattr(request.state, "principal", None)
-    if principal is None and credentials is not None and credentials.scheme.lower() == "bearer":
-        async with request.app.state.sessionmaker() as session, session.begin():
-            principal = await authenticate(
-                session,
-                token=credentials.credentials,
-                admin_token=settings.admin_token,
-                now=intake.clock(),
-            )
-    if principal is None:
-        raise HTTPException(
-            status.HTTP_401_UNAUTHORIZED,
-            "sign in or send a bearer token",
-            headers={"WWW-Authenticate": "Bearer"},
-        )
-    return principal
-
-
-StreamUser = Annotated[Principal, Depends(stream_user)]
-
 
 @router.get("/events/{event_id}/stream", response_class=StreamingResponse)
 async def event_stream(
     event_id: int,
     request: Request,
-    _user: StreamUser,
+    _user: CurrentUser,
     last_event_id: Annotated[str | None, Header(max_length=20)] = None,
     after: Annotated[int | None, Query(ge=0, description="resume after this entry id")] = None,
     authors: Literal["none", "names"] = "none",

@@ -14,7 +14,7 @@ from sqlalchemy.orm import selectinload
 from app.events.service import NotFound
 from app.questions.schemas import AskOut, QuestionOut, QuestionPatch
 from collectors.asks import IncomingAsk, IngestResult
-from collectors.bookkeeping import audit, recount
+from collectors.bookkeeping import audit, new_question, recount, score_of, touch
 from collectors.ingest import Intake, ingest
 from collectors.matching.hostlog import record_merge, record_split
 from collectors.source_changes import upvote as add_vote
@@ -127,10 +127,8 @@ async def change(
             question.match_key = key
             if question.status is not QuestionStatus.hidden:
                 intake.index_for(session, question.event_id).upsert(question.id, key)
-    question.updated_at, question.version = now, question.version + 1
-    question.score = (
-        question.ask_count + question.upvotes + (event.paid_boost if question.paid else 0)
-    )
+    touch(question, now)
+    question.score = score_of(question, event)
     audit(
         session,
         event_id=question.event_id,
@@ -183,15 +181,15 @@ async def merge(
             await session.delete(vote)
         else:
             vote.question_id = target.id
-    question.status, question.updated_at = QuestionStatus.hidden, now
-    question.version += 1
+    question.status = QuestionStatus.hidden
+    touch(question, now)
     question.note = f"merged into #{target.id}"
     intake.index_for(session, event.id).discard(question.id)
     await recount(session, question, event)
     await recount(session, target, event)
     if question.pinned:
         target.pinned = True
-    target.updated_at, target.version = now, target.version + 1
+    touch(target, now)
     audit(
         session,
         event_id=event.id,
@@ -233,25 +231,15 @@ async def split(
     event = await _event(session, old.event_id)
     now = intake.clock()
     key = normalize(ask.text) or old.match_key
-    new = Question(
-        event_id=old.event_id,
+    new = new_question(
+        event,
         text=ask.text,
-        match_key=key,
-        language=detect_language(ask.text),
-        status=QuestionStatus.open
-        if old.status is not QuestionStatus.pending
-        else QuestionStatus.pending,
-        pinned=False,
-        ask_count=0,
-        upvotes=0,
-        score=0,
-        paid=False,
-        asked_again=0,
-        first_asked_at=ask.asked_at,
-        last_asked_at=ask.asked_at,
-        created_at=now,
-        updated_at=now,
-        version=1,
+        key=key,
+        asked_at=ask.asked_at,
+        now=now,
+        status=QuestionStatus.pending
+        if old.status is QuestionStatus.pending
+        else QuestionStatus.open,
     )
     session.add(new)
     await session.flush()
@@ -276,7 +264,7 @@ async def split(
     )
     await recount(session, new, event)
     await recount(session, old, event)
-    old.updated_at, old.version = now, old.version + 1
+    touch(old, now)
     intake.index_for(session, event.id).upsert(new.id, key)
     audit(
         session,

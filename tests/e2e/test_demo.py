@@ -41,7 +41,7 @@ async def test_demo_fills_the_queue(tmp_path: Path):
         admin = await _until(token, within=60, what="the demo to start")
         async with httpx.AsyncClient(
             base_url=f"http://127.0.0.1:{port}",
-            timeout=5,
+            timeout=30,
             headers={"Authorization": f"Bearer {admin}"},
         ) as client:
 

@@ -85,7 +85,7 @@ async def test_serve_collects_a_linked_telegram_group(tmp_path: Path, fake_teleg
     )
     headers = {"Authorization": f"Bearer {ADMIN}"}
     try:
-        async with httpx.AsyncClient(base_url=base, headers=headers, timeout=5) as client:
+        async with httpx.AsyncClient(base_url=base, headers=headers, timeout=30) as client:
             await _wait_up(client, proc, log_path)
             group = tg.chat(-1001999)
             r = await client.post(
@@ -161,7 +161,7 @@ async def test_serve_collects_a_youtube_live_chat(tmp_path: Path):
     )
     headers = {"Authorization": f"Bearer {ADMIN}"}
     try:
-        async with httpx.AsyncClient(base_url=base, headers=headers, timeout=5) as client:
+        async with httpx.AsyncClient(base_url=base, headers=headers, timeout=30) as client:
             await _wait_up(client, proc, log_path)
             r = await client.post(
                 "/api/v1/events",
