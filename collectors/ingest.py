@@ -6,7 +6,6 @@ event's questions that are not hidden → attach to the match or create a new qu
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -25,6 +24,7 @@ from collectors.text.detect import is_question
 from collectors.text.normalize import normalize
 from kit.changes import notify_on_commit
 from kit.clock import Clock, utcnow
+from kit.db import lock_until_end
 from models import (
     MAX_TEXT,
     Ask,
@@ -43,6 +43,9 @@ from models.base import UTCDateTime
 _REFRESH_OVERLAP = timedelta(seconds=3)
 # A question in one of these states takes new asks but stays where the host put it.
 _SETTLED = {QuestionStatus.answered, QuestionStatus.dismissed}
+# The advisory-lock space of "an event's queue" (any constant unique to liveq: "lvq1").
+_EVENT_LOCKS = 0x6C767131
+_HELD = "liveq_held_events"
 
 
 class EventNotFound(LookupError):
@@ -51,42 +54,46 @@ class EventNotFound(LookupError):
 
 @dataclass
 class Intake:
-    """Ingestion's process-wide state, made at start-up: indexes, the clock, per-event locks."""
+    """Ingestion's process-wide state, made at start-up: the indexes and the clock."""
 
     indexes: IndexRegistry = field(default_factory=lambda: IndexRegistry(LexicalMatcher()))
     clock: Clock = utcnow
     # How stale the index may be about other processes' writes (this process's own are
     # applied at once). Bounds the refresh cost under a flood.
     refresh_every: timedelta = timedelta(seconds=1)
-    _locks: dict[int, asyncio.Lock] = field(default_factory=dict)
     _secret: bytes | None = None
 
-    def lock(self, event_id: int) -> asyncio.Lock:
-        # One ingest per event at a time in this process, so two copies of a new question
-        # arriving together make one question, not two.
-        return self._locks.setdefault(event_id, asyncio.Lock())
+    async def hold(self, session: AsyncSession, event_id: int) -> EventIndex:
+        """Take the event's queue for `session`'s transaction and return its index.
 
-    def index_for(self, session: AsyncSession, event_id: int) -> EventIndex:
-        """The event's index, to change inside `session`'s transaction."""
-        self.forget_on_rollback(session, event_id)
+        Every writer of an event's questions takes this before its first write to them, so
+        two copies of a new question arriving together make one question, not two, and the
+        index changes in the order the transactions commit. The lock lives in the database,
+        never in this process: a transaction waiting for it holds no lock of this process
+        that the holder might need (an in-process lock taken after the database's write lock
+        deadlocks with a writer that took them the other way round).
+        """
+        held: set[int] = session.sync_session.info.setdefault(_HELD, set())
+        if event_id not in held:
+            await lock_until_end(session, _EVENT_LOCKS, event_id)
+            self._forget_on_rollback(session, held)
+            held.add(event_id)
         return self.indexes.get(event_id)
 
-    def forget_on_rollback(self, session: AsyncSession, event_id: int) -> None:
+    def _forget_on_rollback(self, session: AsyncSession, held: set[int]) -> None:
         """The index learns of rows before they commit: if the transaction rolls back, drop
-        the event's index so the next use reloads it from the database."""
+        the events' indexes so their next use reloads them from the database."""
+        if held:
+            return  # the hooks are already set for this transaction
         sync = session.sync_session
-        registered: set[int] = sync.info.setdefault("liveq_index_events", set())
-        if event_id in registered:
-            return
-        registered.add(event_id)
 
         def forget(_session: object, *_: object) -> None:
-            for eid in registered:
+            for eid in held:
                 self.indexes.forget(eid)
-            registered.clear()
+            held.clear()
 
         def keep(_session: object, *_: object) -> None:
-            registered.clear()
+            held.clear()
 
         sa_event.listen(sync, "after_soft_rollback", forget, once=True)
         sa_event.listen(sync, "after_commit", keep, once=True)
@@ -129,8 +136,8 @@ async def ingest(
     actor: str | None = None,
 ) -> list[IngestResult]:
     """Ingest a batch of asks into one event; the caller commits (or rolls back) the transaction."""
-    async with intake.lock(event_id):
-        return await _ingest_locked(session, intake, event_id, asks, actor)
+    await intake.hold(session, event_id)
+    return await _ingest_held(session, intake, event_id, asks, actor)
 
 
 @dataclass
@@ -172,7 +179,7 @@ class _Joined:
         self.last = asked_at if self.last is None else max(self.last, asked_at)
 
 
-async def _ingest_locked(
+async def _ingest_held(
     session: AsyncSession,
     intake: Intake,
     event_id: int,
@@ -185,7 +192,6 @@ async def _ingest_locked(
     now = intake.clock()
     secret = await intake.secret(session)
     index = await refresh_index(session, intake, event_id)
-    intake.forget_on_rollback(session, event_id)
     notify_on_commit(session, event_id)
     known = await _already_ingested(session, event_id, asks)
     blocked = await _blocked_keys(session, event_id)

@@ -46,6 +46,7 @@ async def edit_ask(
     ):
         if ask.text == text:
             continue
+        index = await intake.hold(session, ask.event_id)
         ask.text, ask.edited_at = text, now
         question = await session.get(Question, ask.question_id)
         event = await session.get(Event, ask.event_id)
@@ -66,35 +67,33 @@ async def edit_ask(
         if siblings is not None or question.status not in _EDITABLE:
             continue
         key = normalize(text)
-        async with intake.lock(event.id):
-            index = await refresh_index(session, intake, event.id, force=True)
-            intake.forget_on_rollback(session, event.id)
-            match = index.best(key, exclude={question.id}) if key else None
-            target = await session.get(Question, match.question_id) if match else None
-            if target is not None and target.status is not QuestionStatus.hidden:
-                ask.question_id = target.id
-                await session.flush()
-                question.status = QuestionStatus.hidden
-                touch(question, now)
-                index.discard(question.id)
-                await recount(session, question, event)
-                await recount(session, target, event)
-                touch(target, now)
-                touched.append(target.id)
-                audit(
-                    session,
-                    event_id=event.id,
-                    question_id=target.id,
-                    actor=platform.value,
-                    action="ask_merged",
-                    at=now,
-                    ask_id=ask.id,
-                    from_question=question.id,
-                )
-            else:
-                question.text, question.match_key = text, key or question.match_key
-                touch(question, now)
-                index.upsert(question.id, question.match_key)
+        await refresh_index(session, intake, event.id, force=True)
+        match = index.best(key, exclude={question.id}) if key else None
+        target = await session.get(Question, match.question_id) if match else None
+        if target is not None and target.status is not QuestionStatus.hidden:
+            ask.question_id = target.id
+            await session.flush()
+            question.status = QuestionStatus.hidden
+            touch(question, now)
+            index.discard(question.id)
+            await recount(session, question, event)
+            await recount(session, target, event)
+            touch(target, now)
+            touched.append(target.id)
+            audit(
+                session,
+                event_id=event.id,
+                question_id=target.id,
+                actor=platform.value,
+                action="ask_merged",
+                at=now,
+                ask_id=ask.id,
+                from_question=question.id,
+            )
+        else:
+            question.text, question.match_key = text, key or question.match_key
+            touch(question, now)
+            index.upsert(question.id, question.match_key)
     await session.flush()
     return touched
 
@@ -118,6 +117,7 @@ async def hide_author(
     session: AsyncSession, *, intake: Intake, event_id: int, platform: Platform, author_id: str
 ) -> list[int]:
     """A banned author: their asks in this event are removed, and questions left empty hidden."""
+    await intake.hold(session, event_id)
     secret = await intake.secret(session)
     key = author_key(secret, platform.value, author_id)
     asks = await session.scalars(
@@ -135,6 +135,7 @@ async def _drop_ask(
     session: AsyncSession, intake: Intake, ask: Ask, *, actor: str, reason: str
 ) -> int:
     now = intake.clock()
+    index = await intake.hold(session, ask.event_id)
     question = await session.get(Question, ask.question_id)
     event = await session.get(Event, ask.event_id)
     assert question is not None and event is not None
@@ -142,7 +143,7 @@ async def _drop_ask(
     remaining = await session.scalar(select(Ask.id).where(Ask.question_id == question.id).limit(1))
     if remaining is None:
         question.status = QuestionStatus.hidden
-        intake.index_for(session, event.id).discard(question.id)
+        index.discard(question.id)
     await recount(session, question, event)
     touch(question, now)
     audit(
@@ -174,6 +175,7 @@ async def upvote(
     question = await session.get(Question, question_id)
     if question is None:
         return False
+    await intake.hold(session, question.event_id)
     event = await session.get(Event, question.event_id)
     assert event is not None
     existing = await session.scalar(

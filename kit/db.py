@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -57,6 +57,21 @@ READ_ONLY = "liveq_read_only"
 async def read_only(session: AsyncSession) -> None:
     """Mark `session`'s transaction as read-only, before its first statement."""
     await session.connection(execution_options={READ_ONLY: True})
+
+
+async def lock_until_end(session: AsyncSession, space: int, key: int) -> None:
+    """Hold an exclusive lock on (`space`, `key`) until `session`'s transaction ends.
+
+    Transactions that take the same lock run one after another, in this process or another.
+    PostgreSQL: a transaction-level advisory lock (its deadlock detector sees it like any
+    other lock). SQLite: a writing transaction holds the database's write lock from its first
+    statement (BEGIN IMMEDIATE), so beginning it is the lock.
+    """
+    connection = await session.connection()
+    if connection.dialect.name == "postgresql":
+        await connection.execute(
+            text("SELECT pg_advisory_xact_lock(:space, :key)"), {"space": space, "key": key}
+        )
 
 
 def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

@@ -177,7 +177,7 @@ async def patch_question(
     user: RequireActor,
     intake: IntakeDep,
 ) -> QuestionOut:
-    question = await service.get_question(session, question_id=question_id, lock=True)
+    question = await service.take_question(session, intake=intake, question_id=question_id)
     question = await service.change(
         session, intake=intake, question=question, data=data, actor=user.actor
     )
@@ -188,7 +188,7 @@ async def patch_question(
 async def upvote(
     question_id: int, session: SessionDep, user: RequireActor, intake: IntakeDep
 ) -> QuestionOut:
-    question = await service.get_question(session, question_id=question_id, lock=True)
+    question = await service.take_question(session, intake=intake, question_id=question_id)
     await service.upvote(session, intake=intake, question=question, actor=user.actor)
     return service.question_out(question)
 
@@ -202,7 +202,7 @@ async def merge(
     user: RequireActor,
     intake: IntakeDep,
 ) -> QuestionOut:
-    question = await service.get_question(session, question_id=question_id, lock=True)
+    question = await service.take_question(session, intake=intake, question_id=question_id)
     target = await service.merge(
         session,
         intake=intake,

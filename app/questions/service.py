@@ -43,6 +43,16 @@ async def get_question(session: AsyncSession, *, question_id: int, lock: bool = 
     return question
 
 
+async def take_question(session: AsyncSession, *, intake: Intake, question_id: int) -> Question:
+    """The question, to change: its event's queue is taken first (as every writer does, so
+    writers never wait for each other in opposite orders), then its row is locked."""
+    event_id = await session.scalar(select(Question.event_id).where(Question.id == question_id))
+    if event_id is None:
+        raise NotFound(f"question {question_id} not found")
+    await intake.hold(session, event_id)
+    return await get_question(session, question_id=question_id, lock=True)
+
+
 async def _event(session: AsyncSession, event_id: int) -> Event:
     event = await session.get(Event, event_id)
     if event is None:
@@ -110,7 +120,7 @@ async def change(
             )
         old = question.status
         question.status = data.status
-        index = intake.index_for(session, question.event_id)
+        index = await intake.hold(session, question.event_id)
         if data.status is QuestionStatus.hidden:
             index.discard(question.id)
         elif old is QuestionStatus.hidden:
@@ -126,7 +136,7 @@ async def change(
         if key:
             question.match_key = key
             if question.status is not QuestionStatus.hidden:
-                intake.index_for(session, question.event_id).upsert(question.id, key)
+                (await intake.hold(session, question.event_id)).upsert(question.id, key)
     touch(question, now)
     question.score = score_of(question, event)
     audit(
@@ -184,7 +194,7 @@ async def merge(
     question.status = QuestionStatus.hidden
     touch(question, now)
     question.note = f"merged into #{target.id}"
-    intake.index_for(session, event.id).discard(question.id)
+    (await intake.hold(session, event.id)).discard(question.id)
     await recount(session, question, event)
     await recount(session, target, event)
     if question.pinned:
@@ -225,7 +235,8 @@ async def split(
     ask = await session.get(Ask, ask_id)
     if ask is None:
         raise NotFound(f"ask {ask_id} not found")
-    old = await get_question(session, question_id=ask.question_id)
+    await intake.hold(session, ask.event_id)
+    old = await get_question(session, question_id=ask.question_id, lock=True)
     if len(old.asks) < 2:
         raise Conflict(f"ask {ask_id} is already its question's only ask")
     event = await _event(session, old.event_id)
@@ -265,7 +276,7 @@ async def split(
     await recount(session, new, event)
     await recount(session, old, event)
     touch(old, now)
-    intake.index_for(session, event.id).upsert(new.id, key)
+    (await intake.hold(session, event.id)).upsert(new.id, key)
     audit(
         session,
         event_id=event.id,

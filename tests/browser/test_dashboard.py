@@ -121,12 +121,19 @@ class TestLive:
         expect(page.locator("#queue li.q")).to_have_count(8)
         page.keyboard.press("End")
         page.mouse.move(5, 5)  # beside the list, not over it
+        # Chromium scrolls smoothly: wait until the scroll has reached the bottom.
+        page.wait_for_function(
+            "() => window.scrollY + window.innerHeight >= document.documentElement.scrollHeight - 2"
+        )
         server.ingest(event_id, ["Is anybody scrolling?"])
         expect(page.locator("#news")).to_have_text("1 new — show")
         expect(page.locator("#queue li.q")).to_have_count(8)
         page.click("#news")
         expect(page.locator("#queue li.q")).to_have_count(9)
         page.mouse.move(5, 5)
+        page.wait_for_function(
+            "() => window.scrollY === 0 && !document.querySelector('#queue').matches(':hover')"
+        )
         server.ingest(event_id, ["And now at the top?"])
         expect(row(page, "And now at the top?")).to_be_visible(timeout=1000)
 

@@ -475,7 +475,7 @@ window.addEventListener("scroll", () => {
 }, { passive: true });
 news.addEventListener("click", () => {
   flush();
-  window.scrollTo({ top: 0 });
+  window.scrollTo({ top: 0, behavior: "instant" });
 });
 
 document.addEventListener("keydown", (event) => {
