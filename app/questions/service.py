@@ -161,6 +161,8 @@ async def upvote(session: AsyncSession, *, intake: Intake, question: Question, a
         voter=f"manual:{uuid.uuid4().hex}",
         platform=Platform.manual,
     )
+    await session.flush()
+    await session.refresh(question)  # the vote was counted in the database
 
 
 async def merge(

@@ -14,7 +14,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from collectors.asks import Outcome
 from collectors.ingest import Intake, ingest
-from collectors.source_changes import asks_for_message, edit_ask, upvote, voter_key
+from collectors.source_changes import (
+    VoteIn,
+    asks_for_messages,
+    edit_ask,
+    upvotes,
+    voter_key,
+)
 from collectors.telegram.parse import (
     Agreement,
     ChatSeen,
@@ -76,47 +82,21 @@ async def process_batch(
     if waking:
         await activate_sources(session, source_ids=waking, now=now)
     run = _Run(session, intake, routes, chats, result)
+    # New asks first, in one ingest; then what refers to earlier messages (edits, votes,
+    # "+1" replies), in order, votes together. A follow-up only ever refers to an earlier
+    # message, so this is the same as applying each update in turn.
+    later: list[Agreement | Edit | Reaction | ReactionCount] = []
     for parsed in batch:
         intent = parsed.intent
         if intent is None or not routes.get(_chat_of(intent)):
             continue  # a chat no live event collects from is only remembered
         if isinstance(intent, NewAsk):
             run.queue(intent)
-            continue
-        # The rest refers to an earlier message: if it is still queued, ingest the queue first.
-        # (Only then: one ingest call per batch is much cheaper than one per vote.)
-        if run.is_queued(_chat_of(intent), _target_of(intent)):
-            await run.flush()
-        if isinstance(intent, Agreement):
-            await run.agree(intent)
-        elif isinstance(intent, Edit):
-            result.edits += len(
-                await edit_ask(
-                    session,
-                    intake=intake,
-                    platform=Platform.telegram,
-                    source_id=str(intent.chat_id),
-                    message_id=str(intent.message_id),
-                    text=intent.text,
-                )
-            )
-        elif isinstance(intent, Reaction):
-            await run.vote(
-                intent.chat_id,
-                intent.message_id,
-                intent.voter_id,
-                weight=1 if intent.voting else 0,
-                anonymous=False,
-            )
-        elif isinstance(intent, ReactionCount):
-            await run.vote(
-                intent.chat_id,
-                intent.message_id,
-                f"reactions:{intent.chat_id}:{intent.message_id}",
-                weight=intent.total,
-                anonymous=True,
-            )
+        else:
+            later.append(intent)
     await run.flush()
+    await run.settle(later)
+    await run.flush()  # "+1" replies to messages that are no question: ordinary asks
     return result
 
 
@@ -159,6 +139,10 @@ class _Run:
         self.acknowledging = {r.event_id for rs in routes.values() for r in rs if r.acknowledge}
         self.acked: set[tuple[int, int]] = set()
 
+    def _events(self, chat_id: int) -> set[int]:
+        """The events collecting from a chat."""
+        return {r.event_id for r in self.routes.get(chat_id, [])}
+
     def queue(self, new: NewAsk) -> None:
         for route in self.routes.get(new.chat_id, []):
             if route.takes(new.thread_id):
@@ -190,59 +174,64 @@ class _Run:
                         )
                     )
 
-    async def agree(self, agreement: Agreement) -> None:
-        new = agreement.fallback
-        voted = await self.vote(
-            new.chat_id,
-            agreement.target_message_id,
-            agreement.voter_id,
-            weight=1,
-            anonymous=False,
-            thread_id=new.thread_id,
-        )
-        if voted is None:  # the replied-to message is no question here: an ordinary message
-            self.queue(new)
+    async def settle(self, intents: Sequence[Agreement | Edit | Reaction | ReactionCount]) -> None:
+        """Apply follow-ups in order: runs of votes together, an edit on its own."""
+        votes: list[Agreement | Reaction | ReactionCount] = []
+        for intent in intents:
+            if isinstance(intent, Edit) or self.is_queued(_chat_of(intent), _target_of(intent)):
+                await self.cast(votes)
+                votes = []
+                await self.flush()  # a "+1" to a reply that became an ask just above
+            if isinstance(intent, Edit):
+                self.result.edits += len(
+                    await edit_ask(
+                        self.session,
+                        intake=self.intake,
+                        event_ids=self._events(intent.chat_id),
+                        platform=Platform.telegram,
+                        source_id=str(intent.chat_id),
+                        message_id=str(intent.message_id),
+                        text=intent.text,
+                    )
+                )
+            else:
+                votes.append(intent)
+        await self.cast(votes)
 
-    async def vote(
-        self,
-        chat_id: int,
-        message_id: int,
-        voter: str,
-        *,
-        weight: int,
-        anonymous: bool,
-        thread_id: int | None = None,
-    ) -> int | None:
-        """Vote on the questions a message became; None when it became none."""
-        events = {
-            r.event_id
-            for r in self.routes.get(chat_id, [])
-            if r.takes(thread_id) or thread_id is None
-        }
-        asks = [
-            a
-            for a in await asks_for_message(
-                self.session,
-                platform=Platform.telegram,
-                source_id=str(chat_id),
-                message_id=str(message_id),
-            )
-            if a.event_id in events
-        ]
-        if not asks:
-            return None
-        if not anonymous:
-            voter = voter_key(await self.intake.secret(self.session), Platform.telegram, voter)
-        changed = 0
-        for ask in asks:
-            changed += await upvote(
-                self.session,
-                intake=self.intake,
-                question_id=ask.question_id,
-                voter=voter,
-                platform=Platform.telegram,
-                weight=weight,
-                replace=anonymous or weight == 0,
-            )
-        self.result.votes += changed
-        return changed
+    async def cast(self, intents: Sequence[Agreement | Reaction | ReactionCount]) -> None:
+        """Votes on the questions messages became, together; an agreement with a message that
+        became no question is an ordinary message."""
+        if not intents:
+            return
+        asks = await asks_for_messages(
+            self.session,
+            event_ids={e for i in intents for e in self._events(_chat_of(i))},
+            platform=Platform.telegram,
+            messages={(str(_chat_of(i)), str(_target_of(i))) for i in intents},
+        )
+        secret = await self.intake.secret(self.session)
+        votes: list[VoteIn] = []
+        for intent in intents:
+            chat_id, target = _chat_of(intent), _target_of(intent)
+            thread_id = intent.fallback.thread_id if isinstance(intent, Agreement) else None
+            events = {
+                r.event_id
+                for r in self.routes.get(chat_id, [])
+                if r.takes(thread_id) or thread_id is None
+            }
+            targets = [a for a in asks.get((str(chat_id), str(target)), []) if a[0] in events]
+            if not targets:
+                if isinstance(intent, Agreement):
+                    self.queue(intent.fallback)
+                continue
+            if isinstance(intent, ReactionCount):
+                voter, weight, replace = f"reactions:{chat_id}:{target}", intent.total, True
+            else:
+                voter = voter_key(secret, Platform.telegram, intent.voter_id)
+                voting = isinstance(intent, Agreement) or intent.voting
+                weight, replace = (1, False) if voting else (0, True)
+            votes.extend(VoteIn(qid, voter, weight, replace) for _, qid in targets)
+        changed = await upvotes(
+            self.session, intake=self.intake, platform=Platform.telegram, votes=votes
+        )
+        self.result.votes += sum(changed)

@@ -450,6 +450,7 @@ class YoutubeCollector:
                     await remove_ask(
                         s,
                         intake=self._intake,
+                        event_ids=[source.event_id],
                         platform=Platform.youtube,
                         source_id=source.live_chat_id,
                         message_id=intent.message_id,

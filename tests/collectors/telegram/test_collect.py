@@ -203,6 +203,30 @@ class TestVotes:
         assert question.upvotes == 1 + 3
         assert await _count(db, Vote) == 2
 
+    async def test_follow_ups_in_the_batch_of_their_message_apply_in_order(
+        self, fake: FakeTelegram, db, collector: CollectorFactory
+    ) -> None:
+        event = await _event(db, telegram_chats=(GROUP["id"],))
+        asked = message(chat=GROUP, message_id=80, text="Is parking free?")
+        fake.push(
+            asked,
+            reaction(chat=GROUP, message_id=80, user_id=801),
+            edited(asked, "Is parking free for volunteers?"),
+            reaction(chat=GROUP, message_id=80, user_id=801, old=("👍",), new=()),
+            message(chat=GROUP, message_id=81, text="Where is the venue?"),
+            reaction(chat=GROUP, message_id=80, user_id=802),
+            reaction(chat=GROUP, message_id=81, user_id=802),
+            message(
+                chat=GROUP, message_id=82, text="+1", sender=user(803), reply_to=asked["message"]
+            ),
+        )
+        c = await collector()
+        await c.wait_for(processed(8))
+        parking, venue = await _questions(db, event)
+        assert parking.text == "Is parking free for volunteers?"
+        assert (parking.upvotes, parking.score, venue.upvotes) == (2, 3, 1)
+        assert await _count(db, Vote) == 3
+
 
 class TestAcknowledgement:
     async def test_one_reply_per_question_within_the_chat_limit(
