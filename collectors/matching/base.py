@@ -15,6 +15,16 @@ class Signature:
     features: dict[str, object] = field(default_factory=dict, compare=False)
 
 
+class Corpus(Protocol):
+    """What a matcher may know of the questions it compares against (an event's open ones)."""
+
+    def frequency(self, term: str) -> int:
+        """How many questions hold `term` among their index terms."""
+        ...
+
+    def __len__(self) -> int: ...
+
+
 class Matcher(Protocol):
     threshold: float
 

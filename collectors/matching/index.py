@@ -36,6 +36,14 @@ class EventIndex:
     # Rows updated at or after this instant are read again at the next refresh.
     refreshed_until: datetime | None = None
 
+    def __len__(self) -> int:
+        return len(self.signatures)
+
+    def frequency(self, term: str) -> int:
+        """How many indexed questions hold `term` (a matcher weighs rare words above common)."""
+        posting = self.postings.get(term)
+        return len(posting) if posting is not None else 0
+
     def upsert(
         self, question_id: int, match_key: str, signature: Signature | None = None
     ) -> Signature:
@@ -111,13 +119,18 @@ class EventIndex:
         could_match = (
             getattr(self.matcher, "could_match", None) if len(sig.terms) <= _MAX_TERMS else None
         )
+        # A matcher that weighs words by how common they are in the event reads them here.
+        score_in = getattr(self.matcher, "score_in", None)
         for qid, shared in self.candidates(sig):
             if qid in exclude:
                 continue
             other = self.signatures[qid]
             if could_match is not None and not could_match(sig, other, shared):
                 continue
-            score = self.matcher.score(sig, other)
+            if score_in is not None:
+                score = score_in(sig, other, self)
+            else:
+                score = self.matcher.score(sig, other)
             if score >= self.matcher.threshold and (best is None or score > best.score):
                 best = Match(qid, score)
         return best

@@ -1,30 +1,41 @@
-"""The default matcher: aligned content words, with guards for what makes questions differ.
+"""The default matcher: overlap of stemmed content words, with guards for what makes asks differ.
 
-Two asks are the same question when, after greetings, filler and function words are gone, every
-content word of one is found in the other (exactly, as a plural, or with a typo), and either
-nothing is left over or the shorter ask sits whole inside the longer message ("Hi Maggie, long-time
-reader here. <question> Thanks!"). A content word on each side with no partner ("…vote close" /
-"…vote open", "India" / "Brazil") means two different questions: precision first, since a false
-merge hides a question from the host.
+Greetings, filler and function words go; the content words left are stemmed for the ask's
+language ("voting"/"vote"), and a few everyday synonyms share one word ("deadline"/"close"/"end").
+Two asks are the same question when most of what the shorter one says is in the longer one: a
+word the shorter ask has and the longer lacks costs a full word, a word only the longer has costs
+less (a long message wraps its question in context). Guards keep hard negatives apart whatever
+the overlap: different question words (when/why), different numbers, opposite words
+("open"/"close"). Precision first, since a false merge hides a question from the host.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cache
+from math import log
 from sys import intern
 
+import Stemmer
 from rapidfuzz.distance import OSA
 
-from collectors.matching.base import Signature
+from collectors.matching.base import Corpus, Signature
 from collectors.matching.words import (
     ABBREVIATIONS,
+    ANTONYMS,
     FILLER,
+    FUNCTION_WORDS,
     GREETINGS,
+    IMPLIED_QUESTION,
     NEGATIONS,
     PHRASES,
+    QUALIFIERS,
     QUESTION_WORDS,
+    STEMMERS,
     STOPWORDS,
+    SYNONYMS,
 )
 
 _PHRASE_RE = re.compile(
@@ -37,8 +48,25 @@ _SALUTATIONS = frozenset("good morning evening afternoon everyone all folks team
 _EMPTY: frozenset[str] = frozenset()
 # The few question-word sets there are, shared by every signature.
 _QWORD_SETS: dict[frozenset[str], frozenset[str]] = {}
-# Words of the shorter ask with no exact partner that may still be typos; more is another question.
-_MAX_TYPOS = 3
+# Scripts that name their language outright: (first code point, last code point, language).
+_SCRIPTS = ((0x0400, 0x04FF, "ru"), (0x0600, 0x06FF, "ar"), (0x0900, 0x097F, "hi"))
+
+# What a word of the shorter ask with no partner in the longer costs, against 1 for a shared
+# word; what it costs when the longer has a word of its own too (one word put for another, as
+# hard negatives differ); and what a word only the longer ask has costs (a long message wraps
+# its question in context). Picked on the tune split.
+MISS_COST = 1.0
+SUBSTITUTION_COST = 3.0
+EXTRA_COST = 0.4
+# Content words an ask has at most to count as short (see score_in).
+SHORT = 1
+# Word weights from the event's questions (see _weigher).
+CORPUS_PRIOR = 50
+MIN_WEIGHT = 0.1
+# What a shared question kind counts, against 1 for a shared content word.
+QWORD_WEIGHT = 0.5
+# The score for asks whose words are mostly shared but opposite where they differ.
+OPPOSITE = 40.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,28 +74,43 @@ class Content:
     """What one ask says, as the scorer reads it."""
 
     tokens: tuple[str, ...]  # content words, in order
-    stems: tuple[str, ...]  # the same, plurals stripped
+    stems: tuple[str, ...]  # the same, stemmed for the ask's language
     qwords: frozenset[str]
     numbers: frozenset[str]
 
 
-def stem(word: str) -> str:
-    """A light, language-blind plural strip: enough for "grants"/"grant", "salaries"/"salary"."""
-    if len(word) > 4 and word.isalpha():
-        if word.endswith("ies"):
-            return word[:-3] + "y"
-        if word.endswith("s") and not word.endswith(("ss", "us", "is")):
-            return word[:-1]
-    return word
+@cache
+def _stemmer(language: str) -> Stemmer.Stemmer | None:
+    name = STEMMERS.get(language)
+    return Stemmer.Stemmer(name) if name else None
 
 
-def read(match_key: str) -> Content:
-    """Split a normalized text into the parts the scorer compares."""
-    text = _PHRASE_RE.sub(lambda m: PHRASES[m.group(0)], match_key)
-    words = [ABBREVIATIONS.get(w, w) for w in text.split()]
-    words = [w for w in words if w]
-    # "hi maggie, …" / "hello everyone …": a leading greeting takes the name after it along;
-    # "greetings from Jakarta", "good morning from Sydney": and the place it comes from.
+def guess_language(words: list[str]) -> str:
+    """The ask's language, for its stemmer: its script, or else the function words it uses
+    most (English when none tell, as most asks are)."""
+    for word in words:
+        code = ord(word[0])
+        if code >= 0x0400:
+            for first, last, language in _SCRIPTS:
+                if first <= code <= last:
+                    return language
+            return "other"
+    votes = {lang: sum(w in fw for w in words) for lang, fw in FUNCTION_WORDS.items()}
+    best = max(votes, key=votes.__getitem__)
+    return best if votes[best] > votes["en"] else "en"
+
+
+def stem(word: str, language: str = "en") -> str:
+    """The word's stem in `language` ("grants"/"grant", "voting"/"vote"); numbers stay whole."""
+    stemmer = _stemmer(language)
+    if stemmer is None or not word.isalpha():
+        return word
+    return stemmer.stemWord(word)
+
+
+def _skip_greeting(words: list[str]) -> int:
+    """Where the ask starts after a greeting: "hi maggie, …" / "hello everyone …" take the name
+    after them along; "greetings from Jakarta", "good morning from Sydney": the place too."""
     start, greeted = 0, False
     while start < len(words):
         word = words[start]
@@ -84,11 +127,20 @@ def read(match_key: str) -> Content:
             start += 2
         else:
             break
+    return start
+
+
+def read(match_key: str) -> Content:
+    """Split a normalized text into the parts the scorer compares."""
+    text = _PHRASE_RE.sub(lambda m: PHRASES[m.group(0)], match_key)
+    # An abbreviation may stand for several words ("ucoc" → "universal code conduct").
+    words = " ".join(ABBREVIATIONS.get(w, w) for w in text.split()).split()
+    language = guess_language(words)
     tokens: list[str] = []
     qwords: set[str] = set()
     numbers: set[str] = set()
     previous = ""
-    for word in words[start:]:
+    for word in words[_skip_greeting(words) :]:
         # "how much" asks for an amount; "thanks so much" does not.
         if word in _AMOUNT:
             if previous != "how":
@@ -98,7 +150,13 @@ def read(match_key: str) -> Content:
         previous = word
         if word in QUESTION_WORDS:
             qwords.add(QUESTION_WORDS[word])
-        elif word in NEGATIONS:
+            continue
+        if word in IMPLIED_QUESTION:
+            qwords.add(IMPLIED_QUESTION[word])
+            if word not in SYNONYMS:
+                continue  # "timeline for…" asks when, and says no more than "when"
+        word = SYNONYMS.get(word, word)
+        if word in NEGATIONS:
             tokens.append("not")
         elif any(c.isdigit() for c in word):
             numbers.add(word)
@@ -107,7 +165,7 @@ def read(match_key: str) -> Content:
             tokens.append(word)
     # Interned and shared where equal: 100k questions' signatures stay within tens of MB.
     words_t = tuple(map(intern, tokens))
-    stems = tuple(map(intern, map(stem, tokens)))
+    stems = tuple(intern(stem(t, language)) for t in tokens)
     return Content(
         words_t,
         words_t if stems == words_t else stems,
@@ -131,52 +189,67 @@ def same_word(a: str, b: str) -> bool:
     return OSA.distance(a, b, score_cutoff=2 if short >= 8 else 1) <= (2 if short >= 8 else 1)
 
 
-def align(a: Content, b: Content) -> tuple[list[int], list[int], list[int]] | None:
-    """Positions in `b` matched by `a`'s tokens in order, and the unmatched positions of each;
-    None when more of `a` is unmatched than typos explain."""
+def align(a: Content, b: Content) -> tuple[list[str], list[str], list[str]]:
+    """The stems of `a` with a partner in `b` (the same stem, a typo, or a compound written in
+    two words), and the stems left without one on each side."""
     slots: dict[str, list[int]] = {}
     for j, s in enumerate(b.stems):
         slots.setdefault(s, []).append(j)
-    hits: list[int | None] = [None] * len(a.tokens)
-    missing = []
+    matched: list[str] = []
+    missing: list[int] = []
     for i, s in enumerate(a.stems):
         js = slots.get(s)
         if js:
-            hits[i] = js.pop(0)
+            js.pop()
+            matched.append(s)
         else:
             missing.append(i)
-    if len(missing) > _MAX_TYPOS:
-        return None
-    if missing:
-        free = [j for js in slots.values() for j in js]
-        for i in missing:
-            tok = a.tokens[i]
-            for j in free:
-                other = b.tokens[j]
-                if abs(len(other) - len(tok)) <= 1:
-                    if (other[0] in tok[:2] or tok[0] in other[:2]) and same_word(tok, other):
-                        free.remove(j)
-                        hits[i] = j
-                        break
-                elif tok.startswith(other) and j + 1 in free and other + b.tokens[j + 1] == tok:
-                    # "layoffs" / "lay offs": a compound written in two words.
-                    free.remove(j)
-                    free.remove(j + 1)
-                    hits[i] = j
-                    break
-    matched = [h for h in hits if h is not None]
-    taken = set(matched)
-    return (
-        matched,
-        [i for i, h in enumerate(hits) if h is None],
-        [j for j in range(len(b.tokens)) if j not in taken],
-    )
+    free = sorted(j for js in slots.values() for j in js)
+    left_a: list[str] = []
+    for i in missing:
+        if _typo_partner(a.tokens[i], b.tokens, free) is None:
+            left_a.append(a.stems[i])
+        else:
+            matched.append(a.stems[i])
+    return matched, left_a, [b.stems[j] for j in free]
+
+
+def _typo_partner(word: str, tokens: tuple[str, ...], free: list[int]) -> int | None:
+    """The position among `free` of a word `word` is a typo of (taken out of `free`)."""
+    for k, j in enumerate(free):
+        other = tokens[j]
+        if abs(len(other) - len(word)) <= 1:
+            if (other[0] in word[:2] or word[0] in other[:2]) and same_word(word, other):
+                del free[k]
+                return j
+        elif (
+            word.startswith(other)
+            and k + 1 < len(free)
+            and free[k + 1] == j + 1
+            and other + tokens[j + 1] == word
+        ):
+            # "layoffs" / "lay offs": a compound written in two words.
+            del free[k : k + 2]
+            return j
+    return None
+
+
+def _opposite(left_a: list[str], left_b: list[str]) -> bool:
+    """Whether the words only one side has include a pair of opposites ("open"/"close") or a
+    word that narrows the question ("before joining")."""
+    if not _QUALIFIERS.isdisjoint(left_a) or not _QUALIFIERS.isdisjoint(left_b):
+        return True
+    return any(frozenset((x, y)) in _STEMMED_ANTONYMS for x in left_a for y in left_b)
+
+
+_STEMMED_ANTONYMS = frozenset(frozenset(stem(w) for w in pair) for pair in ANTONYMS)
+_QUALIFIERS = frozenset(stem(w) for w in QUALIFIERS)
 
 
 class LexicalMatcher:
     """Precision first: a false merge hides a question from the host."""
 
-    def __init__(self, threshold: float = 80.0) -> None:
+    def __init__(self, threshold: float = 65.0) -> None:
         self.threshold = threshold
 
     def signature(self, match_key: str) -> Signature:
@@ -189,19 +262,12 @@ class LexicalMatcher:
         terms.update(intern("p:" + t[:4]) for t in content.tokens if len(t) >= 6)
         return Signature(key=match_key, terms=tuple(sorted(terms)), features={"c": content})
 
-    def could_match(self, a: Signature, b: Signature, shared: int) -> bool:
-        """False when `a` and `b` share too few index terms for score() to pass: score()
-        refuses when more of the shorter side's words than typos explain are missing from the
-        longer, and `shared` (distinct terms in common, stems among them) bounds the words
-        that are not missing."""
-        if a.key == b.key:
-            return True
-        ca: Content = a.features["c"]  # type: ignore[assignment]
-        cb: Content = b.features["c"]  # type: ignore[assignment]
-        short = ca if len(ca.tokens) <= len(cb.tokens) else cb
-        return len(set(short.stems)) - shared <= _MAX_TYPOS
-
     def score(self, a: Signature, b: Signature) -> float:
+        return self.score_in(a, b, None)
+
+    def score_in(self, a: Signature, b: Signature, corpus: Corpus | None) -> float:
+        """The score, with each word weighed by how rare it is among `corpus`'s questions:
+        "india" / "brazil" differ more than two words every question of the event uses."""
         if a.key == b.key:
             return 100.0
         ca: Content = a.features["c"]  # type: ignore[assignment]
@@ -212,31 +278,39 @@ class LexicalMatcher:
         # "…2027…" and "…2028…": numbers make two questions different.
         if ca.numbers and cb.numbers and ca.numbers != cb.numbers:
             return 0.0
-        short, long_ = (ca, cb) if len(ca.tokens) <= len(cb.tokens) else (cb, ca)
-        if not short.tokens:
+        short, long_ = (ca, cb) if len(ca.stems) <= len(cb.stems) else (cb, ca)
+        if not short.stems:
             return 0.0
-        # More words without an exact partner than typos explain: another question.
-        if sum(s not in long_.stems for s in short.stems) > _MAX_TYPOS:
+        matched, left_short, left_long = align(short, long_)
+        if not matched:
             return 0.0
-        aligned = align(short, long_)
-        if aligned is None:
+        # A short ask is all question: a longer one adding as many words again asks more
+        # ("Where do donations go?" / "…come from?", "…next session" / "…session of the fund").
+        if len(short.stems) <= SHORT and len(left_long) >= len(short.stems):
             return 0.0
-        matched, left_short, left_long = aligned
-        if left_short:
-            # Both sides say something the other does not: a substitution, another question.
-            return 50.0 * len(matched) / len(long_.tokens)
-        if not left_long:
-            return 100.0 if short.qwords == long_.qwords else 92.0
-        # The longer ask says more: the same question only if it asks it the same way…
-        if short.qwords != long_.qwords:
-            return 40.0
-        extra, n = len(left_long), len(short.tokens)
-        if extra == 1 and n >= 3:
-            return 85.0
-        # …or holds the shorter one whole, inside a longer message ("Hi Maggie, long-time reader
-        # here. <question> Thanks!"). Two content words are a question only after a preamble:
-        # "…next session" / "…next session of the rapid fund?" differ.
-        embedded = matched == list(range(matched[0], matched[0] + n))
-        if embedded and (n >= 3 or (n == 2 and matched[-1] == len(long_.tokens) - 1)):
-            return 90.0
-        return 100.0 * n / (n + 2 * extra)
+        weight = _weigher(corpus)
+        hits = sum(map(weight, matched)) + QWORD_WEIGHT * len(short.qwords & long_.qwords)
+        misses = sum(map(weight, left_short)) + QWORD_WEIGHT * len(short.qwords - long_.qwords)
+        extras = sum(map(weight, left_long)) + QWORD_WEIGHT * len(long_.qwords - short.qwords)
+        # Words on both sides with no partner: one word put for another, which is how hard
+        # negatives differ ("…in India" / "…in Brazil", "…vote open" / "…vote close").
+        miss_cost = SUBSTITUTION_COST if left_long else MISS_COST
+        score = 100.0 * hits / (hits + miss_cost * misses + EXTRA_COST * extras)
+        if _opposite(left_short, left_long):
+            return min(OPPOSITE, score)
+        return score
+
+
+def _uniform(term: str) -> float:
+    return 1.0
+
+
+def _weigher(corpus: Corpus | None) -> Callable[[str], float]:
+    """A word's weight in (0, 1]: 1 for a word no other question holds, less the more hold it.
+    A small event has too few questions to tell: CORPUS_PRIOR keeps its weights near 1."""
+    if corpus is None:
+        return _uniform
+    size = len(corpus) + CORPUS_PRIOR
+    scale = 1.0 / log(size)
+    frequency = corpus.frequency
+    return lambda term: max(MIN_WEIGHT, log(size / (frequency(term) + 1)) * scale)

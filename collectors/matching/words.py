@@ -32,22 +32,27 @@ FILLER = frozenset(
     svp por favor bitte favor пожалуйста""".split()
 )
 
-STOPWORDS = frozenset(
-    """a an the and or but if of to in on at by for with from into about as is are was were be
-    been being am do does did doing have has had having will shall should may might must
-    i me my we our us you your he she it its they them their this that these those there here
-    so than then too very not no yes any some more most other such only own same
-    get got going go gonna wanna u ur r re s t ve ll d m
-    le la les un une des du de et ou est sont à au aux en pour par sur dans ce cette ces il elle
-    nous vous ils je tu on y
-    el los las unos unas y o es son del al en para por con se lo su sus mi
-    der die das ein eine und oder ist sind zu im den dem des mit für auf es wir ihr sie
-    o os um uma e é são do da dos das no na nos nas em para com se
-    и в на с по не что это как а к у о из за для
-    و في من على إلى عن هل
-    का की के है हैं में और से को पर यह
-    dan di ke yang untuk dari ini itu dengan akan ada""".split()
-) - frozenset(QUESTION_WORDS)
+# Function words by language: dropped before matching, and counted to pick a stemmer.
+FUNCTION_WORDS: dict[str, frozenset[str]] = {
+    lang: frozenset(words.split()) - frozenset(QUESTION_WORDS)
+    for lang, words in {
+        "en": """a an the and or but if of to in on at by for with from into about as is are was
+        were be been being am do does did doing have has had having will shall should may might
+        must i me my we our us you your he she it its they them their this that these those there
+        here so than then too very not no yes any some more most other such only own same get
+        got going go goes gonna wanna u ur r re s t ve ll d m""",
+        "fr": "le la les un une des du de et ou est sont à au aux en pour par sur dans ce cette "
+        "ces il elle nous vous ils je tu on y",
+        "es": "el la los las unos unas y o es son del al en para por con se lo su sus mi",
+        "de": "der die das ein eine und oder ist sind zu im den dem des mit für auf es wir ihr sie",
+        "pt": "o os um uma e é são do da dos das no na nos nas em para com se",
+        "ru": "и в на с по не что это как а к у о из за для",
+        "ar": "و في من على إلى عن هل",
+        "hi": "का की के है हैं में और से को पर यह",
+        "id": "dan di ke yang untuk dari ini itu dengan akan ada",
+    }.items()
+}
+STOPWORDS = frozenset().union(*FUNCTION_WORDS.values())
 
 # Pleasantries and request framing around a question ("good morning from Sydney", "can someone
 # explain", "thanks in advance"): they never decide which question is asked.
@@ -112,7 +117,87 @@ ABBREVIATIONS: dict[str, str] = {
 # Multi-word names → one token, applied to the normalized text before it is split.
 PHRASES: dict[str, str] = {
     "artificial intelligence": "ai",
+    "last day": "deadline",
+    "until when": "deadline",
+    "due date": "deadline",
     "board of trustees": "board",
     "lay offs": "layoffs",
     "e mail": "email",
 }
+
+# Snowball stemmer per language code (PyStemmer names); other languages are left unstemmed.
+STEMMERS: dict[str, str] = {
+    "en": "english",
+    "fr": "french",
+    "es": "spanish",
+    "de": "german",
+    "pt": "portuguese",
+    "ru": "russian",
+    "ar": "arabic",
+    "hi": "hindi",
+    "id": "indonesian",
+}
+
+# More framing that never decides which question is asked ("are there any plans to…", "can you
+# confirm whether…", "is it still possible…").
+FILLER = FILLER | frozenset(
+    """plans planned planning confirm clarify possible still ever now yet again soon currently
+    exactly clearly honestly anything something thing things update updates news far""".split()
+)
+
+# Words that name the kind of answer without a question word: "what's the deadline…" asks when.
+IMPLIED_QUESTION: dict[str, str] = {
+    "deadline": "when",
+    "date": "when",
+    "dates": "when",
+    "timeline": "when",
+    "schedule": "when",
+    "reason": "why",
+    "reasons": "why",
+    "cost": "howmuch",
+    "costs": "howmuch",
+    "price": "howmuch",
+    "percentage": "howmuch",
+    "portion": "howmuch",
+    "amount": "howmuch",
+}
+
+# Everyday English for one idea → one word. Short and general on purpose: each entry must read
+# the same in any event ("when does voting close" / "what's the voting deadline").
+SYNONYMS: dict[str, str] = {
+    "close": "end",
+    "closes": "end",
+    "closing": "end",
+    "closed": "end",
+    "ends": "end",
+    "ending": "end",
+    "finish": "end",
+    "finishes": "end",
+    "deadline": "end",
+    "open": "start",
+    "opens": "start",
+    "opening": "start",
+    "begin": "start",
+    "begins": "start",
+    "starts": "start",
+    "starting": "start",
+    "ballot": "vote",
+    "ballots": "vote",
+    "paid": "pay",
+    "written": "write",
+    "wrote": "write",
+    "chosen": "choose",
+    "picked": "choose",
+    "selected": "choose",
+}
+
+# Words that make two otherwise equal asks opposite questions (after SYNONYMS).
+ANTONYMS: frozenset[frozenset[str]] = frozenset(
+    frozenset(pair.split("/"))
+    for pair in """start/end before/after online/offline increase/decrease next/last
+    first/last allow/ban""".split()
+)
+
+# Words that narrow a question to a condition or a moment ("your role" / "your role before
+# joining"): one side having such a word the other lacks makes them different questions.
+QUALIFIERS = frozenset("before after without except unless instead besides since until".split())

@@ -76,3 +76,23 @@ class TestCandidateBounds:
         index = make_index(*(f"budget vote {i}" for i in range(3_000)), "budget vote")
         match = index.best("budget vote")
         assert match is not None and match.question_id == 3_001
+
+
+class TestCorpus:
+    def test_frequency_counts_the_questions_holding_a_term(self):
+        index = make_index("When does the board vote close?", "How is the board chosen?")
+        assert len(index) == 2
+        assert index.frequency("board") == 2 and index.frequency("zebra") == 0
+
+    def test_best_weighs_words_by_the_event(self):
+        seen = []
+
+        class Spy(LexicalMatcher):
+            def score_in(self, a, b, corpus):
+                seen.append(corpus)
+                return super().score_in(a, b, corpus)
+
+        index = EventIndex(Spy())
+        index.upsert(1, normalize("When does the board vote close?"))
+        assert index.best(normalize("when does the board vote close??")) is not None
+        assert seen == [index]

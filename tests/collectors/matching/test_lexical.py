@@ -1,7 +1,7 @@
 import pytest
 
 from collectors.matching import LexicalMatcher
-from collectors.matching.lexical import read, same_word, stem
+from collectors.matching.lexical import guess_language, read, same_word, stem
 from collectors.text.normalize import normalize
 
 MATCHER = LexicalMatcher()
@@ -30,6 +30,17 @@ class TestSameQuestion:
             ("Where will Wikimania 2026 take place?", "Where will Wikimaina 2026 take palce?"),
             ("How much is spent on salaries?", "How much is spend on salarys?"),
             ("Is WMF hiring remotely?", "is the wikimedia foundation hiring remotely"),
+            # stems and everyday synonyms
+            ("when does voting close?", "WHEN DOES THE VOTE CLOSE"),
+            ("when does voting close?", "When does the board election voting end??"),
+            ("What's the deadline to vote?", "When does voting close?"),
+            ("When will the new watchlist launch?", "new watchlist launch date?"),
+            # the longer ask holds the shorter one and a little more
+            (
+                "Will the fundraising banners run in India this year?",
+                "banners in India again this year??",
+            ),
+            ("Will Russia block Wikipedia?", "Q: will russia block wikipedia completely? 🇷🇺"),
             (
                 "Translation of the call into Spanish possible?",
                 "possible translation of the call into spanish",
@@ -72,6 +83,15 @@ class TestGuards:
             ),
             # four-letter words one letter apart are different words
             ("Can I vote by email?", "Can I note by email?"),
+            # opposites after synonyms: "deadline" is an end, "open" a start
+            ("What's the deadline to vote?", "When does voting open?"),
+            # a one-word ask and a longer one that says as much again
+            ("Where do donations go?", "Where do donations come from?"),
+            # one word put for another among many shared
+            (
+                "Will the visual editor get better citation tools?",
+                "Will the visual editor get better table tools?",
+            ),
         ],
     )
     def test_keeps_apart(self, a, b):
@@ -104,5 +124,55 @@ class TestWords:
         assert not same_word("unblocked", "blocked")
 
     def test_stem(self):
-        assert stem("grants") == "grant" and stem("salaries") == "salary"
-        assert stem("process") == "process" and stem("bus") == "bus"
+        assert stem("grants") == stem("grant") and stem("voting") == stem("vote")
+        assert stem("process") == "process" and stem("2026") == "2026"
+        assert stem("votaciones", "es") == stem("votación", "es") != "votaciones"
+        assert stem("голосование", "other") == "голосование"  # no stemmer: left whole
+
+    def test_language_for_the_stemmer(self):
+        assert guess_language("cuál es la fecha límite para votar".split()) == "es"
+        assert guess_language("quand est la prochaine session".split()) == "fr"
+        assert guess_language("when is the vote".split()) == "en"
+        assert guess_language(["wikimania"]) == "en"  # nothing tells: English
+        assert guess_language(["когда", "голосование"]) == "ru"
+
+    def test_words_that_imply_a_question_word(self):
+        content = read(normalize("timeline for the global council?"))
+        assert content.qwords == {"when"} and content.tokens == ("global", "council")
+        # "deadline" asks when, and says "end" as "close" does
+        assert read("what is the voting deadline").qwords == {"what", "when"}
+        assert read("what is the voting deadline").stems == read("when does voting close").stems
+
+    def test_abbreviation_for_several_words(self):
+        assert read("does the ucoc apply").tokens[:3] == ("universal", "code", "conduct")
+
+
+class FakeCorpus:
+    """An event where every question says `common`."""
+
+    def __init__(self, common: str, size: int) -> None:
+        self.common, self.size = common, size
+
+    def frequency(self, term: str) -> int:
+        return self.size if term == self.common else 1
+
+    def __len__(self) -> int:
+        return self.size
+
+
+class TestCorpusWeights:
+    def test_a_word_every_question_has_counts_less(self):
+        a, b = (
+            MATCHER.signature(normalize(t))
+            for t in ("are engineers hired remotely", "is wmf hiring engineers remotely")
+        )
+        alone = MATCHER.score_in(a, b, None)
+        # "foundation" (wmf) is in every question of the event: what is left differs less
+        weighted = MATCHER.score_in(a, b, FakeCorpus(stem("foundation"), 500))
+        assert weighted > alone
+
+    def test_a_rare_word_counts_fully(self):
+        a, b = (MATCHER.signature(normalize(t)) for t in ("vote close", "vote close tonight"))
+        assert MATCHER.score_in(a, b, FakeCorpus("other", 500)) == pytest.approx(
+            MATCHER.score_in(a, b, None), rel=0.05
+        )
