@@ -11,6 +11,7 @@ BENCHES = [
     "bench.youtube_bench",
     "bench.dashboard_bench",
     "bench.matching_bench",
+    "bench.semantic_bench",
 ]
 
 

