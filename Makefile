@@ -7,13 +7,15 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 # Test workers: xdist spreads the suite over the cores.
 WORKERS ?= 2
+# Extras installed into .venv (CI adds `semantic`, so the embedding stage's tests run too).
+EXTRAS ?= dev
 
 .PHONY: run test test-setup bench lint demo eval-dedup migrate clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --quiet -e '.[$(EXTRAS)]'
 	touch $(STAMP)
 
 ## run: the service on the embedded SQLite default, at http://$(HOST):$(PORT)

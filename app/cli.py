@@ -134,6 +134,8 @@ def token_create(
     """Create an API token; it is shown once and stored hashed."""
     if role not in {"admin", "host", "moderator", "viewer"}:
         fail(f"--role must be admin, host, moderator or viewer (got {role!r})")
+    if not name.strip() or len(name) > 120:
+        fail(f"--name must be 1 to 120 characters (got {len(name)})")
     database = load(DatabaseSettings)
     _migrate(database)
     token = run(lambda: _with_session(database, lambda s: _new_token(s, role, name)))

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from app.auth.middleware import WebSessionMiddleware
 from app.auth.sessions import SessionStore
+from app.auth.tokens import hash_token
 from app.dashboard.router import STATIC
 from app.dashboard.router import router as dashboard_router
 from app.events.router import router as events_router
@@ -91,7 +92,10 @@ def create_app(
     app.state.schema_head = head_revision(database)
     app.state.collectors = {}
     app.state.merge_log = merge_log
-    app.state.web_sessions = SessionStore(clock=app.state.intake.clock)
+    app.state.web_sessions = SessionStore(
+        clock=app.state.intake.clock,
+        admin_token_hash=hash_token(api.admin_token) if api.admin_token else None,
+    )
     app.state.live = LiveSettings()
     app.state.streams = Streams()
 

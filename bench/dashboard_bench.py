@@ -20,13 +20,15 @@ from datetime import UTC, datetime
 
 import uvicorn
 
-from app.auth.tokens import Principal
+from app.auth.tokens import Principal, hash_token
 from app.main import create_app
 from collectors.asks import IncomingAsk
 from collectors.ingest import ingest
 from kit.migrate import upgrade_to_head
 from kit.settings import ApiSettings, DatabaseSettings
 from models import Event, EventStatus, Platform, QuestionMode, Role
+
+ADMIN = "bench" * 4
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = [
@@ -72,7 +74,7 @@ def text(rng: random.Random, i: int) -> str:
 
 class Server:
     def __init__(self, database: DatabaseSettings) -> None:
-        self.app = create_app(database=database, api=ApiSettings(admin_token="bench" * 4))
+        self.app = create_app(database=database, api=ApiSettings(admin_token=ADMIN))
         self.server = uvicorn.Server(
             uvicorn.Config(self.app, host="127.0.0.1", port=0, log_level="warning", ws="none")
         )
@@ -159,7 +161,11 @@ def main() -> None:
                     [(f"s{i}", text(rng, i)) for i in range(start, min(existing, start + 500))],
                 )
             )
-        session = app.state.web_sessions.open(Principal("admin", Role.admin), token_hash=None)
+        session = server.run(
+            app.state.web_sessions.open(
+                app.state.sessionmaker, Principal("admin", Role.admin), token_hash=hash_token(ADMIN)
+            )
+        )
         with sync_playwright() as pw:
             browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
             # The bench evaluates its own probes: let them past the page's CSP.

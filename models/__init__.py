@@ -1,6 +1,6 @@
 """SQLAlchemy tables, one module per aggregate."""
 
-from models.access import ApiToken, InstanceSecret, Role
+from models.access import ApiToken, DashboardSession, InstanceSecret, Role
 from models.audit import AuditEntry
 from models.base import Base
 from models.event import Event, EventSource, EventStatus, Platform, QuestionMode, SourceState
@@ -22,6 +22,7 @@ __all__ = [
     "AuditEntry",
     "Base",
     "ChatterCount",
+    "DashboardSession",
     "Event",
     "EventSource",
     "EventStatus",

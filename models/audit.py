@@ -19,7 +19,7 @@ class AuditEntry(Base):
     event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"))
     # No foreign key: the trail outlives a question merged away.
     question_id: Mapped[int | None] = mapped_column(Integer, index=True)
-    actor: Mapped[str] = mapped_column(String(120))
+    actor: Mapped[str] = mapped_column(String(200))  # "token:<id>:<name>"
     action: Mapped[str] = mapped_column(String(40))
     detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     at: Mapped[datetime]

@@ -22,9 +22,10 @@ async def api_client(
     *,
     intake: Intake | None = None,
     token: str | None = ADMIN,
+    admin_token: str = ADMIN,
 ) -> AsyncIterator[httpx.AsyncClient]:
     app = create_app(
-        api=ApiSettings(admin_token=ADMIN),
+        api=ApiSettings(admin_token=admin_token),
         engine=engine,
         sessionmaker=sessionmaker,
         intake=intake or Intake(),

@@ -58,6 +58,8 @@ def test_event_questions_export_round_trip(tmp_path):
     assert r.stdout.startswith("event 1 created")
     bad = liveq("event", "create", "--title", "x", "--youtube", "https://vimeo.com/1", env=env)
     assert bad.returncode == 2 and "video" in bad.stderr
+    too_long = liveq("token", "create", "--role", "host", "--name", "n" * 121, env=env)
+    assert too_long.returncode == 2 and "--name" in too_long.stderr
     token = liveq("token", "create", "--role", "host", env=env)
     assert token.returncode == 0 and token.stdout.startswith("lq_")
     out = tmp_path / "notes.json"

@@ -62,11 +62,10 @@ async def _cookie_session(scope: Scope, headers: Headers) -> WebSession | None:
         return None
     app_state = scope["app"].state
     store: SessionStore = app_state.web_sessions
-    session = store.get(session_id)
+    session = await store.get(app_state.sessionmaker, session_id)
     if session is not None and store.due_for_recheck(session):
-        async with app_state.sessionmaker() as db:
-            if not await store.recheck_token(db, session):
-                return None
+        if not await store.recheck_token(app_state.sessionmaker, session):
+            return None
     return session
 
 

@@ -16,6 +16,8 @@ from models import ApiToken, Role
 # Roles that may change the queue; viewers only read.
 ACTING = frozenset({Role.admin, Role.host, Role.moderator})
 HOSTING = frozenset({Role.admin, Role.host})
+# The actor of LIVEQ_ADMIN_TOKEN (from the environment, not the tokens table).
+ADMIN_ACTOR = "admin"
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,7 +46,7 @@ async def authenticate(
     session: AsyncSession, *, token: str, admin_token: str | None, now: datetime
 ) -> Principal | None:
     if admin_token and hmac.compare_digest(token.encode(), admin_token.encode()):
-        return Principal(actor="admin", role=Role.admin)
+        return Principal(actor=ADMIN_ACTOR, role=Role.admin)
     row = await session.scalar(
         select(ApiToken).where(
             ApiToken.token_hash == hash_token(token), ApiToken.revoked.is_(False)

@@ -20,9 +20,8 @@ from app.auth.sessions import (
     WebSession,
     clear_cookie,
     set_cookie,
-    token_hash_for,
 )
-from app.auth.tokens import ACTING, HOSTING, Principal, authenticate
+from app.auth.tokens import ACTING, HOSTING, Principal
 from app.dashboard.service import seen_chats
 from app.deps import IntakeDep, SessionDep, SettingsDep
 from app.events.service import get_event, list_events
@@ -107,9 +106,7 @@ async def signin_page(request: Request, settings: SettingsDep, next: str | None 
 @router.post("/signin")
 async def signin(
     request: Request,
-    session: SessionDep,
     settings: SettingsDep,
-    intake: IntakeDep,
     token: Annotated[str, Form(max_length=500)],
     csrf: Annotated[str, Form(max_length=200)] = "",
     next: Annotated[str, Form(max_length=500)] = "/events",  # noqa: A002
@@ -124,10 +121,14 @@ async def signin(
             status_code=403,
             error="The form expired. Please sign in again.",
         )
-    principal = await authenticate(
-        session, token=token.strip(), admin_token=settings.admin_token, now=intake.clock()
+    store: SessionStore = request.app.state.web_sessions
+    web = await store.sign_in(
+        request.app.state.sessionmaker,
+        token=token.strip(),
+        admin_token=settings.admin_token,
+        replacing=request.cookies.get(COOKIE),
     )
-    if principal is None:
+    if web is None:
         return _signin_form(
             request,
             settings,
@@ -135,10 +136,6 @@ async def signin(
             status_code=401,
             error="That token is not valid, or it was revoked.",
         )
-    store: SessionStore = request.app.state.web_sessions
-    if old := request.cookies.get(COOKIE):
-        store.close(old)
-    web = store.open(principal, token_hash=token_hash_for(principal, token.strip()))
     response = RedirectResponse(_safe_next(next), status.HTTP_303_SEE_OTHER)
     set_cookie(
         response,
@@ -162,7 +159,7 @@ async def signout(
     if who is not None:
         if not who[1].csrf_ok(csrf):
             return HTMLResponse("Sign-out refused: missing or wrong CSRF token.", 403)
-        request.app.state.web_sessions.close(who[1].id)
+        await request.app.state.web_sessions.close(request.app.state.sessionmaker, who[1].id)
     response = RedirectResponse("/signin", status.HTTP_303_SEE_OTHER)
     clear_cookie(response, request, settings, name=COOKIE)
     return response

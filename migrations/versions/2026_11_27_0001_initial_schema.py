@@ -5,13 +5,11 @@ Revises:
 Create Date: 2026-11-27
 """
 
-from collections.abc import Sequence
-
 import secrets
+from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
-
 
 revision: str = "0001"
 down_revision: str | None = None

@@ -1,13 +1,17 @@
 from datetime import UTC, datetime
 
+from sqlalchemy import select
+
 from app.auth.tokens import create_token
-from models import Role
+from models import AuditEntry, Role
 from tests.api_client import api_client
 
 
-async def _token(sessionmaker, role):
+async def _token(sessionmaker, role, name=None):
     async with sessionmaker() as s, s.begin():
-        return await create_token(s, role=Role(role), name=f"test {role}", now=datetime.now(UTC))
+        return await create_token(
+            s, role=Role(role), name=name or f"test {role}", now=datetime.now(UTC)
+        )
 
 
 class TestAuth:
@@ -40,6 +44,20 @@ class TestAuth:
                 await c.patch(f"/api/v1/questions/{qid}", json={"pinned": True})
             ).status_code == 200
             assert (await c.post("/api/v1/events", json={"title": "t"})).status_code == 403
+
+    async def test_a_token_with_the_longest_name_is_named_in_the_audit_trail(
+        self, engine, sessionmaker, event_id
+    ):
+        name = "n" * 120
+        moderator = await _token(sessionmaker, "moderator", name=name)
+        async with api_client(engine, sessionmaker, token=moderator) as c:
+            r = await c.post(f"/api/v1/events/{event_id}/questions", json={"text": "Budget?"})
+            assert r.status_code == 201
+            async with sessionmaker() as s:
+                actors = await s.scalars(
+                    select(AuditEntry.actor).where(AuditEntry.event_id == event_id)
+                )
+                assert any(a.endswith(":" + name) for a in actors)
 
     async def test_revoked_or_unknown_tokens_are_refused(self, engine, sessionmaker):
         host = await _token(sessionmaker, "host")

@@ -10,7 +10,7 @@ from typing import Any, TypeVar
 
 import uvicorn
 
-from app.auth.tokens import Principal, create_token
+from app.auth.tokens import Principal, create_token, hash_token
 from app.main import create_app
 from collectors.asks import IncomingAsk
 from collectors.ingest import ingest
@@ -80,14 +80,14 @@ class LiveServer:
     def sign_in(self, role: Role = Role.admin) -> str:
         """A session id for the cookie, as a sign-in would make (a viewer has a real token)."""
         if role is Role.admin:
-            principal, token_hash = Principal(actor="admin", role=Role.admin), None
+            principal, token_hash = Principal(actor="admin", role=Role.admin), hash_token(ADMIN)
         else:
-            from app.auth.tokens import hash_token
-
             token = self.token(role)
             principal = Principal(actor=f"test {role.value}", role=role)
             token_hash = hash_token(token)
-        return str(self.app.state.web_sessions.open(principal, token_hash=token_hash).id)
+        store = self.app.state.web_sessions
+        maker = self.app.state.sessionmaker
+        return self.call(lambda: store.open(maker, principal, token_hash=token_hash)).id
 
     def token(self, role: Role) -> str:
         return self.session(

@@ -1,14 +1,32 @@
 """Cookie sessions: sign-in, cookie flags, CSRF on every cookie-authenticated write, CSP."""
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import update
+from sqlalchemy import func, select, text, update
 
 from app.auth.middleware import CSP
-from app.auth.tokens import create_token
-from models import ApiToken, Role
+from app.auth.sessions import SessionStore
+from app.auth.tokens import Principal, create_token, hash_token
+from collectors.ingest import Intake
+from kit.db import make_engine, make_sessionmaker
+from models import ApiToken, DashboardSession, Role
 from tests.api_client import ADMIN
 from tests.app.dashboard.conftest import browser_client, sign_in
+
+
+class Clock:
+    """A clock the test moves by hand."""
+
+    def __init__(self) -> None:
+        self.now = datetime(2026, 12, 1, 18, 0, tzinfo=UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+async def _rows(sessionmaker):
+    async with sessionmaker() as s:
+        return await s.scalar(select(func.count()).select_from(DashboardSession))
 
 
 class TestSignIn:
@@ -69,18 +87,119 @@ class TestSignIn:
         assert (await web.post("/signout", data={"csrf": "nope"})).status_code == 403
         assert (await web.get("/api/v1/events")).status_code == 200
 
-    async def test_a_revoked_token_ends_its_sessions(self, engine, sessionmaker):
-        async with sessionmaker() as s, s.begin():
-            token = await create_token(s, role=Role.host, name="t", now=datetime.now(UTC))
-        async with browser_client(engine, sessionmaker) as c:
-            await sign_in(c, token)
+
+class TestStoredSessions:
+    async def test_a_session_survives_a_restart(self, fresh_db):
+        """A new process (engine, app, store) over the same database still accepts the cookie."""
+        engines = [make_engine(fresh_db), make_engine(fresh_db)]
+        try:
+            first, second = engines
+            async with browser_client(first, make_sessionmaker(first)) as before:
+                csrf = await sign_in(before)
+                cookie = before.cookies.get("liveq_session")
+            await first.dispose()
+            async with browser_client(second, make_sessionmaker(second)) as after:
+                assert (await after.get("/api/v1/events")).status_code == 401
+                after.cookies.set("liveq_session", cookie)
+                assert (await after.get("/api/v1/events")).status_code == 200
+                r = await after.post(
+                    "/api/v1/events", json={"title": "t"}, headers={"X-CSRF-Token": csrf}
+                )
+                assert r.status_code == 201
+        finally:
+            for engine in engines:
+                await engine.dispose()
+
+    async def test_an_admin_session_ends_when_the_admin_token_changes(self, fresh_db):
+        """LIVEQ_ADMIN_TOKEN rotated and the service restarted: its old sessions end."""
+        engine = make_engine(fresh_db)
+        maker = make_sessionmaker(engine)
+        try:
+            async with browser_client(engine, maker) as before:
+                await sign_in(before)
+                cookie = before.cookies.get("liveq_session")
+            async with browser_client(engine, maker, admin_token=ADMIN) as same:
+                same.cookies.set("liveq_session", cookie)
+                assert (await same.get("/api/v1/events")).status_code == 200
+            rotated = "rotated-admin-token-0123456789"
+            async with browser_client(engine, maker, admin_token=rotated) as after:
+                after.cookies.set("liveq_session", cookie)
+                assert (await after.get("/api/v1/events")).status_code == 401
+            assert await _rows(maker) == 0
+        finally:
+            await engine.dispose()
+
+    async def test_the_database_holds_no_cookie_in_clear(self, web, sessionmaker):
+        cookie = web.cookies.get("liveq_session")
+        async with sessionmaker() as s:
+            rows = (await s.execute(text("SELECT * FROM web_sessions"))).all()
+        assert len(rows) == 1
+        assert not any(cookie in str(value) for value in rows[0])
+        assert hash_token(cookie) in tuple(rows[0])
+
+    async def test_an_expired_session_is_refused_and_removed(self, engine, sessionmaker):
+        clock = Clock()
+        async with browser_client(engine, sessionmaker, intake=Intake(clock=clock)) as c:
+            await sign_in(c)
+            lifetime = c.app.state.web_sessions.lifetime
+            clock.now += lifetime - timedelta(seconds=1)
             assert (await c.get("/api/v1/events")).status_code == 200
+            clock.now += timedelta(seconds=1)
+            assert (await c.get("/api/v1/events")).status_code == 401
+            assert (await c.get("/events")).status_code == 303
+        assert await _rows(sessionmaker) == 0
+
+    async def test_signing_in_sweeps_expired_sessions_a_few_at_a_time(self, sessionmaker):
+        clock = Clock()
+        store = SessionStore(clock=clock, sweep=2)
+        host = Principal(actor="token:1:host", role=Role.host)
+        held = hash_token("a host token")
+        old = [await store.open(sessionmaker, host, token_hash=held) for _ in range(3)]
+        clock.now += store.lifetime
+        assert await _rows(sessionmaker) == 3
+        fresh = await store.open(sessionmaker, host, token_hash=held)
+        assert await _rows(sessionmaker) == 2  # two of three expired ones swept, one added
+        await store.open(sessionmaker, host, token_hash=held)
+        assert await _rows(sessionmaker) == 2
+        assert [await store.get(sessionmaker, s.id) for s in old] == [None] * 3
+        assert (await store.get(sessionmaker, fresh.id)).principal == host
+
+    async def test_sign_out_removes_the_row(self, web, sessionmaker):
+        assert await _rows(sessionmaker) == 1
+        r = await web.post("/signout", data={"csrf": web.csrf})
+        assert r.status_code == 303
+        assert await _rows(sessionmaker) == 0
+
+    async def test_signing_in_again_replaces_the_old_session(self, web, sessionmaker):
+        old = web.cookies.get("liveq_session")
+        await sign_in(web)
+        assert web.cookies.get("liveq_session") != old
+        assert await _rows(sessionmaker) == 1
+
+    async def test_a_revoked_token_ends_its_sessions_after_the_recheck(self, engine, sessionmaker):
+        clock = Clock()
+        async with sessionmaker() as s, s.begin():
+            token = await create_token(s, role=Role.host, name="t", now=clock())
+        async with browser_client(engine, sessionmaker, intake=Intake(clock=clock)) as c:
+            await sign_in(c, token)
+            recheck = c.app.state.web_sessions.recheck
+            clock.now += recheck + timedelta(seconds=1)
+            assert (await c.get("/api/v1/events")).status_code == 200  # rechecked: still valid
             async with sessionmaker() as s, s.begin():
                 await s.execute(update(ApiToken).values(revoked=True))
-            store = c.app.state.web_sessions
-            for session in store._sessions.values():
-                session.checked_at = datetime(2000, 1, 1, tzinfo=UTC)
+            # Known up to one recheck interval late, as before (another process may revoke).
+            clock.now += recheck
+            assert (await c.get("/api/v1/events")).status_code == 200
+            clock.now += timedelta(seconds=1)
             assert (await c.get("/api/v1/events")).status_code == 401
+        assert await _rows(sessionmaker) == 0
+
+    async def test_the_admin_session_needs_no_recheck(self, engine, sessionmaker):
+        clock = Clock()
+        async with browser_client(engine, sessionmaker, intake=Intake(clock=clock)) as c:
+            await sign_in(c)
+            clock.now += timedelta(hours=1)
+            assert (await c.get("/api/v1/events")).status_code == 200
 
 
 class TestCsrf:
