@@ -80,6 +80,17 @@ async def last_entry_id(session: AsyncSession, *, event_id: int) -> int:
     return int(found or 0)
 
 
+async def tab_counts(session: AsyncSession, *, event_id: int) -> dict[str, int]:
+    """Questions per status, and `as_of`: the stream position they include at least.
+
+    Counts reach a page two ways, the stream and a refetch, which may arrive in either order;
+    the page keeps whichever is as of the later position. The position is read first, so the
+    counts read after it include at least everything up to it.
+    """
+    as_of = await last_entry_id(session, event_id=event_id)
+    return {**await status_counts(session, event_id=event_id), "as_of": as_of}
+
+
 async def count_after(session: AsyncSession, *, event_id: int, after: int) -> int:
     return int(
         await session.scalar(
@@ -144,7 +155,7 @@ async def change_messages(
         )
         for e in entries
     ]
-    messages.append(sse(await status_counts(session, event_id=event_id), event="counts"))
+    messages.append(sse(await tab_counts(session, event_id=event_id), event="counts"))
     return messages
 
 

@@ -8,6 +8,7 @@ from fastapi import APIRouter, File, HTTPException, Query, Request, UploadFile, 
 
 from app.deps import CurrentUser, IntakeDep, RequireActor, SessionDep, SettingsDep
 from app.events.service import get_event
+from app.live.service import tab_counts
 from app.questions import repository, service
 from app.questions.schemas import (
     ImportRejection,
@@ -82,9 +83,10 @@ async def list_questions(
 
 @router.get("/events/{event_id}/counts")
 async def counts(event_id: int, session: SessionDep, _user: CurrentUser) -> dict[str, int]:
-    """Questions per status (the dashboard's tabs)."""
+    """Questions per status (the dashboard's tabs), and `as_of`: the stream position (SSE event
+    id) they include at least."""
     await get_event(session, event_id=event_id)
-    return await repository.status_counts(session, event_id=event_id)
+    return await tab_counts(session, event_id=event_id)
 
 
 @router.post(

@@ -286,7 +286,11 @@ function afterChange() {
   $("#empty").hidden = state.order.length > 0;
 }
 
+// Counts come from the stream and from refetches, in either order: keep the later position.
+let countsAsOf = -1;
 function counts(byStatus) {
+  if (byStatus.as_of < countsAsOf) return;
+  countsAsOf = byStatus.as_of;
   for (const el of document.querySelectorAll("[data-count]")) {
     el.textContent = byStatus[el.dataset.count] ?? 0;
   }

@@ -66,6 +66,10 @@ class TestStream:
         assert latest["text"] == "Is the budget public?" and latest["pinned"] is True
         assert latest["asks"][0]["author"] is None  # names only when asked for
         assert messages[-1]["event"] == "counts" and messages[-1]["data"]["open"] == 1
+        # The counts say which position they include, as a refetch of them does.
+        assert messages[-1]["data"]["as_of"] == ids[-1]
+        refetched = (await client.get(f"/api/v1/events/{event_id}/counts")).json()
+        assert refetched["as_of"] == ids[-1] and refetched["open"] == 1
         # Resuming from the last id replays nothing.
         again = await stream(client, event_id, headers={"Last-Event-ID": str(ids[-1])})
         assert [m["event"] for m in again] == ["hello"]
