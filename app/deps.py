@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.auth.tokens import ACTING, HOSTING, Principal, authenticate
 from collectors.ingest import Intake
+from kit.db import read_only
 from kit.settings import ApiSettings
 
 
@@ -28,6 +29,9 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
     """One session per request, committed when the route succeeds, rolled back otherwise."""
     maker: async_sessionmaker[AsyncSession] = request.app.state.sessionmaker
     async with maker() as session:
+        if request.method in ("GET", "HEAD"):
+            # Reads never wait behind a collector's write (nor hold one up) on SQLite.
+            await read_only(session)
         try:
             yield session
             await session.commit()
