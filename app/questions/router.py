@@ -19,6 +19,8 @@ from app.questions.schemas import (
     QuestionOut,
     QuestionPage,
     QuestionPatch,
+    SimilarList,
+    SimilarOut,
 )
 from collectors.asks import Outcome
 from collectors.ingest import ingest
@@ -169,6 +171,25 @@ async def get_question(
 ) -> QuestionOut:
     question = await service.get_question(session, question_id=question_id)
     return service.question_out(question, names=authors == "names")
+
+
+@router.get("/questions/{question_id}/similar", response_model=SimilarList)
+async def similar(
+    question_id: int,
+    session: SessionDep,
+    _user: CurrentUser,
+    intake: IntakeDep,
+    limit: Annotated[int, Query(ge=1, le=20)] = 5,
+    authors: Authors = "none",
+) -> SimilarList:
+    """Questions that may say the same, most alike first: to merge by hand. The matcher merges
+    at its own threshold by itself; these are the ones below it, for a moderator to judge."""
+    question = await service.get_question(session, question_id=question_id)
+    found = await service.similar(session, intake=intake, question=question, limit=limit)
+    names = authors == "names"
+    return SimilarList(
+        items=[SimilarOut(question=service.question_out(q, names=names), score=s) for q, s in found]
+    )
 
 
 @router.patch("/questions/{question_id}", response_model=QuestionOut)

@@ -90,3 +90,14 @@ class ImportReport(BaseModel):
     merged: int
     duplicates: int
     rejected: list[ImportRejection]
+
+
+class SimilarOut(BaseModel):
+    """A question that may say the same as another, and how alike they read (0–100)."""
+
+    question: QuestionOut
+    score: float
+
+
+class SimilarList(BaseModel):
+    items: list[SimilarOut]

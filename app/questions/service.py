@@ -15,8 +15,9 @@ from app.events.service import NotFound
 from app.questions.schemas import AskOut, QuestionOut, QuestionPatch
 from collectors.asks import IncomingAsk, IngestResult
 from collectors.bookkeeping import audit, new_question, recount, score_of, touch
-from collectors.ingest import Intake, ingest
+from collectors.ingest import Intake, ingest, refresh_index
 from collectors.matching.hostlog import record_merge, record_split
+from collectors.matching.index import SUGGEST_FLOOR
 from collectors.source_changes import upvote as add_vote
 from collectors.text.language import detect_language
 from collectors.text.normalize import normalize
@@ -300,6 +301,37 @@ async def split(
     )
     await session.flush()
     return await get_question(session, question_id=new.id)
+
+
+async def similar(
+    session: AsyncSession, *, intake: Intake, question: Question, limit: int
+) -> list[tuple[Question, float]]:
+    """Questions of the same event that may say the same as `question`, most alike first: the
+    ones to offer a moderator who merges by hand (never those the host split from it)."""
+    index = await refresh_index(session, intake, question.event_id)
+    split_from = set(
+        await session.scalars(
+            select(MergeBlock.other_question_id).where(MergeBlock.question_id == question.id)
+        )
+    )
+    near = index.nearest(
+        question.match_key, limit=limit, floor=SUGGEST_FLOOR, exclude={question.id, *split_from}
+    )
+    if not near:
+        return []
+    rows = {
+        q.id: q
+        for q in await session.scalars(
+            select(Question)
+            .where(
+                Question.id.in_([m.question_id for m in near]),
+                Question.event_id == question.event_id,
+                Question.status != QuestionStatus.hidden,
+            )
+            .options(selectinload(Question.asks))
+        )
+    }
+    return [(rows[m.question_id], m.score) for m in near if m.question_id in rows]
 
 
 def _after_commit(session: AsyncSession, action: Callable[[], None]) -> None:

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from collectors.matching.base import Matcher
 from collectors.matching.hostlog import read_log
-from collectors.matching.index import EventIndex
+from collectors.matching.index import SUGGEST_FLOOR, SUGGEST_LIMIT, EventIndex
 from collectors.matching.lexical import LexicalMatcher
 from collectors.text.normalize import normalize
 
@@ -66,6 +66,37 @@ def cluster(matcher: Matcher, texts: Sequence[str]) -> list[int]:
         else:
             assigned.append(match.question_id)
     return assigned
+
+
+def report_suggestions(matcher: Matcher, rows: list[dict], out: list[str]) -> float:
+    """How often, for an ask whose question was asked before, one of the questions offered to
+    merge by hand (`EventIndex.nearest`) is that question: the top-five hit rate."""
+    index = EventIndex(matcher)
+    cluster_of: dict[int, str] = {}
+    asked: set[str] = set()
+    repeats = hits = offered = right = 0
+    for i, row in enumerate(rows):
+        key = normalize(row["text"])
+        if not key:
+            continue
+        near = index.nearest(key, limit=SUGGEST_LIMIT, floor=SUGGEST_FLOOR)
+        offered += len(near)
+        alike = sum(cluster_of[m.question_id] == row["cluster"] for m in near)
+        right += alike
+        if row["cluster"] in asked:
+            repeats += 1
+            hits += alike > 0
+        index.upsert(i, key)
+        cluster_of[i] = row["cluster"]
+        asked.add(row["cluster"])
+    rate = _ratio(hits, repeats)
+    out.append(
+        f"  suggestions to merge by hand (top {SUGGEST_LIMIT}, score >= {SUGGEST_FLOOR:g}): "
+        f"a true duplicate offered for {rate:.3f} of {repeats} repeated asks; "
+        f"{offered / max(len(rows), 1):.2f} offered an ask, "
+        f"{_ratio(right, offered):.3f} of them right"
+    )
+    return rate
 
 
 def _ratio(n: int, d: int) -> float:
@@ -251,7 +282,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         "",
         f"== {EVAL_FILE.name}",
     ]
-    report_messages(matcher, load(EVAL_FILE, args.split), out)
+    messages = load(EVAL_FILE, args.split)
+    report_messages(matcher, messages, out)
+    report_suggestions(matcher, messages, out)
     out += ["", f"== {PAIRS_FILE.name}"]
     report_pairs(matcher, load(PAIRS_FILE, args.split), out)
     if args.log is not None:

@@ -170,6 +170,25 @@ class TestMergeSplit:
             await client.post(f"/api/v1/questions/{a['id']}/merge", json={"into": a["id"]})
         ).status_code == 409
 
+    async def test_similar_questions_to_merge_by_hand(self, client, event_id):
+        vote = await add(client, event_id, "When does the board election voting close?")
+        results = await add(client, event_id, "Will the board election results be published soon?")
+        budget = await add(client, event_id, "Is the budget public?")
+        assert len({vote["id"], results["id"], budget["id"]}) == 3  # none merged by itself
+        r = await client.get(f"/api/v1/questions/{vote['id']}/similar")
+        assert r.status_code == 200, r.text
+        [alike] = r.json()["items"]
+        assert alike["question"]["id"] == results["id"] and 0 < alike["score"] < 100
+        assert alike["question"]["asks"][0]["author"] is None  # names only when asked for
+        none = await client.get(f"/api/v1/questions/{budget['id']}/similar")
+        assert none.json()["items"] == []
+        await client.patch(f"/api/v1/questions/{results['id']}", json={"status": "hidden"})
+        after = await client.get(f"/api/v1/questions/{vote['id']}/similar")
+        assert after.json()["items"] == []
+        bad = await client.get(f"/api/v1/questions/{vote['id']}/similar", params={"limit": 0})
+        assert bad.status_code == 422 and "limit" in bad.text
+        assert (await client.get("/api/v1/questions/999999/similar")).status_code == 404
+
     async def test_split_undoes_a_false_merge_for_good(self, client, event_id, session):
         a = await add(client, event_id, "When does the vote close?")
         b = await add(client, event_id, "when does the vote close??")

@@ -389,13 +389,25 @@ async function run(action, id = state.selected) {
 
 async function merge(q) {
   const clip = (text) => (text.length > 90 ? `${text.slice(0, 89)}…` : text);
+  const label = (other) => `#${other.id} · ${clip(other.text)}`;
   const others = state.order.filter((id) => id !== q.id)
-    .map((id) => [id, `#${id} · ${clip(state.items.get(id).text)}`]);
-  if (!others.length) {
+    .map((id) => [id, label(state.items.get(id))]);
+  // The questions that read most alike come first: the likely duplicates, for a moderator to judge.
+  let alike = [];
+  try {
+    alike = (await api("GET", `/api/v1/questions/${q.id}/similar?limit=5`)).items
+      .map((s) => [s.question.id, `${label(s.question)}${lang(s.question)}`]);
+  } catch {
+    // Suggestions are a help, not a need: merge from the whole list.
+  }
+  const shown = new Set(alike.map(([id]) => id));
+  const rest = others.filter(([id]) => !shown.has(id));
+  if (!alike.length && !rest.length) {
     toast("There is no other question here to merge into.", "warn");
     return;
   }
-  const into = await ask(`Merge #${q.id} into…`, "", others);
+  const groups = [["Reads most alike", alike], ["All questions", rest]].filter(([, o]) => o.length);
+  const into = await ask(`Merge #${q.id} into…`, "", groups);
   if (!into) return;
   try {
     const target = await api("POST", `/api/v1/questions/${q.id}/merge`, { into: Number(into) });
@@ -405,6 +417,10 @@ async function merge(q) {
   } catch (err) {
     failed(q.id, err);
   }
+}
+
+function lang(q) {
+  return q.language && q.language !== "en" ? ` (${q.language})` : "";
 }
 
 async function splitAsk(askId, fromId) {
@@ -418,20 +434,27 @@ async function splitAsk(askId, fromId) {
   }
 }
 
-// A small modal form: free text, or a choice among options ([value, label] pairs).
-function ask(title, value, options = null) {
+// A small modal form: free text, or a choice among options in groups ([name, [value, label]
+// pairs] each).
+function ask(title, value, groups = null) {
   const dialog = $("#form-dialog");
   const text = $("#dialog-text");
   const choice = $("#dialog-select");
   $("#dialog-title").textContent = title;
-  text.hidden = Boolean(options);
+  const options = Boolean(groups);
+  text.hidden = options;
   choice.hidden = !options;
   if (options) {
-    choice.replaceChildren(...options.map(([v, label]) => {
-      const option = document.createElement("option");
-      option.value = v;
-      option.textContent = label;
-      return option;
+    choice.replaceChildren(...groups.map(([name, pairs]) => {
+      const group = document.createElement("optgroup");
+      group.label = name;
+      group.append(...pairs.map(([v, label]) => {
+        const option = document.createElement("option");
+        option.value = v;
+        option.textContent = label;
+        return option;
+      }));
+      return group;
     }));
   } else {
     text.value = value;

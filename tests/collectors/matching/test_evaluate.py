@@ -14,6 +14,7 @@ from collectors.matching.evaluate import (
     main,
     pairwise,
     report_pairs,
+    report_suggestions,
 )
 from collectors.matching.hostlog import record_merge, record_split
 from tests.factories import T0
@@ -33,7 +34,7 @@ class TestHeldOut:
     @pytest.mark.xfail(
         strict=True,
         reason=(
-            "issue 6 target; the lexical matcher's held-out pairwise recall is ~0.01: 54% of gold "
+            "issue 6 target; the lexical matcher's held-out pairwise recall is ~0.03: 54% of gold "
             "pairs are cross-language and nearly all same-language pairs are paraphrases"
         ),
     )
@@ -41,7 +42,12 @@ class TestHeldOut:
         assert held_out.recall >= 0.85, held_out
 
     def test_pairwise_recall_does_not_regress(self, held_out):
-        assert held_out.recall >= 0.008, held_out
+        assert held_out.recall >= 0.025, held_out
+
+    def test_suggestions_offer_a_true_duplicate_for_most_repeated_asks(self):
+        out: list[str] = []
+        rate = report_suggestions(LexicalMatcher(), load(EVAL_FILE, "test"), out)
+        assert rate >= 0.55, out
 
     def test_pairs_file_precision_and_surface_recall(self):
         out: list[str] = []

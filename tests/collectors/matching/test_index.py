@@ -96,3 +96,23 @@ class TestCorpus:
         index.upsert(1, normalize("When does the board vote close?"))
         assert index.best(normalize("when does the board vote close??")) is not None
         assert seen == [index]
+
+
+class TestNearest:
+    def test_alike_questions_below_the_threshold_best_first(self):
+        index = make_index(
+            "Will the board election results be published soon?",
+            "How do I vote in the board election?",
+            "Is the budget public?",
+            "When does the board election voting close?",
+        )
+        query = normalize("Will the board election results be published soon?")
+        near = index.nearest(query, limit=5, floor=10, exclude={1})
+        assert [m.question_id for m in near][:2] == [2, 4]
+        assert all(10 <= m.score < index.matcher.threshold for m in near)
+        assert near == sorted(near, key=lambda m: -m.score)
+        assert 3 not in {m.question_id for m in near}  # nothing in common
+        assert [m.question_id for m in index.nearest(query, limit=1, floor=10, exclude={1})] == [2]
+        assert index.nearest(query, limit=5, floor=99, exclude={1}) == []
+        # The question itself, when not excluded, is the most alike of all.
+        assert index.nearest(query, limit=1, floor=10)[0].question_id == 1
