@@ -65,6 +65,24 @@ def poll_interval(
     return max(api_interval, paced, 0.0)
 
 
+def waiting_reserve(
+    *,
+    now: datetime,
+    until: datetime,
+    waiting: int,
+    check_every: float,
+    units_left: int,
+    cost: int = LIST_VIDEOS_COST,
+) -> int:
+    """Units to keep out of the polling budget for streams that have not started: each is
+    checked every `check_every` seconds until `until` (or the reset). At most half of what is
+    left, so waiting streams never starve a chat that is live."""
+    horizon = (min(until, next_reset(now)) - now).total_seconds()
+    if waiting <= 0 or horizon <= 0:
+        return 0
+    return min(waiting * cost * math.ceil(horizon / check_every), units_left // 2)
+
+
 def projected_exhaustion(
     *,
     now: datetime,

@@ -405,9 +405,17 @@ class YoutubeCollector:
             live_since=source.live_since or now,
             default_duration=self._default_duration,
         )
+        left = self._ledger.left(now)
+        reserve = pacing.waiting_reserve(
+            now=now,
+            until=end if end > now else now + pacing.OVERRUN_HORIZON,
+            waiting=self._waiting_streams(),
+            check_every=self.settings.youtube_waiting_check_seconds,
+            units_left=left,
+        )
         interval = pacing.poll_interval(
             now=now,
-            units_left=self._ledger.left(now),
+            units_left=left - reserve,
             chats=self._polling_chats(),
             api_interval=source.api_interval * source.rate_factor,
             end=end,
@@ -416,6 +424,14 @@ class YoutubeCollector:
             interval = source.api_interval
         source.interval = interval
         return interval
+
+    def _waiting_streams(self) -> int:
+        """Sources checked now and then for a stream that has not started (1 unit a check)."""
+        return sum(
+            1
+            for s in self._sources.values()
+            if s.live_chat_id is None and s.state is SourceState.waiting
+        )
 
     def _polling_chats(self) -> int:
         return max(

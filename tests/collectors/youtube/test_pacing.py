@@ -13,6 +13,7 @@ from collectors.youtube.pacing import (
     planned_end,
     poll_interval,
     projected_exhaustion,
+    waiting_reserve,
 )
 
 # 10:00 in Los Angeles (PST, UTC-8).
@@ -142,3 +143,32 @@ class TestLedger:
         ledger.exhausted(TEN_AM)
         assert ledger.left(TEN_AM + timedelta(hours=13)) == 0
         assert ledger.left(datetime(2026, 2, 16, 8, 0, 1, tzinfo=UTC)) == 10_000
+
+
+class TestWaitingReserve:
+    def test_checks_until_the_end_are_kept_back(self):
+        hour = TEN_AM + timedelta(hours=1)
+        assert (
+            waiting_reserve(now=TEN_AM, until=hour, waiting=2, check_every=60, units_left=10_000)
+            == 2 * 60
+        )
+        assert (
+            waiting_reserve(now=TEN_AM, until=hour, waiting=0, check_every=60, units_left=10_000)
+            == 0
+        )
+        assert (
+            waiting_reserve(now=TEN_AM, until=TEN_AM, waiting=2, check_every=60, units_left=10_000)
+            == 0
+        )
+
+    def test_never_past_the_reset_nor_more_than_half_of_what_is_left(self):
+        # The reset is 14 h away: a check a minute for one stream is 840 units, not a day's.
+        far = TEN_AM + timedelta(days=2)
+        assert (
+            waiting_reserve(now=TEN_AM, until=far, waiting=1, check_every=60, units_left=10_000)
+            == 14 * 60
+        )
+        assert (
+            waiting_reserve(now=TEN_AM, until=far, waiting=1, check_every=60, units_left=1_000)
+            == 500
+        )

@@ -105,6 +105,30 @@ class TestStatus:
         # Charged before each call: at most one call per chat is in flight.
         assert 0 <= status["quota"]["units_used"] - world.fake.units_today() <= 10
 
+    async def test_streams_not_started_keep_their_checks_out_of_the_budget(self, world: World):
+        # 1,000 units over a one-hour event; a second stream, not started, is checked every
+        # 10 s for that hour: 360 units kept for it, 640 left for 128 reads, one every 28 s
+        # (18 s without the reserve, and the checks would then eat into the live chat's end).
+        live = await world.event()
+        await world.set_event(live, planned_end_at=START + timedelta(hours=1))
+        waiting = await world.event(OTHER)
+        world.fake.add_video(VIDEO, polling_interval_ms=2000)
+        world.fake.add_video(OTHER, live=False)
+        collector = await world.start_collector(
+            youtube_daily_quota=1000, youtube_waiting_check_seconds=10
+        )
+
+        async def paced():
+            statuses = {s["event_id"]: s for s in collector.status()["sources"]}
+            return (
+                len(world.fake.calls("/messages")) >= 3
+                and statuses.get(waiting, {}).get("state") == "waiting"
+            )
+
+        await eventually(paced)
+        [status] = [s for s in collector.status()["sources"] if s["event_id"] == live]
+        assert 26.0 <= status["interval_seconds"] <= 30.0, status
+
 
 class TestNetwork:
     async def test_unreachable_api_backs_off_without_stopping(self, world: World, caplog):
