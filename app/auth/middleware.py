@@ -20,6 +20,8 @@ CSP = (
 )
 # FastAPI's interactive docs load their own inline scripts.
 _NO_CSP = ("/docs", "/redoc")
+# Public, the same for everyone: no session to look up for them.
+_PUBLIC = ("/static/", "/healthz", "/readyz")
 
 
 class WebSessionMiddleware:
@@ -36,7 +38,7 @@ class WebSessionMiddleware:
         headers = Headers(scope=scope)
         session = None
         # A Bearer token wins over a cookie: API clients need no CSRF token.
-        if "authorization" not in headers:
+        if "authorization" not in headers and not scope["path"].startswith(_PUBLIC):
             session = await _cookie_session(scope, headers)
         if session is not None:
             if (

@@ -2,7 +2,7 @@
 
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import func, select, text, update
+from sqlalchemy import event, func, select, text, update
 
 from app.auth.middleware import CSP
 from app.auth.sessions import SessionStore
@@ -128,6 +128,22 @@ class TestStoredSessions:
             assert await _rows(maker) == 0
         finally:
             await engine.dispose()
+
+    async def test_static_files_and_health_need_no_session_lookup(self, web, engine):
+        statements: list[str] = []
+
+        def record(_conn, _cursor, statement, *_args):
+            statements.append(statement)
+
+        event.listen(engine.sync_engine, "before_cursor_execute", record)
+        try:
+            assert (await web.get("/static/queue.js")).status_code == 200
+            assert (await web.get("/healthz")).status_code == 200
+            assert not any("web_sessions" in s for s in statements)
+            assert (await web.get("/api/v1/events")).status_code == 200
+            assert any("web_sessions" in s for s in statements)
+        finally:
+            event.remove(engine.sync_engine, "before_cursor_execute", record)
 
     async def test_the_database_holds_no_cookie_in_clear(self, web, sessionmaker):
         cookie = web.cookies.get("liveq_session")
