@@ -18,9 +18,9 @@ from collectors.bookkeeping import audit, new_question, recount, score_of, touch
 from collectors.ingest import Intake, ingest, refresh_index
 from collectors.matching.hostlog import record_merge, record_split
 from collectors.matching.index import SUGGEST_FLOOR
-from collectors.source_changes import upvote as add_vote
 from collectors.text.language import detect_language
 from collectors.text.normalize import normalize
+from collectors.votes import upvote as add_vote
 from models import Ask, Event, MergeBlock, Platform, Question, QuestionStatus, Vote
 
 

@@ -14,13 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from collectors.asks import Outcome
 from collectors.ingest import Intake, ingest
-from collectors.source_changes import (
-    VoteIn,
-    asks_for_messages,
-    edit_ask,
-    upvotes,
-    voter_key,
-)
+from collectors.source_changes import asks_for_messages, edit_ask
 from collectors.telegram.parse import (
     Agreement,
     ChatSeen,
@@ -31,6 +25,7 @@ from collectors.telegram.parse import (
     ReactionCount,
 )
 from collectors.telegram.store import Route, activate_sources, remember_chats, routes_for
+from collectors.votes import VoteIn, upvotes, voter_key
 from models import Platform, SourceState
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from collectors.ingest import Intake, ingest
-from collectors.source_changes import VoteIn, upvotes
+from collectors.votes import VoteIn, upvotes
 from models import AuditEntry, Platform, Question, Vote
 from tests.factories import make_ask, make_event
 
