@@ -32,6 +32,7 @@ from app.questions.service import Conflict
 from app.telegram.router import router as telegram_router
 from app.telegram.router import webhook_router as telegram_webhook_router
 from collectors.ingest import EventNotFound, Intake
+from collectors.matching.suggest import MeaningIndex
 from collectors.text.language import detector
 from kit.db import make_engine, make_sessionmaker
 from kit.migrate import head_revision
@@ -92,6 +93,7 @@ def create_app(
     app.state.schema_head = head_revision(database)
     app.state.collectors = {}
     app.state.merge_log = merge_log
+    app.state.meaning = MeaningIndex() if api.semantic_suggestions else None
     app.state.web_sessions = SessionStore(
         clock=app.state.intake.clock,
         admin_token_hash=hash_token(api.admin_token) if api.admin_token else None,

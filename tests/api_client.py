@@ -23,9 +23,10 @@ async def api_client(
     intake: Intake | None = None,
     token: str | None = ADMIN,
     admin_token: str = ADMIN,
+    semantic_suggestions: bool = False,
 ) -> AsyncIterator[httpx.AsyncClient]:
     app = create_app(
-        api=ApiSettings(admin_token=admin_token),
+        api=ApiSettings(admin_token=admin_token, semantic_suggestions=semantic_suggestions),
         engine=engine,
         sessionmaker=sessionmaker,
         intake=intake or Intake(),

@@ -6,7 +6,14 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, File, HTTPException, Query, Request, UploadFile, status
 
-from app.deps import CurrentUser, IntakeDep, RequireActor, SessionDep, SettingsDep
+from app.deps import (
+    CurrentUser,
+    IntakeDep,
+    MeaningDep,
+    RequireActor,
+    SessionDep,
+    SettingsDep,
+)
 from app.events.service import get_event
 from app.live.service import tab_counts
 from app.questions import repository, service
@@ -179,16 +186,22 @@ async def similar(
     session: SessionDep,
     _user: CurrentUser,
     intake: IntakeDep,
+    meaning: MeaningDep,
     limit: Annotated[int, Query(ge=1, le=20)] = 5,
     authors: Authors = "none",
 ) -> SimilarList:
     """Questions that may say the same, most alike first: to merge by hand. The matcher merges
     at its own threshold by itself; these are the ones below it, for a moderator to judge."""
     question = await service.get_question(session, question_id=question_id)
-    found = await service.similar(session, intake=intake, question=question, limit=limit)
+    found = await service.similar(
+        session, intake=intake, question=question, limit=limit, meaning=meaning
+    )
     names = authors == "names"
     return SimilarList(
-        items=[SimilarOut(question=service.question_out(q, names=names), score=s) for q, s in found]
+        items=[
+            SimilarOut(question=service.question_out(q, names=names), score=score, by=by)
+            for q, score, by in found
+        ]
     )
 
 

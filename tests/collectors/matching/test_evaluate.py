@@ -46,7 +46,7 @@ class TestHeldOut:
 
     def test_suggestions_offer_a_true_duplicate_for_most_repeated_asks(self):
         out: list[str] = []
-        rate = report_suggestions(LexicalMatcher(), load(EVAL_FILE, "test"), out)
+        rate = report_suggestions(load(EVAL_FILE, "test"), out)
         assert rate >= 0.55, out
 
     def test_pairs_file_precision_and_surface_recall(self):
