@@ -1,10 +1,11 @@
 """The YouTube collector: follows each live event's YouTube sources and ingests their chat.
 
-Per source: videos.list finds the stream's live chat (slowly re-checked until the stream
-starts), then liveChatMessages.list is polled no faster than the API asks and no faster than
-the day's quota allows (pacing.py). Each page is ingested in one transaction together with its
-nextPageToken, so a restart resumes where the last committed page ended. The calls
-themselves, off the event loop, are in api.py.
+One reader per video, however many live events list it: videos.list finds the stream's live
+chat (slowly re-checked until the stream starts), then liveChatMessages.list is polled no
+faster than the API asks and no faster than the day's quota allows (pacing.py). Each page is
+ingested into every event that lists the video, each with its own options, in one transaction
+together with its nextPageToken saved on each of those sources, so a restart resumes where the
+last committed page ended. The calls themselves, off the event loop, are in api.py.
 """
 
 from __future__ import annotations
@@ -62,15 +63,25 @@ class PageReport:
 
 @dataclass
 class _Source:
+    """One event's YouTube source: its state as shown and saved, and the event's options."""
+
     source_id: int
     event_id: int
-    video_id: str | None
-    live_chat_id: str | None
-    page_token: str | None
     state: SourceState
     reason: str | None
     include_moderators: bool
     planned_end_at: datetime | None
+    reader: _Reader = field(repr=False)
+
+
+@dataclass
+class _Reader:
+    """One video's chat, read once for all the live events that list it (its members)."""
+
+    video_id: str
+    live_chat_id: str | None
+    page_token: str | None
+    members: dict[int, _Source] = field(default_factory=dict)  # by source id
     live_since: datetime | None = None
     api_interval: float = 0.0
     interval: float | None = None
@@ -78,8 +89,12 @@ class _Source:
     offline_at: datetime | None = None
     failures: int = 0
     rate_factor: float = 1.0
-    finished: bool = False  # ended or stopped for good: no task
+    finished: bool = False  # ended, stopped for good or cancelled: no task, joins nobody
     task: asyncio.Task[None] | None = field(default=None, repr=False)
+
+    def by_event(self) -> list[_Source]:
+        """The members in event order: every transaction locks their events in that order."""
+        return sorted(self.members.values(), key=lambda s: (s.event_id, s.source_id))
 
 
 class _Stop(Exception):
@@ -91,7 +106,11 @@ class _Stop(Exception):
 
 
 class _Gone(Exception):
-    """The source's row was deleted while it was followed."""
+    """These sources' rows were deleted while they were read."""
+
+    def __init__(self, source_ids: list[int]) -> None:
+        super().__init__(source_ids)
+        self.source_ids = source_ids
 
 
 class YoutubeCollector:
@@ -122,6 +141,7 @@ class YoutubeCollector:
         self._ledger = pacing.QuotaLedger(settings.youtube_daily_quota)
         self._quota_lock = asyncio.Lock()
         self._sources: dict[int, _Source] = {}
+        self._readers: dict[str, _Reader] = {}  # by video id; finished ones until replaced
         self._api: YoutubeApi | None = None
         self._supervisor: asyncio.Task[None] | None = None
         self._db_work: set[asyncio.Future[Any]] = set()
@@ -145,7 +165,8 @@ class YoutubeCollector:
 
     async def stop(self) -> None:
         """Stop every poll; a page being stored is stored first (stop waits for it)."""
-        tasks = [t for t in [self._supervisor, *(s.task for s in self._sources.values())] if t]
+        readers = self._readers.values()
+        tasks = [t for t in [self._supervisor, *(r.task for r in readers)] if t]
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
@@ -153,9 +174,10 @@ class YoutubeCollector:
         # SQLite's write lock (and a PostgreSQL row lock) until the process exits.
         await asyncio.gather(*self._db_work, return_exceptions=True)
         self._supervisor = None
-        for source in self._sources.values():
-            source.task = None
+        for reader in self._readers.values():
+            reader.task = None
         self._sources.clear()
+        self._readers.clear()
         if self._api is not None:
             self._api.close()
             self._api = None
@@ -188,9 +210,10 @@ class YoutubeCollector:
         ]
 
     def _describe(self, source: _Source, now: datetime, left: int) -> dict[str, Any]:
+        reader = source.reader
         exhaustion = (
             pacing.projected_exhaustion(
-                now=now, units_left=left, chats=self._polling_chats(), interval=source.interval
+                now=now, units_left=left, chats=self._polling_chats(), interval=reader.interval
             )
             if source.state is SourceState.active
             else None
@@ -199,17 +222,17 @@ class YoutubeCollector:
             "source_id": source.source_id,
             "event_id": source.event_id,
             "platform": Platform.youtube.value,
-            "video_id": source.video_id,
-            "live_chat_id": source.live_chat_id,
+            "video_id": reader.video_id,
+            "live_chat_id": reader.live_chat_id,
             "state": source.state.value,
             "reason": source.reason,
             "units_used_today": self._ledger.used,
             "units_left_today": left,
-            "interval_seconds": round(source.interval, 3) if source.interval is not None else None,
+            "interval_seconds": round(reader.interval, 3) if reader.interval is not None else None,
             "projected_exhaustion_at": _iso(exhaustion),
             "next_reset_at": pacing.next_reset(now).isoformat(),
-            "last_poll_at": _iso(source.last_poll_at),
-            "live_since": _iso(source.live_since),
+            "last_poll_at": _iso(reader.last_poll_at),
+            "live_since": _iso(reader.live_since),
         }
 
     # -- sources --------------------------------------------------------------------------------
@@ -234,125 +257,157 @@ class YoutubeCollector:
 
     async def _scan(self) -> None:
         rows = await self._guarded(self._live_sources())
-        seen = set()
+        new: dict[str, list[store.SourceRow]] = {}
         for row in rows:
-            seen.add(row.source_id)
             source = self._sources.get(row.source_id)
-            if source is not None:
+            if source is None:
+                new.setdefault(_video_key(row.video_id), []).append(row)
+            else:
                 source.include_moderators = row.include_moderators
                 source.planned_end_at = row.planned_end_at
-                continue
-            source = _Source(
-                source_id=row.source_id,
-                event_id=row.event_id,
-                video_id=row.video_id,
-                live_chat_id=row.live_chat_id,
-                page_token=row.page_token,
-                state=row.state,
-                reason=row.reason,
-                include_moderators=row.include_moderators,
-                planned_end_at=row.planned_end_at,
-            )
-            self._sources[row.source_id] = source
-            if row.state is SourceState.ended:
-                source.finished = True
-            elif not self._key:
-                source.finished = True
-                await self._set_state(
-                    source,
-                    SourceState.stopped,
-                    "no YouTube API key configured (LIVEQ_YOUTUBE_API_KEY)",
-                )
-            else:
-                source.task = asyncio.create_task(
-                    self._follow(source), name=f"youtube-source-{row.source_id}"
-                )
-        for source_id in set(self._sources) - seen:
-            gone = self._sources.pop(source_id)
-            if gone.task is not None:
-                gone.task.cancel()
-                await asyncio.gather(gone.task, return_exceptions=True)
-            if gone.state in (SourceState.active, SourceState.waiting):
-                # The event ended (or the source went): say nothing is being read any more.
-                await self._guarded(
-                    self._save_state(
-                        gone, SourceState.waiting, "not collecting: the event is not live"
-                    )
-                )
+        # New sources first: a video whose last event ends as another starts is not dropped.
+        for key, group in new.items():
+            await self._adopt(key, group)
+        for source_id in set(self._sources) - {row.source_id for row in rows}:
+            await self._drop(self._sources.pop(source_id))
 
-    async def _follow(self, source: _Source) -> None:
+    async def _adopt(self, key: str, rows: list[store.SourceRow]) -> None:
+        """Follow new sources of one video: they join its reader if one is reading (from its
+        next page on), else a new reader starts for them."""
+        for row in rows:
+            if row.state is SourceState.ended:  # an ended chat is never read again
+                self._add(_Reader(key, row.live_chat_id, row.page_token, finished=True), row)
+        rows = [row for row in rows if row.state is not SourceState.ended]
+        if not rows:
+            return
+        reader = self._readers.get(key)
+        if reader is None or reader.finished:
+            reader = _Reader(key, *_resume_point(rows))
+            if self._key:
+                self._readers[key] = reader
+                reader.task = asyncio.create_task(self._follow(reader), name=f"youtube-{key}")
+            else:
+                reader.finished = True
+        for row in rows:
+            self._add(reader, row)
+        if not self._key:
+            await self._set_state(
+                reader, SourceState.stopped, "no YouTube API key configured (LIVEQ_YOUTUBE_API_KEY)"
+            )
+
+    def _add(self, reader: _Reader, row: store.SourceRow) -> None:
+        source = _Source(
+            source_id=row.source_id,
+            event_id=row.event_id,
+            state=row.state,
+            reason=row.reason,
+            include_moderators=row.include_moderators,
+            planned_end_at=row.planned_end_at,
+            reader=reader,
+        )
+        reader.members[row.source_id] = source
+        self._sources[row.source_id] = source
+
+    async def _drop(self, gone: _Source) -> None:
+        """A source no longer followed (its event ended, or it was removed); its reader goes on
+        while another event lists the video."""
+        reader = gone.reader
+        reader.members.pop(gone.source_id, None)
+        if not reader.members:
+            if self._readers.get(reader.video_id) is reader:
+                del self._readers[reader.video_id]
+            if reader.task is not None:
+                reader.task.cancel()
+                await asyncio.gather(reader.task, return_exceptions=True)
+        # A page already on its way to the database may still name this source: let it land
+        # first, so the state written below is the last word.
+        await asyncio.gather(*self._db_work, return_exceptions=True)
+        if gone.state in (SourceState.active, SourceState.waiting):
+            # The event ended (or the source went): say nothing is being read any more.
+            await self._guarded(
+                self._save_states(
+                    [gone.source_id], SourceState.waiting, "not collecting: the event is not live"
+                )
+            )
+
+    async def _follow(self, reader: _Reader) -> None:
         try:
-            await self._follow_until_done(source)
+            await self._follow_until_done(reader)
         except asyncio.CancelledError:
             raise
         except _Gone:
-            log.info("YouTube source %s was removed", source.source_id)
+            log.info("YouTube video %s: its sources were removed", reader.video_id)
         except Exception as exc:
-            log.exception("YouTube source %s failed", source.source_id)
-            source.finished = True
+            log.exception("YouTube video %s failed", reader.video_id)
             await self._set_state(
-                source, SourceState.stopped, redact(f"internal error: {type(exc).__name__}")
+                reader, SourceState.stopped, redact(f"internal error: {type(exc).__name__}")
             )
+        finally:
+            reader.finished = True
 
-    async def _follow_until_done(self, source: _Source) -> None:
+    async def _follow_until_done(self, reader: _Reader) -> None:
         try:
-            source.video_id = video_id(source.video_id or "")
+            reader.video_id = video_id(reader.video_id)
         except ValueError as exc:
-            source.finished = True
-            await self._set_state(source, SourceState.stopped, str(exc))
+            await self._set_state(reader, SourceState.stopped, str(exc))
             return
         resolved = False
         while True:
             try:
                 if not resolved:
-                    delay = await self._resolve(source)
+                    delay = await self._resolve(reader)
                     resolved = delay is None
                 else:
-                    delay = await self._poll(source)
+                    delay = await self._poll(reader)
             except _Stop as stop:
-                await self._set_state(source, stop.state, stop.reason)
+                await self._set_state(reader, stop.state, stop.reason)
                 if stop.retry_in is None:
-                    source.finished = True
                     return
                 delay = stop.retry_in
+            except _Gone as gone:
+                # Not stored: the members left read the same page again.
+                for source_id in gone.source_ids:
+                    reader.members.pop(source_id, None)
+                if not reader.members:
+                    raise
+                delay = reader.api_interval
             except SQLAlchemyError as exc:
                 # The page was not stored and its token not saved: the next poll reads it again.
-                source.failures += 1
-                delay = max(self._backoff(source), source.api_interval)
+                reader.failures += 1
+                delay = max(self._backoff(reader), reader.api_interval)
                 log.warning(
-                    "YouTube source %s: database error (%s); retrying in %.1f s",
-                    source.source_id,
+                    "YouTube video %s: database error (%s); retrying in %.1f s",
+                    reader.video_id,
                     type(exc).__name__,
                     delay,
                 )
             if delay:
                 await self._sleep(delay)
 
-    async def _resolve(self, source: _Source) -> float | None:
+    async def _resolve(self, reader: _Reader) -> float | None:
         """Find the live chat: None when found (poll now), else seconds until the next look."""
-        assert source.video_id is not None
         api = self._api
         assert api is not None
-        payload = await self._call(source, pacing.LIST_VIDEOS_COST, api.stream(source.video_id))
+        payload = await self._call(reader, pacing.LIST_VIDEOS_COST, api.stream(reader.video_id))
         if payload is None:
-            return self._backoff(source)
-        source.failures = 0
-        state = stream_state(payload, video=source.video_id)
+            return self._backoff(reader)
+        reader.failures = 0
+        state = stream_state(payload, video=reader.video_id)
         now = self._clock()
         if not state.found:
             raise _Stop(
                 SourceState.stopped,
-                f"video {source.video_id} not found (private, deleted or mistyped?)",
+                f"video {reader.video_id} not found (private, deleted or mistyped?)",
             )
         if not state.live_stream:
-            raise _Stop(SourceState.stopped, f"video {source.video_id} is not a live stream")
+            raise _Stop(SourceState.stopped, f"video {reader.video_id} is not a live stream")
         if state.live_chat_id is not None:
-            source.live_since = state.started_at or source.live_since or now
-            if state.live_chat_id != source.live_chat_id:
-                log.info("YouTube source %s: the stream is live", source.source_id)
-                source.live_chat_id, source.page_token = state.live_chat_id, None
+            reader.live_since = state.started_at or reader.live_since or now
+            if state.live_chat_id != reader.live_chat_id:
+                log.info("YouTube video %s: the stream is live", reader.video_id)
+                reader.live_chat_id, reader.page_token = state.live_chat_id, None
                 await self._set_state(
-                    source,
+                    reader,
                     SourceState.active,
                     None,
                     live_chat_id=state.live_chat_id,
@@ -360,51 +415,55 @@ class YoutubeCollector:
                 )
             return None
         if state.ended:
-            if source.live_chat_id is not None:
+            if reader.live_chat_id is not None:
                 return None  # read what is left; the chat answers liveChatEnded when drained
             raise _Stop(
                 SourceState.ended, f"the stream ended at {state.ended_at:%Y-%m-%d %H:%M} UTC"
             )
         wait = self.settings.youtube_waiting_check_seconds
         await self._set_state(
-            source,
+            reader,
             SourceState.waiting,
             f"the stream has not started yet; checking every {wait:g} s",
         )
         return wait
 
-    async def _poll(self, source: _Source) -> float:
-        """Read one page of the chat; returns the seconds to wait before the next."""
-        assert source.live_chat_id is not None
-        chat, api = source.live_chat_id, self._api
+    async def _poll(self, reader: _Reader) -> float:
+        """Read one page of the chat for every member; returns the seconds to wait before the
+        next."""
+        assert reader.live_chat_id is not None
+        chat, api = reader.live_chat_id, self._api
         assert api is not None
         payload = await self._call(
-            source, pacing.LIST_MESSAGES_COST, api.messages(chat, source.page_token)
+            reader, pacing.LIST_MESSAGES_COST, api.messages(chat, reader.page_token)
         )
         if payload is None:
-            return max(self._backoff(source), source.api_interval)
+            return max(self._backoff(reader), reader.api_interval)
         received = time.perf_counter()
-        page = chat_page(payload, live_chat_id=chat, include_moderators=source.include_moderators)
-        source.api_interval = page.polling_interval
-        source.offline_at = page.offline_at
-        asks = await self._guarded(self._apply(source, page))
+        members = reader.by_event()
+        # Parsed once per option value: include_moderators is the one option parsing reads.
+        parsed = {
+            flag: chat_page(payload, live_chat_id=chat, include_moderators=flag)
+            for flag in {m.include_moderators for m in members}
+        }
+        pages = [(member, parsed[member.include_moderators]) for member in members]
+        page = pages[0][1]  # what does not depend on the options: interval, token, end
+        reader.api_interval = page.polling_interval
+        reader.offline_at = page.offline_at
+        asks = await self._guarded(self._apply(reader, pages))
         if self._on_page is not None:
             self._on_page(
-                PageReport(source.source_id, page.messages, asks, received, time.perf_counter())
+                PageReport(members[0].source_id, page.messages, asks, received, time.perf_counter())
             )
         if page.ended:
-            log.info("YouTube source %s: the live chat ended", source.source_id)
+            log.info("YouTube video %s: the live chat ended", reader.video_id)
             raise _Stop(SourceState.ended, "the live chat ended")
-        source.rate_factor = max(1.0, source.rate_factor / 2)
-        return self._pace(source)
+        reader.rate_factor = max(1.0, reader.rate_factor / 2)
+        return self._pace(reader)
 
-    def _pace(self, source: _Source) -> float:
+    def _pace(self, reader: _Reader) -> float:
         now = self._clock()
-        end = pacing.planned_end(
-            planned_end_at=source.planned_end_at,
-            live_since=source.live_since or now,
-            default_duration=self._default_duration,
-        )
+        end = self._planned_end(reader, now)
         left = self._ledger.left(now)
         reserve = pacing.waiting_reserve(
             now=now,
@@ -417,91 +476,125 @@ class YoutubeCollector:
             now=now,
             units_left=left - reserve,
             chats=self._polling_chats(),
-            api_interval=source.api_interval * source.rate_factor,
+            api_interval=reader.api_interval * reader.rate_factor,
             end=end,
         )
         if interval is None:  # the next poll finds the budget empty and waits for the reset
-            interval = source.api_interval
-        source.interval = interval
+            interval = reader.api_interval
+        reader.interval = interval
         return interval
 
+    def _planned_end(self, reader: _Reader, now: datetime) -> datetime:
+        """The chat is read until the last of its events is planned to end."""
+        return max(
+            (
+                pacing.planned_end(
+                    planned_end_at=member.planned_end_at,
+                    live_since=reader.live_since or now,
+                    default_duration=self._default_duration,
+                )
+                for member in reader.members.values()
+            ),
+            default=(reader.live_since or now) + self._default_duration,
+        )
+
     def _waiting_streams(self) -> int:
-        """Sources checked now and then for a stream that has not started (1 unit a check)."""
+        """Streams checked now and then because they have not started (1 unit a check)."""
         return sum(
             1
-            for s in self._sources.values()
-            if s.live_chat_id is None and s.state is SourceState.waiting
+            for r in self._readers.values()
+            if r.live_chat_id is None and _any_member(r, SourceState.waiting)
         )
 
     def _polling_chats(self) -> int:
+        """Chats being read, each once however many events list it."""
         return max(
             1,
             sum(
                 1
-                for s in self._sources.values()
-                if s.live_chat_id is not None and s.state is SourceState.active
+                for r in self._readers.values()
+                if r.live_chat_id is not None and _any_member(r, SourceState.active)
             ),
         )
 
-    async def _apply(self, source: _Source, page: ChatPage) -> int:
-        """Ingest a page and save its token, in one transaction. Returns the asks handed over."""
-        assert source.live_chat_id is not None
+    async def _apply(self, reader: _Reader, pages: list[tuple[_Source, ChatPage]]) -> int:
+        """Ingest a page into each member's event and save its token on each member's source,
+        in one transaction. Returns the asks handed over."""
+        assert reader.live_chat_id is not None
+        page = pages[0][1]
+        state = SourceState.ended if page.ended else SourceState.active
+        reason = "the live chat ended" if page.ended else None
         now = self._clock()
         asks = 0
         async with self._sessionmaker() as s, s.begin():
-            batch: list[IncomingAsk] = []
+            for member, member_page in pages:
+                asks += await self._ingest_page(
+                    s, member.event_id, reader.live_chat_id, member_page
+                )
+            gone = [
+                member.source_id
+                for member, _ in pages
+                if not await store.set_source_state(
+                    s,
+                    source_id=member.source_id,
+                    state=state,
+                    reason=reason,
+                    now=now,
+                    live_chat_id=reader.live_chat_id,
+                    page_token=page.next_page_token,
+                )
+            ]
+            if gone:
+                raise _Gone(gone)  # rolled back: not stored into an event that dropped the video
+        reader.page_token = page.next_page_token or reader.page_token
+        for member, _ in pages:
+            member.state, member.reason = state, reason
+        reader.failures = 0
+        return asks
 
-            async def flush() -> None:
-                if batch:
-                    await ingest(s, intake=self._intake, event_id=source.event_id, asks=batch)
-                    batch.clear()
+    async def _ingest_page(
+        self, s: AsyncSession, event_id: int, live_chat_id: str, page: ChatPage
+    ) -> int:
+        """One event's share of a page, in page order. Returns the asks handed over."""
+        asks = 0
+        batch: list[IncomingAsk] = []
 
-            for intent in page.intents:
-                if isinstance(intent, NewAsk):
-                    batch.append(intent.ask)
-                    asks += 1
-                    continue
-                await flush()  # in page order: a deletion may name a message just above it
-                if isinstance(intent, Deletion):
-                    await remove_ask(
-                        s,
-                        intake=self._intake,
-                        event_ids=[source.event_id],
-                        platform=Platform.youtube,
-                        source_id=source.live_chat_id,
-                        message_id=intent.message_id,
-                    )
-                elif isinstance(intent, Ban):
-                    await hide_author(
-                        s,
-                        intake=self._intake,
-                        event_id=source.event_id,
-                        platform=Platform.youtube,
-                        author_id=intent.author_id,
-                    )
-            await flush()
-            state = SourceState.ended if page.ended else SourceState.active
-            reason = "the live chat ended" if page.ended else None
-            if not await store.set_source_state(
-                s,
-                source_id=source.source_id,
-                state=state,
-                reason=reason,
-                now=now,
-                live_chat_id=source.live_chat_id,
-                page_token=page.next_page_token,
-            ):
-                raise _Gone(source.source_id)
-        source.page_token = page.next_page_token or source.page_token
-        source.state, source.reason = state, reason
-        source.failures = 0
+        async def flush() -> None:
+            if batch:
+                await ingest(s, intake=self._intake, event_id=event_id, asks=batch)
+                batch.clear()
+
+        for intent in page.intents:
+            if isinstance(intent, NewAsk):
+                batch.append(intent.ask)
+                asks += 1
+                continue
+            await flush()  # in page order: a deletion may name a message just above it
+            if isinstance(intent, Deletion):
+                await remove_ask(
+                    s,
+                    intake=self._intake,
+                    event_ids=[event_id],
+                    platform=Platform.youtube,
+                    source_id=live_chat_id,
+                    message_id=intent.message_id,
+                )
+            elif isinstance(intent, Ban):
+                await hide_author(
+                    s,
+                    intake=self._intake,
+                    event_id=event_id,
+                    platform=Platform.youtube,
+                    author_id=intent.author_id,
+                )
+        await flush()
         return asks
 
     # -- calls ----------------------------------------------------------------------------------
     async def _call(
-        self, source: _Source, cost: int, call: Coroutine[Any, Any, dict[str, Any]]
+        self, reader: _Reader, cost: int, call: Coroutine[Any, Any, dict[str, Any]]
     ) -> dict[str, Any] | None:
-        """One API call: None after a passing failure; _Stop when the source must stop."""
+        """One API call, charged once: None after a passing failure; _Stop to stop the reader."""
         now = self._clock()
         try:
             if self._ledger.left(now) < cost:
@@ -515,22 +608,22 @@ class YoutubeCollector:
         except BaseException:
             call.close()  # never awaited: no call made
             raise
-        source.last_poll_at = now
+        reader.last_poll_at = now
         try:
             return await call
         except CallFailed as failed:
-            self._failed(source, failed)
+            self._failed(reader, failed)
             return None
         except TRANSIENT as exc:
-            source.failures += 1
+            reader.failures += 1
             log.warning(
-                "YouTube source %s: network error (%s); backing off",
-                source.source_id,
+                "YouTube video %s: network error (%s); backing off",
+                reader.video_id,
                 type(exc).__name__,
             )
             return None
 
-    def _failed(self, source: _Source, failed: CallFailed) -> None:
+    def _failed(self, reader: _Reader, failed: CallFailed) -> None:
         """Act on an error answer: return to try again later, raise _Stop to stop."""
         now = self._clock()
         judgement = judge(failed.error)
@@ -547,34 +640,34 @@ class YoutubeCollector:
                     retry_in=max((reset - now).total_seconds(), 1.0),
                 )
             case Verdict.slow_down:
-                source.rate_factor = min(source.rate_factor * 2, _RATE_LIMIT_FACTOR_CAP)
+                reader.rate_factor = min(reader.rate_factor * 2, _RATE_LIMIT_FACTOR_CAP)
                 log.warning(
-                    "YouTube source %s: polled too fast; slowing down x%g",
-                    source.source_id,
-                    source.rate_factor,
+                    "YouTube video %s: polled too fast; slowing down x%g",
+                    reader.video_id,
+                    reader.rate_factor,
                 )
             case Verdict.restart_pages:
                 log.warning(
-                    "YouTube source %s: page token refused; reading from the latest page",
-                    source.source_id,
+                    "YouTube video %s: page token refused; reading from the latest page",
+                    reader.video_id,
                 )
-                source.page_token = None
+                reader.page_token = None
             case Verdict.retry:
-                source.failures += 1
+                reader.failures += 1
                 log.warning(
-                    "YouTube source %s: server error %s; backing off",
-                    source.source_id,
+                    "YouTube video %s: server error %s; backing off",
+                    reader.video_id,
                     failed.error.status,
                 )
             case Verdict.stop:
-                log.error("YouTube source %s stopped: %s", source.source_id, judgement.reason)
+                log.error("YouTube video %s stopped: %s", reader.video_id, judgement.reason)
                 raise _Stop(SourceState.stopped, judgement.reason)
 
-    def _backoff(self, source: _Source) -> float:
+    def _backoff(self, reader: _Reader) -> float:
         """Exponential backoff with jitter after transient failures (and after rate limits)."""
-        if source.failures == 0:
-            return max(source.api_interval, 1.0) * source.rate_factor
-        delay = min(_BACKOFF_CAP, _BACKOFF_BASE * 2 ** (source.failures - 1))
+        if reader.failures == 0:
+            return max(reader.api_interval, 1.0) * reader.rate_factor
+        delay = min(_BACKOFF_CAP, _BACKOFF_BASE * 2 ** (reader.failures - 1))
         return delay * self._rng.uniform(0.5, 1.0) + delay * 0.5
 
     async def _charge(self, units: int, now: datetime) -> None:
@@ -586,26 +679,36 @@ class YoutubeCollector:
                 await store.add_quota_units(s, day=pacing.pacific_day(now), units=units)
 
     async def _set_state(
-        self, source: _Source, state: SourceState, reason: str | None, **saved: Any
+        self, reader: _Reader, state: SourceState, reason: str | None, **saved: Any
     ) -> None:
-        if source.state is state and source.reason == reason and not saved:
+        """Show and save the state of every member; a member whose row went is dropped, and
+        _Gone is raised when none is left."""
+        changed = [m for m in reader.members.values() if m.state is not state or m.reason != reason]
+        if saved:
+            changed = list(reader.members.values())
+        if not changed:
             return
-        source.state, source.reason = state, reason
-        if not await self._guarded(self._save_state(source, state, reason, **saved)):
-            raise _Gone(source.source_id)
+        for member in changed:
+            member.state, member.reason = state, reason
+        ids = [member.source_id for member in changed]
+        gone = await self._guarded(self._save_states(ids, state, reason, **saved))
+        for source_id in gone:
+            reader.members.pop(source_id, None)
+        if not reader.members:
+            raise _Gone(gone)
 
-    async def _save_state(
-        self, source: _Source, state: SourceState, reason: str | None, **saved: Any
-    ) -> bool:
+    async def _save_states(
+        self, source_ids: list[int], state: SourceState, reason: str | None, **saved: Any
+    ) -> list[int]:
+        """Save one state on these sources, in one transaction; returns those whose row went."""
+        gone = []
         async with self._sessionmaker() as s, s.begin():
-            return await store.set_source_state(
-                s,
-                source_id=source.source_id,
-                state=state,
-                reason=reason,
-                now=self._clock(),
-                **saved,
-            )
+            for source_id in sorted(source_ids):
+                if not await store.set_source_state(
+                    s, source_id=source_id, state=state, reason=reason, now=self._clock(), **saved
+                ):
+                    gone.append(source_id)
+        return gone
 
 
 def _quota_reason(reset: datetime, daily_quota: int) -> str:
@@ -617,3 +720,33 @@ def _quota_reason(reset: datetime, daily_quota: int) -> str:
 
 def _iso(value: datetime | None) -> str | None:
     return value.isoformat() if value is not None else None
+
+
+def _any_member(reader: _Reader, state: SourceState) -> bool:
+    return not reader.finished and any(m.state is state for m in reader.members.values())
+
+
+def _video_key(raw: str | None) -> str:
+    """The video id a reader is known by (a link is reduced to its id; a bad one kept as is,
+    for its reader to stop with the reason)."""
+    try:
+        return video_id(raw or "")
+    except ValueError:
+        return raw or ""
+
+
+def _resume_point(rows: list[store.SourceRow]) -> tuple[str | None, str | None]:
+    """Where a new reader starts: the (live chat id, page token) saved by one of its sources.
+
+    Sources read together save the same token. Theirs differ when one was added later (no
+    token yet: the others' is taken) or was read apart for a while (its event was not live).
+    A token behind the others only reads again pages they already stored, which ingest skips
+    (one ask per event and message), while a token ahead would lose the pages in between; a
+    token does not say how old it is, so the oldest is taken to be that of the source saved
+    least recently, the one that stopped reading first.
+    """
+    saved = [r for r in rows if r.page_token is not None and r.live_chat_id is not None]
+    if not saved:
+        return next((r.live_chat_id for r in rows if r.live_chat_id is not None), None), None
+    oldest = min(saved, key=lambda r: (r.updated_at, r.source_id))
+    return oldest.live_chat_id, oldest.page_token

@@ -25,6 +25,7 @@ class SourceRow:
     reason: str | None
     include_moderators: bool
     planned_end_at: datetime | None
+    updated_at: datetime
 
 
 async def live_youtube_sources(session: AsyncSession) -> list[SourceRow]:
@@ -39,12 +40,13 @@ async def live_youtube_sources(session: AsyncSession) -> list[SourceRow]:
             EventSource.state_reason,
             Event.include_moderators,
             Event.planned_end_at,
+            EventSource.updated_at,
         )
         .join(Event, Event.id == EventSource.event_id)
         .where(Event.status == EventStatus.live, EventSource.platform == Platform.youtube)
         .order_by(EventSource.id)
     )
-    return [SourceRow(*row) for row in rows]
+    return [SourceRow(*tuple(row)) for row in rows]
 
 
 async def set_source_state(
