@@ -15,27 +15,24 @@ import logging
 import random
 import time
 from collections.abc import Awaitable, Callable, Coroutine
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from collectors.asks import IncomingAsk
-from collectors.ingest import Intake, ingest
-from collectors.source_changes import hide_author, remove_ask
+from collectors.ingest import Intake
 from collectors.youtube import pacing, store
 from collectors.youtube.api import TRANSIENT, CallFailed, Verdict, YoutubeApi, judge
 from collectors.youtube.parse import (
-    Ban,
     ChatPage,
-    Deletion,
-    NewAsk,
     chat_page,
     stream_state,
     video_id,
 )
+from collectors.youtube.process import ingest_page
+from collectors.youtube.readers import Reader, Source, any_member, resume_point, video_key
 from collectors.youtube.redact import protect, redact
 from collectors.youtube.settings import YoutubeSettings
 from kit.clock import Clock, utcnow
@@ -59,42 +56,6 @@ class PageReport:
     asks: int
     received_at: float
     committed_at: float
-
-
-@dataclass
-class _Source:
-    """One event's YouTube source: its state as shown and saved, and the event's options."""
-
-    source_id: int
-    event_id: int
-    state: SourceState
-    reason: str | None
-    include_moderators: bool
-    planned_end_at: datetime | None
-    reader: _Reader = field(repr=False)
-
-
-@dataclass
-class _Reader:
-    """One video's chat, read once for all the live events that list it (its members)."""
-
-    video_id: str
-    live_chat_id: str | None
-    page_token: str | None
-    members: dict[int, _Source] = field(default_factory=dict)  # by source id
-    live_since: datetime | None = None
-    api_interval: float = 0.0
-    interval: float | None = None
-    last_poll_at: datetime | None = None
-    offline_at: datetime | None = None
-    failures: int = 0
-    rate_factor: float = 1.0
-    finished: bool = False  # ended, stopped for good or cancelled: no task, joins nobody
-    task: asyncio.Task[None] | None = field(default=None, repr=False)
-
-    def by_event(self) -> list[_Source]:
-        """The members in event order: every transaction locks their events in that order."""
-        return sorted(self.members.values(), key=lambda s: (s.event_id, s.source_id))
 
 
 class _Stop(Exception):
@@ -140,8 +101,8 @@ class YoutubeCollector:
             protect(self._key)
         self._ledger = pacing.QuotaLedger(settings.youtube_daily_quota)
         self._quota_lock = asyncio.Lock()
-        self._sources: dict[int, _Source] = {}
-        self._readers: dict[str, _Reader] = {}  # by video id; finished ones until replaced
+        self._sources: dict[int, Source] = {}
+        self._readers: dict[str, Reader] = {}  # by video id; finished ones until replaced
         self._api: YoutubeApi | None = None
         self._supervisor: asyncio.Task[None] | None = None
         self._db_work: set[asyncio.Future[Any]] = set()
@@ -209,7 +170,7 @@ class YoutubeCollector:
             self._describe(s, now, left) for s in self._sources.values() if s.event_id == event_id
         ]
 
-    def _describe(self, source: _Source, now: datetime, left: int) -> dict[str, Any]:
+    def _describe(self, source: Source, now: datetime, left: int) -> dict[str, Any]:
         reader = source.reader
         exhaustion = (
             pacing.projected_exhaustion(
@@ -261,7 +222,7 @@ class YoutubeCollector:
         for row in rows:
             source = self._sources.get(row.source_id)
             if source is None:
-                new.setdefault(_video_key(row.video_id), []).append(row)
+                new.setdefault(video_key(row.video_id), []).append(row)
             else:
                 source.include_moderators = row.include_moderators
                 source.planned_end_at = row.planned_end_at
@@ -276,13 +237,13 @@ class YoutubeCollector:
         next page on), else a new reader starts for them."""
         for row in rows:
             if row.state is SourceState.ended:  # an ended chat is never read again
-                self._add(_Reader(key, row.live_chat_id, row.page_token, finished=True), row)
+                self._add(Reader(key, row.live_chat_id, row.page_token, finished=True), row)
         rows = [row for row in rows if row.state is not SourceState.ended]
         if not rows:
             return
         reader = self._readers.get(key)
         if reader is None or reader.finished:
-            reader = _Reader(key, *_resume_point(rows))
+            reader = Reader(key, *resume_point(rows))
             if self._key:
                 self._readers[key] = reader
                 reader.task = asyncio.create_task(self._follow(reader), name=f"youtube-{key}")
@@ -295,8 +256,8 @@ class YoutubeCollector:
                 reader, SourceState.stopped, "no YouTube API key configured (LIVEQ_YOUTUBE_API_KEY)"
             )
 
-    def _add(self, reader: _Reader, row: store.SourceRow) -> None:
-        source = _Source(
+    def _add(self, reader: Reader, row: store.SourceRow) -> None:
+        source = Source(
             source_id=row.source_id,
             event_id=row.event_id,
             state=row.state,
@@ -308,7 +269,7 @@ class YoutubeCollector:
         reader.members[row.source_id] = source
         self._sources[row.source_id] = source
 
-    async def _drop(self, gone: _Source) -> None:
+    async def _drop(self, gone: Source) -> None:
         """A source no longer followed (its event ended, or it was removed); its reader goes on
         while another event lists the video."""
         reader = gone.reader
@@ -330,7 +291,7 @@ class YoutubeCollector:
                 )
             )
 
-    async def _follow(self, reader: _Reader) -> None:
+    async def _follow(self, reader: Reader) -> None:
         try:
             await self._follow_until_done(reader)
         except asyncio.CancelledError:
@@ -345,7 +306,7 @@ class YoutubeCollector:
         finally:
             reader.finished = True
 
-    async def _follow_until_done(self, reader: _Reader) -> None:
+    async def _follow_until_done(self, reader: Reader) -> None:
         try:
             reader.video_id = video_id(reader.video_id)
         except ValueError as exc:
@@ -384,7 +345,7 @@ class YoutubeCollector:
             if delay:
                 await self._sleep(delay)
 
-    async def _resolve(self, reader: _Reader) -> float | None:
+    async def _resolve(self, reader: Reader) -> float | None:
         """Find the live chat: None when found (poll now), else seconds until the next look."""
         api = self._api
         assert api is not None
@@ -428,7 +389,7 @@ class YoutubeCollector:
         )
         return wait
 
-    async def _poll(self, reader: _Reader) -> float:
+    async def _poll(self, reader: Reader) -> float:
         """Read one page of the chat for every member; returns the seconds to wait before the
         next."""
         assert reader.live_chat_id is not None
@@ -461,7 +422,7 @@ class YoutubeCollector:
         reader.rate_factor = max(1.0, reader.rate_factor / 2)
         return self._pace(reader)
 
-    def _pace(self, reader: _Reader) -> float:
+    def _pace(self, reader: Reader) -> float:
         now = self._clock()
         end = self._planned_end(reader, now)
         left = self._ledger.left(now)
@@ -484,7 +445,7 @@ class YoutubeCollector:
         reader.interval = interval
         return interval
 
-    def _planned_end(self, reader: _Reader, now: datetime) -> datetime:
+    def _planned_end(self, reader: Reader, now: datetime) -> datetime:
         """The chat is read until the last of its events is planned to end."""
         return max(
             (
@@ -503,7 +464,7 @@ class YoutubeCollector:
         return sum(
             1
             for r in self._readers.values()
-            if r.live_chat_id is None and _any_member(r, SourceState.waiting)
+            if r.live_chat_id is None and any_member(r, SourceState.waiting)
         )
 
     def _polling_chats(self) -> int:
@@ -513,11 +474,11 @@ class YoutubeCollector:
             sum(
                 1
                 for r in self._readers.values()
-                if r.live_chat_id is not None and _any_member(r, SourceState.active)
+                if r.live_chat_id is not None and any_member(r, SourceState.active)
             ),
         )
 
-    async def _apply(self, reader: _Reader, pages: list[tuple[_Source, ChatPage]]) -> int:
+    async def _apply(self, reader: Reader, pages: list[tuple[Source, ChatPage]]) -> int:
         """Ingest a page into each member's event and save its token on each member's source,
         in one transaction. Returns the asks handed over."""
         assert reader.live_chat_id is not None
@@ -528,8 +489,12 @@ class YoutubeCollector:
         asks = 0
         async with self._sessionmaker() as s, s.begin():
             for member, member_page in pages:
-                asks += await self._ingest_page(
-                    s, member.event_id, reader.live_chat_id, member_page
+                asks += await ingest_page(
+                    s,
+                    intake=self._intake,
+                    event_id=member.event_id,
+                    live_chat_id=reader.live_chat_id,
+                    page=member_page,
                 )
             gone = [
                 member.source_id
@@ -552,47 +517,9 @@ class YoutubeCollector:
         reader.failures = 0
         return asks
 
-    async def _ingest_page(
-        self, s: AsyncSession, event_id: int, live_chat_id: str, page: ChatPage
-    ) -> int:
-        """One event's share of a page, in page order. Returns the asks handed over."""
-        asks = 0
-        batch: list[IncomingAsk] = []
-
-        async def flush() -> None:
-            if batch:
-                await ingest(s, intake=self._intake, event_id=event_id, asks=batch)
-                batch.clear()
-
-        for intent in page.intents:
-            if isinstance(intent, NewAsk):
-                batch.append(intent.ask)
-                asks += 1
-                continue
-            await flush()  # in page order: a deletion may name a message just above it
-            if isinstance(intent, Deletion):
-                await remove_ask(
-                    s,
-                    intake=self._intake,
-                    event_ids=[event_id],
-                    platform=Platform.youtube,
-                    source_id=live_chat_id,
-                    message_id=intent.message_id,
-                )
-            elif isinstance(intent, Ban):
-                await hide_author(
-                    s,
-                    intake=self._intake,
-                    event_id=event_id,
-                    platform=Platform.youtube,
-                    author_id=intent.author_id,
-                )
-        await flush()
-        return asks
-
     # -- calls ----------------------------------------------------------------------------------
     async def _call(
-        self, reader: _Reader, cost: int, call: Coroutine[Any, Any, dict[str, Any]]
+        self, reader: Reader, cost: int, call: Coroutine[Any, Any, dict[str, Any]]
     ) -> dict[str, Any] | None:
         """One API call, charged once: None after a passing failure; _Stop to stop the reader."""
         now = self._clock()
@@ -623,7 +550,7 @@ class YoutubeCollector:
             )
             return None
 
-    def _failed(self, reader: _Reader, failed: CallFailed) -> None:
+    def _failed(self, reader: Reader, failed: CallFailed) -> None:
         """Act on an error answer: return to try again later, raise _Stop to stop."""
         now = self._clock()
         judgement = judge(failed.error)
@@ -663,7 +590,7 @@ class YoutubeCollector:
                 log.error("YouTube video %s stopped: %s", reader.video_id, judgement.reason)
                 raise _Stop(SourceState.stopped, judgement.reason)
 
-    def _backoff(self, reader: _Reader) -> float:
+    def _backoff(self, reader: Reader) -> float:
         """Exponential backoff with jitter after transient failures (and after rate limits)."""
         if reader.failures == 0:
             return max(reader.api_interval, 1.0) * reader.rate_factor
@@ -679,7 +606,7 @@ class YoutubeCollector:
                 await store.add_quota_units(s, day=pacing.pacific_day(now), units=units)
 
     async def _set_state(
-        self, reader: _Reader, state: SourceState, reason: str | None, **saved: Any
+        self, reader: Reader, state: SourceState, reason: str | None, **saved: Any
     ) -> None:
         """Show and save the state of every member; a member whose row went is dropped, and
         _Gone is raised when none is left."""
@@ -720,33 +647,3 @@ def _quota_reason(reset: datetime, daily_quota: int) -> str:
 
 def _iso(value: datetime | None) -> str | None:
     return value.isoformat() if value is not None else None
-
-
-def _any_member(reader: _Reader, state: SourceState) -> bool:
-    return not reader.finished and any(m.state is state for m in reader.members.values())
-
-
-def _video_key(raw: str | None) -> str:
-    """The video id a reader is known by (a link is reduced to its id; a bad one kept as is,
-    for its reader to stop with the reason)."""
-    try:
-        return video_id(raw or "")
-    except ValueError:
-        return raw or ""
-
-
-def _resume_point(rows: list[store.SourceRow]) -> tuple[str | None, str | None]:
-    """Where a new reader starts: the (live chat id, page token) saved by one of its sources.
-
-    Sources read together save the same token. Theirs differ when one was added later (no
-    token yet: the others' is taken) or was read apart for a while (its event was not live).
-    A token behind the others only reads again pages they already stored, which ingest skips
-    (one ask per event and message), while a token ahead would lose the pages in between; a
-    token does not say how old it is, so the oldest is taken to be that of the source saved
-    least recently, the one that stopped reading first.
-    """
-    saved = [r for r in rows if r.page_token is not None and r.live_chat_id is not None]
-    if not saved:
-        return next((r.live_chat_id for r in rows if r.live_chat_id is not None), None), None
-    oldest = min(saved, key=lambda r: (r.updated_at, r.source_id))
-    return oldest.live_chat_id, oldest.page_token

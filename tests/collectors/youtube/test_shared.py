@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import delete, func, select, update
 
 from collectors.youtube import store
-from collectors.youtube.run import _resume_point
+from collectors.youtube.readers import resume_point
 from fakes.youtube import Author
 from models import Ask, EventSource, EventStatus, QuestionStatus, SourceState
 from tests.collectors.youtube.conftest import START, VIDEO, World, eventually
@@ -273,15 +273,15 @@ class TestResumePoint:
         )
 
     def test_no_token(self):
-        assert _resume_point([self._row(1, None, 0), self._row(2, None, 1)]) == (None, None)
+        assert resume_point([self._row(1, None, 0), self._row(2, None, 1)]) == (None, None)
 
     def test_the_only_token_wins_over_none(self):
         rows = [self._row(1, None, 0), self._row(2, "T", 1)]
-        assert _resume_point(rows) == ("chat", "T")
+        assert resume_point(rows) == ("chat", "T")
 
     def test_the_source_saved_least_recently_wins(self):
         rows = [self._row(1, "newer", 5), self._row(2, "older", 3)]
-        assert _resume_point(rows) == ("chat", "older")
+        assert resume_point(rows) == ("chat", "older")
 
 
 class TestSharedPacing:

@@ -1,0 +1,54 @@
+"""One page of a live chat → one event's queue, inside the caller's transaction.
+
+The collector calls `ingest_page` once per event that lists the video, then saves the page token
+in the same transaction, so a crash in between loses nothing (ingestion is idempotent).
+"""
+
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from collectors.asks import IncomingAsk
+from collectors.ingest import Intake, ingest
+from collectors.source_changes import hide_author, remove_ask
+from collectors.youtube.parse import Ban, ChatPage, Deletion, NewAsk
+from models import Platform
+
+
+async def ingest_page(
+    session: AsyncSession, *, intake: Intake, event_id: int, live_chat_id: str, page: ChatPage
+) -> int:
+    """One event's share of a page, in page order. Returns the asks handed over."""
+    asks = 0
+    batch: list[IncomingAsk] = []
+
+    async def flush() -> None:
+        if batch:
+            await ingest(session, intake=intake, event_id=event_id, asks=batch)
+            batch.clear()
+
+    for intent in page.intents:
+        if isinstance(intent, NewAsk):
+            batch.append(intent.ask)
+            asks += 1
+            continue
+        await flush()  # in page order: a deletion may name a message just above it
+        if isinstance(intent, Deletion):
+            await remove_ask(
+                session,
+                intake=intake,
+                event_ids=[event_id],
+                platform=Platform.youtube,
+                source_id=live_chat_id,
+                message_id=intent.message_id,
+            )
+        elif isinstance(intent, Ban):
+            await hide_author(
+                session,
+                intake=intake,
+                event_id=event_id,
+                platform=Platform.youtube,
+                author_id=intent.author_id,
+            )
+    await flush()
+    return asks
