@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-import numpy as np
 import pytest
 
 from collectors.matching.suggest import MeaningIndex
 from collectors.text.normalize import normalize
+
+# Suggestions by meaning come with the semantic extra (numpy and the model): without it, skip.
+np = pytest.importorskip("numpy")
 
 
 class Arrows:
