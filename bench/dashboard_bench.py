@@ -22,11 +22,12 @@ import uvicorn
 
 from app.auth.tokens import Principal, hash_token
 from app.main import create_app
+from bench.events import live_event
 from collectors.asks import IncomingAsk
 from collectors.ingest import ingest
 from kit.migrate import upgrade_to_head
 from kit.settings import ApiSettings, DatabaseSettings
-from models import Event, EventStatus, Platform, QuestionMode, Role
+from models import Platform, Role
 
 ADMIN = "bench" * 4
 
@@ -99,21 +100,7 @@ class Server:
 
 
 async def make_event(app) -> int:  # type: ignore[no-untyped-def]
-    async with app.state.sessionmaker() as s, s.begin():
-        event = Event(
-            slug="bench",
-            title="Dashboard bench",
-            status=EventStatus.live,
-            question_mode=QuestionMode.all,
-            review=False,
-            acknowledge=False,
-            paid_boost=0,
-            include_moderators=False,
-            created_at=datetime.now(UTC),
-        )
-        s.add(event)
-        await s.flush()
-        return event.id
+    return await live_event(app.state.sessionmaker, title="Dashboard bench", question_mode="all")
 
 
 async def add(app, event_id: int, texts: list[tuple[str, str]]) -> None:  # type: ignore[no-untyped-def]

@@ -15,13 +15,14 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import text as sql
 
+from bench.events import live_event
 from bench.matching_bench import make_question, rephrase
 from collectors.asks import IncomingAsk
 from collectors.ingest import Intake, ingest
 from kit.db import make_engine, make_sessionmaker
 from kit.migrate import upgrade_to_head
 from kit.settings import DatabaseSettings
-from models import Event, EventStatus, Platform, QuestionMode
+from models import Platform
 
 PG_URL = os.environ.get(
     "LIVEQ_BENCH_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
@@ -39,21 +40,7 @@ async def one_run(settings: DatabaseSettings, existing: int, batch: int, total: 
     sm = make_sessionmaker(engine)
     intake = Intake()
     t0 = datetime(2026, 2, 15, 17, tzinfo=UTC)
-    async with sm() as s, s.begin():
-        event = Event(
-            slug=f"bench-{secrets.token_hex(4)}",
-            title="bench",
-            status=EventStatus.live,
-            question_mode=QuestionMode.auto,
-            review=False,
-            acknowledge=False,
-            paid_boost=0,
-            include_moderators=False,
-            created_at=t0,
-        )
-        s.add(event)
-        await s.flush()
-        event_id = event.id
+    event_id = await live_event(sm)
     texts = [question_text(rng, i) for i in range(existing)]
     for start in range(0, existing, 1000):
         async with sm() as s, s.begin():

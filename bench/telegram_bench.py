@@ -25,6 +25,7 @@ from sqlalchemy import func, select
 from telegram import Update
 from telegram.ext import Application, TypeHandler
 
+from bench.events import live_event
 from collectors.ingest import Intake
 from collectors.telegram.run import ALLOWED_UPDATES, TelegramCollector
 from collectors.telegram.settings import TelegramSettings
@@ -32,7 +33,7 @@ from fakes.telegram import FakeTelegram, chat, message, reaction, user
 from kit.db import make_engine, make_sessionmaker
 from kit.migrate import upgrade_to_head
 from kit.settings import DatabaseSettings
-from models import Ask, Event, EventSource, EventStatus, Platform, QuestionMode, SourceState
+from models import Ask
 
 GROUP = chat(-1001000000001, title="Bench")
 TOPICS = [
@@ -107,28 +108,7 @@ async def collector_run(
 ) -> tuple[float, list[float]]:
     engine = make_engine(database)
     maker = make_sessionmaker(engine)
-    async with maker() as s, s.begin():
-        from datetime import UTC, datetime
-
-        now = datetime.now(UTC)
-        event = Event(
-            slug=f"bench-{time.time_ns()}",
-            title="Bench",
-            status=EventStatus.live,
-            question_mode=QuestionMode.auto,
-            created_at=now,
-        )
-        s.add(event)
-        await s.flush()
-        s.add(
-            EventSource(
-                event_id=event.id,
-                platform=Platform.telegram,
-                telegram_chat_id=GROUP["id"],
-                state=SourceState.active,
-                updated_at=now,
-            )
-        )
+    event_id = await live_event(maker, sources=[{"platform": "telegram", "chat_id": GROUP["id"]}])
     async with FakeTelegram() as fake:
         settings = TelegramSettings(
             telegram_bot_token=SecretStr(fake.token),
@@ -165,7 +145,7 @@ async def collector_run(
             probes = await s.scalar(
                 select(func.count())
                 .select_from(Ask)
-                .where(Ask.event_id == event.id, Ask.message_id.like("1______"))
+                .where(Ask.event_id == event_id, Ask.message_id.like("1______"))
             )
         assert probes == latency_samples, "every probe question must be in the database"
     await engine.dispose()

@@ -19,12 +19,12 @@ import secrets
 import statistics
 import tempfile
 import time
-from datetime import UTC, datetime
 from pathlib import Path
 
 from googleapiclient.discovery import build
 from pydantic import SecretStr
 
+from bench.events import live_event
 from collectors.ingest import Intake
 from collectors.youtube.parse import chat_page
 from collectors.youtube.run import PageReport, YoutubeCollector
@@ -33,7 +33,7 @@ from fakes.youtube import Author, FakeChat, FakeYoutube
 from kit.db import make_engine, make_sessionmaker
 from kit.migrate import upgrade_to_head
 from kit.settings import DatabaseSettings
-from models import Event, EventSource, EventStatus, Platform, QuestionMode, SourceState
+from models import Event, EventStatus
 
 KEY = "bench-" + secrets.token_hex(8)
 PG_URL = os.environ.get(
@@ -107,31 +107,7 @@ async def drop_database(settings: DatabaseSettings) -> None:
 
 
 async def add_event(sm, video: str) -> int:  # type: ignore[no-untyped-def]
-    now = datetime.now(UTC)
-    async with sm() as s, s.begin():
-        event = Event(
-            slug=f"ytbench-{secrets.token_hex(4)}",
-            title="bench",
-            status=EventStatus.live,
-            question_mode=QuestionMode.auto,
-            review=False,
-            acknowledge=False,
-            paid_boost=2,
-            include_moderators=False,
-            created_at=now,
-        )
-        s.add(event)
-        await s.flush()
-        s.add(
-            EventSource(
-                event_id=event.id,
-                platform=Platform.youtube,
-                youtube_video_id=video,
-                state=SourceState.waiting,
-                updated_at=now,
-            )
-        )
-        return event.id
+    return await live_event(sm, paid_boost=2, sources=[{"platform": "youtube", "video": video}])
 
 
 async def end_event(sm, event_id: int) -> None:  # type: ignore[no-untyped-def]

@@ -32,6 +32,7 @@ from app.questions.schemas import (
 from collectors.asks import Outcome
 from collectors.ingest import ingest
 from collectors.manual.importer import ImportFileError, parse_import
+from collectors.matching.index import SUGGEST_LIMIT
 from models import QuestionStatus
 
 router = APIRouter(prefix="/api/v1", tags=["questions"])
@@ -187,7 +188,7 @@ async def similar(
     _user: CurrentUser,
     intake: IntakeDep,
     meaning: MeaningDep,
-    limit: Annotated[int, Query(ge=1, le=20)] = 5,
+    limit: Annotated[int, Query(ge=1, le=20)] = SUGGEST_LIMIT,
     authors: Authors = "none",
 ) -> SimilarList:
     """Questions that may say the same, most alike first: to merge by hand. The matcher merges

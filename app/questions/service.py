@@ -164,9 +164,7 @@ async def upvote(session: AsyncSession, *, intake: Intake, question: Question, a
         question_id=question.id,
         voter=f"manual:{uuid.uuid4().hex}",
         platform=Platform.manual,
-    )
-    await session.flush()
-    await session.refresh(question)  # the vote was counted in the database
+    )  # counted in the database, and in `question`, which this session holds
 
 
 async def merge(

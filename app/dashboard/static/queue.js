@@ -395,7 +395,7 @@ async function merge(q) {
   // The questions that read most alike come first: the likely duplicates, for a moderator to judge.
   let alike = [];
   try {
-    alike = (await api("GET", `/api/v1/questions/${q.id}/similar?limit=5`)).items
+    alike = (await api("GET", `/api/v1/questions/${q.id}/similar`)).items
       .map((s) => [
         s.question.id,
         `${label(s.question)}${lang(s.question)}${s.by === "meaning" ? " · alike in meaning" : ""}`,
