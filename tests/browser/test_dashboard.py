@@ -403,6 +403,22 @@ class TestHostileText:
         assert presenter.locator("main img, main script").count() == 0
 
 
+class TestOpenRows:
+    def test_an_opened_row_stays_open_when_the_queue_reloads(self, pages, server, event_id):
+        server.ingest(event_id, ["Who decides the budget?"], authors=["Ada"])
+        page = live_queue(pages, event_id)
+        budget = row(page, "budget")
+        budget.locator(".asked").click()
+        expect(budget.locator(".ask-text")).to_have_text("Who decides the budget?")
+        expect(budget.locator(".author")).to_be_hidden()
+        # Showing names reloads every row; the one the host opened stays open, now with names.
+        page.check("#names")
+        expect(budget.locator(".author")).to_have_text("Ada")
+        expect(budget.locator(".asked")).to_have_attribute("aria-expanded", "true")
+        budget.locator(".asked").click()
+        expect(budget.locator(".asks")).to_be_hidden()
+
+
 class TestPresenter:
     def test_follows_on_air_with_names_only_when_asked(self, pages, server, event_id, tmp_path):
         first, second = server.ingest(

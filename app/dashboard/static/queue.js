@@ -145,7 +145,11 @@ function fill(li, q) {
   const note = $(".note", li);
   note.textContent = q.note ?? "";
   note.hidden = !q.note;
-  if (state.expanded.has(q.id)) fillAsks(li, q);
+  // A re-render (a reload, the names switch) keeps a row open that the host opened.
+  const open = state.expanded.has(q.id);
+  if (open) fillAsks(li, q);
+  $(".asks", li).hidden = !open;
+  $(".asked", li).setAttribute("aria-expanded", String(open));
   if (state.selected === q.id) labelActions(q);
 }
 
