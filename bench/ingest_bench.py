@@ -1,8 +1,10 @@
 """Ingest throughput through ingest() into SQLite and PostgreSQL, with 1k and 10k questions
-already in the event. Run: `.venv/bin/python -m bench.ingest_bench [sizes...]`."""
+already in the event. Run: `.venv/bin/python -m bench.ingest_bench [sizes...] [--backend sqlite]
+[--batch 100]`."""
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import os
 import random
@@ -102,13 +104,18 @@ async def pg_schema(create: bool, name: str) -> None:
 
 
 def main() -> None:
-    sizes = [int(a) for a in sys.argv[1:] if a.isdigit()] or [1_000, 10_000]
+    parser = argparse.ArgumentParser(prog="python -m bench.ingest_bench")
+    parser.add_argument("sizes", nargs="*", type=int, default=[1_000, 10_000])
+    parser.add_argument("--backend", action="append", choices=["sqlite", "postgres"])
+    parser.add_argument("--batch", action="append", type=int, choices=[1, 100])
+    args = parser.parse_args(sys.argv[1:] if __name__ == "__main__" else [])
+    sizes, backends, batches = args.sizes, args.backend or ["sqlite", "postgres"], args.batch
     tmp = tempfile.mkdtemp(prefix="liveq-bench-")
     print(f"{'backend':<11}{'questions':>10}{'batch':>7}{'asks/s':>10}")
     try:
-        for backend in ("sqlite", "postgres"):
+        for backend in backends:
             for existing in sizes:
-                for batch in (1, 100):
+                for batch in batches or (1, 100):
                     total = 500 if batch == 1 else 3000
                     if backend == "sqlite":
                         settings = DatabaseSettings(

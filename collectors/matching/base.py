@@ -18,6 +18,10 @@ class Signature:
 class Corpus(Protocol):
     """What a matcher may know of the questions it compares against (an event's open ones)."""
 
+    # What a matcher derives per term from the corpus (a word's weight), kept until the
+    # corpus changes: the corpus empties it whenever a question comes or goes.
+    memo: dict[str, float]
+
     def frequency(self, term: str) -> int:
         """How many questions hold `term` among their index terms."""
         ...
@@ -33,5 +37,6 @@ class Matcher(Protocol):
         ...
 
     def score(self, a: Signature, b: Signature) -> float:
-        """Similarity in [0, 100]; at or above `threshold` means the same question."""
+        """Similarity in [0, 100]; at or above `threshold` means the same question. Equal keys
+        score 100 (the index answers an exact copy without scoring)."""
         ...

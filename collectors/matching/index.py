@@ -39,6 +39,8 @@ class EventIndex:
     matcher: Matcher
     signatures: dict[int, Signature] = field(default_factory=dict)
     postings: dict[str, set[int]] = field(default_factory=dict)
+    # The matcher's per-term figures (Corpus.memo), valid until the postings change.
+    memo: dict[str, float] = field(default_factory=dict)
     # Rows updated at or after this instant are read again at the next refresh.
     refreshed_until: datetime | None = None
 
@@ -61,6 +63,7 @@ class EventIndex:
             self.discard(question_id)
         sig = signature if signature is not None else self.matcher.signature(match_key)
         self.signatures[question_id] = sig
+        self.memo.clear()
         for term in sig.terms:
             self.postings.setdefault(term, set()).add(question_id)
         return sig
@@ -76,6 +79,7 @@ class EventIndex:
         sig = self.signatures.pop(question_id, None)
         if sig is None:
             return
+        self.memo.clear()
         for term in sig.terms:
             posting = self.postings.get(term)
             if posting is not None:
@@ -119,6 +123,9 @@ class EventIndex:
     ) -> Match | None:
         """The best-scoring question at or above the threshold, if any."""
         sig = signature if signature is not None else self.matcher.signature(match_key)
+        exact = self._exact(sig, exclude)
+        if exact is not None:
+            return Match(exact, 100.0)
         best: Match | None = None
         # A matcher may rule a candidate out from the number of terms it shares, unscored —
         # only when every query term was read, so the shared counts are complete.
@@ -129,6 +136,20 @@ class EventIndex:
             if match.score >= self.matcher.threshold and (best is None or match.score > best.score):
                 best = match
         return best
+
+    def _exact(self, sig: Signature, exclude: set[int] | frozenset[int]) -> int | None:
+        """The oldest question asked in exactly these words, if any (a copy-paste, the same
+        words in other case or punctuation): every matcher scores it 100, so nothing else
+        needs reading. A key with a space is its own index term and no other's; a one-word key
+        shares its term with questions holding that word, and takes the long way."""
+        if " " not in sig.key:
+            return None
+        posting = self.postings.get(sig.key)
+        if not posting:
+            return None
+        left = posting - exclude if exclude else posting
+        # Real ids count up from the oldest; a batch's provisional ones count down after them.
+        return min(left, key=lambda q: (q < 0, abs(q))) if left else None
 
     def nearest(
         self,

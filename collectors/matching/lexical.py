@@ -313,4 +313,13 @@ def _weigher(corpus: Corpus | None) -> Callable[[str], float]:
     size = len(corpus) + CORPUS_PRIOR
     scale = 1.0 / log(size)
     frequency = corpus.frequency
-    return lambda term: max(MIN_WEIGHT, log(size / (frequency(term) + 1)) * scale)
+    memo = corpus.memo
+
+    def weight(term: str) -> float:
+        # An ask is scored against a dozen candidates: its words' weights are worked out once.
+        known = memo.get(term)
+        if known is None:
+            known = memo[term] = max(MIN_WEIGHT, log(size / (frequency(term) + 1)) * scale)
+        return known
+
+    return weight

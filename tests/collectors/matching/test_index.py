@@ -94,8 +94,47 @@ class TestCorpus:
 
         index = EventIndex(Spy())
         index.upsert(1, normalize("When does the board vote close?"))
-        assert index.best(normalize("when does the board vote close??")) is not None
+        assert index.best(normalize("Hi Maggie, when does the board vote close??")) is not None
         assert seen == [index]
+
+    def test_word_weights_follow_the_questions_that_come_and_go(self):
+        index = make_index("When does the board vote close?")
+        a = index.matcher.signature(normalize("When does the board vote close?"))
+        b = index.matcher.signature(normalize("When does the board election vote close?"))
+        alone = index.matcher.score_in(a, b, index)
+        # "election" becomes common: missing it costs less than when it was rare
+        for qid in range(2, 400):
+            index.upsert(qid, normalize(f"election turnout in region {qid}?"))
+        common = index.matcher.score_in(a, b, index)
+        assert common > alone
+        for qid in range(2, 400):
+            index.discard(qid)
+        assert index.matcher.score_in(a, b, index) == alone
+
+
+class TestExactCopies:
+    def test_an_exact_copy_is_answered_without_scoring(self):
+        scored = []
+
+        class Spy(LexicalMatcher):
+            def score_in(self, a, b, corpus):
+                scored.append(b.key)
+                return super().score_in(a, b, corpus)
+
+        index = EventIndex(Spy())
+        for qid in (7, 3, 9):
+            index.upsert(qid, normalize("When does the board vote close?"))
+        index.upsert(4, normalize("When does the board vote open?"))
+        match = index.best(normalize("WHEN does the board vote close??? 🙏"))
+        assert match is not None and (match.question_id, match.score) == (3, 100.0)
+        assert scored == []
+        # a question the host split off is not an exact copy to merge into
+        assert index.best(normalize("when does the board vote close"), exclude={3}).question_id == 7
+
+    def test_a_one_word_question_is_scored_like_any_other(self):
+        index = make_index("budget?", "What is the budget for the board?")
+        match = index.best(normalize("Budget?!"))
+        assert match is not None and match.question_id == 1
 
 
 class TestNearest:

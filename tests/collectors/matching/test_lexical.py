@@ -152,6 +152,7 @@ class FakeCorpus:
 
     def __init__(self, common: str, size: int) -> None:
         self.common, self.size = common, size
+        self.memo: dict[str, float] = {}
 
     def frequency(self, term: str) -> int:
         return self.size if term == self.common else 1
