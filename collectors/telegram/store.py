@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from collectors.telegram.parse import ChatSeen
 from models import Event, EventSource, EventStatus, Platform, SourceState, TelegramChat
+
+# How fresh a remembered chat's "last seen" is kept.
+SEEN_PRECISION = timedelta(minutes=1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,13 +102,17 @@ async def remember_chats(
                     last_seen_at=now,
                 )
             )
-        else:
+        elif (row.title, row.type, row.is_forum) != (seen.title, seen.type, seen.is_forum):
             row.title, row.type, row.is_forum, row.last_seen_at = (
                 seen.title,
                 seen.type,
                 seen.is_forum,
                 now,
             )
+        elif row.last_seen_at < now - SEEN_PRECISION:
+            # "Last seen" orders the chat picker: to the minute is enough, and a busy chat's
+            # batches then cost no write here.
+            row.last_seen_at = now
     await session.flush()
 
 

@@ -295,3 +295,27 @@ async def test_a_second_intake_is_not_needed_to_see_the_rows(
     fake.push(message(chat=GROUP, message_id=80, text="Visible?"))
     await c.wait_for(processed(1))
     assert len(await _questions(db, event)) == 1
+
+
+class TestRememberedChats:
+    async def test_a_rename_is_kept_at_once_and_last_seen_to_the_minute(self, db) -> None:
+        from collectors.telegram.parse import ChatSeen
+        from collectors.telegram.store import SEEN_PRECISION, remember_chats
+
+        async def seen(title: str, at: timedelta) -> TelegramChat:
+            async with db() as s, s.begin():
+                chats = [ChatSeen(id=GROUP["id"], title=title, type="supergroup", is_forum=False)]
+                await remember_chats(s, chats=chats, now=T0 + at)
+            async with db() as s:
+                row = await s.get(TelegramChat, GROUP["id"])
+                assert row is not None
+                return row
+
+        assert (await seen("Live Q&A", timedelta(0))).last_seen_at == T0
+        # a busy chat's next batches within the minute write nothing
+        assert (await seen("Live Q&A", SEEN_PRECISION / 2)).last_seen_at == T0
+        half = SEEN_PRECISION / 2
+        renamed = await seen("Live Q&A — day 2", half)
+        assert (renamed.title, renamed.last_seen_at) == ("Live Q&A — day 2", T0 + half)
+        later = SEEN_PRECISION * 2
+        assert (await seen("Live Q&A — day 2", later)).last_seen_at == T0 + later
