@@ -11,6 +11,7 @@ from sqlalchemy import case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from collectors.text.language import detect_language
+from collectors.text.normalize import shown_text
 from kit.changes import notify_on_commit
 from models import Ask, AuditEntry, Event, InstanceSecret, Question, QuestionStatus, Vote
 
@@ -45,7 +46,7 @@ def new_question(
         status = QuestionStatus.pending if event.review else QuestionStatus.open
     return Question(
         event_id=event.id,
-        text=text,
+        text=shown_text(text),
         match_key=key,
         language=detect_language(text),
         status=status,

@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from collectors.bookkeeping import audit, author_key, recount, touch
 from collectors.ingest import Intake, refresh_index
-from collectors.text.normalize import normalize
+from collectors.text.normalize import normalize, shown_text
 from models import MAX_TEXT, Ask, Event, Platform, Question, QuestionStatus
 
 _EDITABLE = {QuestionStatus.pending, QuestionStatus.open}
@@ -130,7 +130,7 @@ async def edit_ask(
                 from_question=question.id,
             )
         else:
-            question.text, question.match_key = text, key or question.match_key
+            question.text, question.match_key = shown_text(text), key or question.match_key
             touch(question, now)
             index.upsert(question.id, question.match_key)
     await session.flush()

@@ -7,6 +7,7 @@ import unicodedata
 
 # Markers that flag a message as a question (stripped before matching).
 MARKER_RE = re.compile(r"^\s*(?:q\s*[:：]|/ask(?:@\w+)?\b|#question\b|#q\b)\s*", re.IGNORECASE)
+_TRAILING_MARKER_RE = re.compile(r"\s+#q(?:uestion)?\s*$", re.IGNORECASE)
 _URL_RE = re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE)
 _MENTION_RE = re.compile(r"(?<!\w)@\w+")
 # Zero-width characters, soft hyphens, and the variation selectors and keycap mark that
@@ -23,6 +24,14 @@ def strip_marker(text: str) -> tuple[str, bool]:
     if match is None:
         return text, False
     return text[match.end() :], True
+
+
+def shown_text(text: str) -> str:
+    """A question's text as the host reads it: without the marker that flagged it as one
+    ("Q: …", "/ask …", "… #q"). The ask keeps what was typed."""
+    stripped, _ = strip_marker(text)
+    stripped = _TRAILING_MARKER_RE.sub("", stripped).strip()
+    return stripped or text.strip()
 
 
 def normalize(text: str) -> str:

@@ -187,6 +187,20 @@ class TestDetection:
         }
         assert counts == {"telegram": 2, "youtube": 1}
 
+    async def test_the_question_reads_without_its_marker_and_the_ask_as_typed(self, session):
+        event = await make_event(session)
+        (result,) = await ingest(
+            session,
+            intake=Intake(),
+            event_id=event.id,
+            asks=[make_ask(text="Q: how can affiliates apply for grants #q", message_id="1")],
+        )
+        question = await session.get(Question, result.question_id)
+        ask = await session.get(Ask, result.ask_id)
+        assert question is not None and ask is not None
+        assert question.text == "how can affiliates apply for grants"
+        assert ask.text == "Q: how can affiliates apply for grants #q"
+
     async def test_marked_mode_and_force(self, session):
         event = await make_event(session, mode=QuestionMode.marked)
         results = await ingest(

@@ -1,7 +1,7 @@
 import pytest
 
 from collectors.text.detect import is_question
-from collectors.text.normalize import normalize, strip_marker
+from collectors.text.normalize import normalize, shown_text, strip_marker
 from models import QuestionMode
 
 
@@ -68,3 +68,25 @@ class TestDetect:
     def test_strip_marker_reports_marker(self):
         assert strip_marker("Q: budget") == ("budget", True)
         assert strip_marker("budget") == ("budget", False)
+
+
+class TestShownText:
+    @pytest.mark.parametrize(
+        ("typed", "shown"),
+        [
+            (
+                "Q: how can small affiliates apply for rapid grants",
+                "how can small affiliates apply for rapid grants",
+            ),
+            ("/ask@liveq_bot When is the vote?", "When is the vote?"),
+            ("When is the vote? #q", "When is the vote?"),
+            ("#question Who decides?  #Question ", "Who decides?"),
+            ("What does Q: mean here?", "What does Q: mean here?"),
+            ("Is #qanon banned?", "Is #qanon banned?"),
+        ],
+    )
+    def test_the_marker_that_flagged_a_question_is_not_shown(self, typed, shown):
+        assert shown_text(typed) == shown
+
+    def test_a_marker_alone_stays_as_typed(self):
+        assert shown_text("  #q ") == "#q"
