@@ -14,6 +14,8 @@ from typing import cast
 from sqlalchemy import Boolean, Table, bindparam, case, func, insert, or_, select, update
 from sqlalchemy import event as sa_event
 from sqlalchemy import text as sql_text
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from collectors.asks import IncomingAsk, IngestResult, Outcome
@@ -501,16 +503,22 @@ async def _blocked_keys(session: AsyncSession, event_id: int) -> dict[str, froze
 
 
 async def _count_chatter(session: AsyncSession, event_id: int, counts: dict[str, int]) -> None:
-    for platform, n in counts.items():
-        row = await session.scalar(
-            select(ChatterCount).where(
-                ChatterCount.event_id == event_id, ChatterCount.platform == platform
-            )
-        )
-        if row is None:
-            session.add(ChatterCount(event_id=event_id, platform=platform, count=n))
-        else:
-            row.count += n
+    """Add the batch's chatter to the event's counts: one upsert, whatever the platforms."""
+    if not counts:
+        return
+    dialect = session.get_bind().dialect.name
+    make = pg_insert if dialect == "postgresql" else sqlite_insert
+    stmt = make(ChatterCount).values(
+        [
+            {"event_id": event_id, "platform": Platform(platform), "count": n}
+            for platform, n in counts.items()
+        ]
+    )
+    stmt = stmt.on_conflict_do_update(
+        index_elements=[ChatterCount.event_id, ChatterCount.platform],
+        set_={"count": ChatterCount.count + stmt.excluded.count},
+    )
+    await session.execute(stmt)
 
 
 async def live_event_ids(session: AsyncSession) -> list[int]:

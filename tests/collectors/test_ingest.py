@@ -187,6 +187,26 @@ class TestDetection:
         }
         assert counts == {"telegram": 2, "youtube": 1}
 
+    async def test_chatter_adds_up_over_batches_and_events_apart(self, session):
+        event, other = await make_event(session), await make_event(session)
+        intake = Intake()
+        for batch in range(3):
+            for target in (event, other):
+                await ingest(
+                    session,
+                    intake=intake,
+                    event_id=target.id,
+                    asks=[
+                        make_ask(text=f"hi #{batch}", message_id=f"{batch}-{k}") for k in range(2)
+                    ],
+                )
+        rows = await session.execute(
+            select(ChatterCount.event_id, ChatterCount.platform, ChatterCount.count).where(
+                ChatterCount.event_id.in_([event.id, other.id])
+            )
+        )
+        assert sorted(rows) == [(event.id, Platform.telegram, 6), (other.id, Platform.telegram, 6)]
+
     async def test_the_question_reads_without_its_marker_and_the_ask_as_typed(self, session):
         event = await make_event(session)
         (result,) = await ingest(
