@@ -9,9 +9,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import cache
 from typing import cast
 
-from sqlalchemy import Boolean, Table, bindparam, case, func, insert, or_, select, update
+from sqlalchemy import Boolean, Insert, Table, bindparam, case, func, insert, or_, select, update
 from sqlalchemy import event as sa_event
 from sqlalchemy import text as sql_text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -502,23 +503,29 @@ async def _blocked_keys(session: AsyncSession, event_id: int) -> dict[str, froze
     return {k: frozenset(v) for k, v in blocked.items()}
 
 
+@cache
+def _chatter_upsert(dialect: str) -> Insert:
+    """Add to an event's chatter count, or start it: built once per database kind (building
+    the ON CONFLICT clause costs more than running it)."""
+    make = pg_insert if dialect == "postgresql" else sqlite_insert
+    stmt = make(ChatterCount)
+    return stmt.on_conflict_do_update(
+        index_elements=[ChatterCount.event_id, ChatterCount.platform],
+        set_={"count": ChatterCount.count + stmt.excluded.count},
+    )
+
+
 async def _count_chatter(session: AsyncSession, event_id: int, counts: dict[str, int]) -> None:
     """Add the batch's chatter to the event's counts: one upsert, whatever the platforms."""
     if not counts:
         return
-    dialect = session.get_bind().dialect.name
-    make = pg_insert if dialect == "postgresql" else sqlite_insert
-    stmt = make(ChatterCount).values(
+    await session.execute(
+        _chatter_upsert(session.get_bind().dialect.name),
         [
             {"event_id": event_id, "platform": Platform(platform), "count": n}
             for platform, n in counts.items()
-        ]
+        ],
     )
-    stmt = stmt.on_conflict_do_update(
-        index_elements=[ChatterCount.event_id, ChatterCount.platform],
-        set_={"count": ChatterCount.count + stmt.excluded.count},
-    )
-    await session.execute(stmt)
 
 
 async def live_event_ids(session: AsyncSession) -> list[int]:
