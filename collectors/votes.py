@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 from typing import cast
 
-from sqlalchemy import Table, bindparam, delete, insert, select, update
+from sqlalchemy import Select, Table, Update, bindparam, delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -15,6 +16,7 @@ from collectors.bookkeeping import author_key
 from collectors.ingest import Intake
 from kit.changes import notify_on_commit
 from models import AuditEntry, Platform, Question, Vote
+from models.base import UTCDateTime
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +50,46 @@ async def upvote(
     return changed
 
 
+# Built once: a batch's statements cost more to build than to run.
+
+
+@cache
+def _events_query() -> Select[int, int]:
+    return select(Question.id, Question.event_id).where(
+        Question.id.in_(bindparam("ids", expanding=True))
+    )
+
+
+@cache
+def _counts_query() -> Select[int, int, int, int]:
+    return select(Question.id, Question.upvotes, Question.score, Question.version).where(
+        Question.id.in_(bindparam("ids", expanding=True))
+    )
+
+
+@cache
+def _votes_query() -> Select[int, int, str, int]:
+    return select(Vote.id, Vote.question_id, Vote.voter_key, Vote.weight).where(
+        Vote.question_id.in_(bindparam("ids", expanding=True)),
+        Vote.voter_key.in_(bindparam("voters", expanding=True)),
+    )
+
+
+@cache
+def _counts_update() -> Update:
+    table = cast(Table, Question.__table__)
+    return (
+        update(table)
+        .where(table.c.id == bindparam("b_id"))
+        .values(
+            upvotes=bindparam("b_upvotes"),
+            score=bindparam("b_score"),
+            version=bindparam("b_version"),
+            updated_at=bindparam("b_now", type_=UTCDateTime()),
+        )
+    )
+
+
 async def upvotes(
     session: AsyncSession, *, intake: Intake, platform: Platform, votes: Sequence[VoteIn]
 ) -> list[bool]:
@@ -59,9 +101,7 @@ async def upvotes(
     events: dict[int, int] = {
         qid: event_id
         for qid, event_id in await session.execute(
-            select(Question.id, Question.event_id).where(
-                Question.id.in_(sorted({v.question_id for v in votes}))
-            )
+            _events_query(), {"ids": sorted({v.question_id for v in votes})}
         )
     }
     for event_id in sorted(set(events.values())):
@@ -69,19 +109,12 @@ async def upvotes(
     await session.flush()  # votes the session holds as objects count too
     counts = {
         qid: [up, score, version]
-        for qid, up, score, version in await session.execute(
-            select(Question.id, Question.upvotes, Question.score, Question.version).where(
-                Question.id.in_(list(events))
-            )
-        )
+        for qid, up, score, version in await session.execute(_counts_query(), {"ids": list(events)})
     }
     found: dict[tuple[int, str], tuple[int, int]] = {
         (qid, key): (vote_id, weight)
         for vote_id, qid, key, weight in await session.execute(
-            select(Vote.id, Vote.question_id, Vote.voter_key, Vote.weight).where(
-                Vote.question_id.in_(list(events)),
-                Vote.voter_key.in_(sorted({v.voter for v in votes})),
-            )
+            _votes_query(), {"ids": list(events), "voters": sorted({v.voter for v in votes})}
         )
     }
     weights: dict[tuple[int, str], int | None] = {k: w for k, (_, w) in found.items()}
@@ -164,22 +197,11 @@ async def _write_votes(
 async def _write_counts(session: AsyncSession, counts: dict[int, list[int]], now: datetime) -> None:
     """The questions' new upvotes and scores (by id: [upvotes, score, version before]), and
     the objects the session holds for them."""
-    table = cast(Table, Question.__table__)
     rows = [
-        {"b_id": qid, "b_upvotes": up, "b_score": score, "b_version": version + 1}
+        {"b_id": qid, "b_upvotes": up, "b_score": score, "b_version": version + 1, "b_now": now}
         for qid, (up, score, version) in sorted(counts.items())
     ]
-    await session.execute(
-        update(table)
-        .where(table.c.id == bindparam("b_id"))
-        .values(
-            upvotes=bindparam("b_upvotes"),
-            score=bindparam("b_score"),
-            version=bindparam("b_version"),
-            updated_at=now,
-        ),
-        rows,
-    )
+    await session.execute(_counts_update(), rows)
     sync = session.sync_session
     for row in rows:
         held = sync.identity_map.get(sync.identity_key(Question, row["b_id"]))

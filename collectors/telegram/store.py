@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
 
-from sqlalchemy import select, update
+from sqlalchemy import Select, bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from collectors.telegram.parse import ChatSeen
@@ -30,9 +31,10 @@ class Route:
         return self.thread_id is None or self.thread_id == thread_id
 
 
-async def routes_for(session: AsyncSession, *, chat_ids: Sequence[int]) -> dict[int, list[Route]]:
-    """The live events' sources for these chats, by chat id."""
-    rows = await session.execute(
+@cache
+def _routes_query() -> Select[int | None, int, int, int | None, bool, SourceState]:
+    """Built once: a batch's statements cost more to build than to run."""
+    return (
         select(
             EventSource.telegram_chat_id,
             EventSource.id,
@@ -45,10 +47,15 @@ async def routes_for(session: AsyncSession, *, chat_ids: Sequence[int]) -> dict[
         .where(
             Event.status == EventStatus.live,
             EventSource.platform == Platform.telegram,
-            EventSource.telegram_chat_id.in_(chat_ids),
+            EventSource.telegram_chat_id.in_(bindparam("chats", expanding=True)),
         )
         .order_by(EventSource.event_id)
     )
+
+
+async def routes_for(session: AsyncSession, *, chat_ids: Sequence[int]) -> dict[int, list[Route]]:
+    """The live events' sources for these chats, by chat id."""
+    rows = await session.execute(_routes_query(), {"chats": list(chat_ids)})
     routes: dict[int, list[Route]] = {}
     for chat_id, source_id, event_id, thread_id, acknowledge, state in rows:
         assert chat_id is not None  # selected by it
@@ -81,15 +88,17 @@ async def set_live_sources_state(
     )
 
 
+@cache
+def _chats_query() -> Select[TelegramChat]:
+    return select(TelegramChat).where(TelegramChat.id.in_(bindparam("ids", expanding=True)))
+
+
 async def remember_chats(
     session: AsyncSession, *, chats: Sequence[ChatSeen], now: datetime
 ) -> None:
     """Insert or refresh the chats of a batch (the caller commits)."""
     by_id = {c.id: c for c in chats}
-    known = {
-        row.id: row
-        for row in await session.scalars(select(TelegramChat).where(TelegramChat.id.in_(by_id)))
-    }
+    known = {row.id: row for row in await session.scalars(_chats_query(), {"ids": list(by_id)})}
     for chat_id, seen in by_id.items():
         row = known.get(chat_id)
         if row is None:
