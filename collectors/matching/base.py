@@ -13,6 +13,9 @@ class Signature:
     key: str
     terms: tuple[str, ...]  # index terms for candidate generation
     features: dict[str, object] = field(default_factory=dict, compare=False)
+    # One of `terms`, shared only by signatures the matcher scores 100 against each other (the
+    # same words, in any order or form): the index answers such a copy without scoring.
+    same: str | None = None
 
 
 class Corpus(Protocol):

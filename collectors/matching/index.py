@@ -138,13 +138,15 @@ class EventIndex:
         return best
 
     def _exact(self, sig: Signature, exclude: set[int] | frozenset[int]) -> int | None:
-        """The oldest question asked in exactly these words, if any (a copy-paste, the same
-        words in other case or punctuation): every matcher scores it 100, so nothing else
-        needs reading. A key with a space is its own index term and no other's; a one-word key
-        shares its term with questions holding that word, and takes the long way."""
-        if " " not in sig.key:
+        """The oldest question asked in the same words, if any (a copy-paste, the same words
+        in other case, punctuation, order or form, after a greeting): the matcher scores it
+        100, so nothing else needs reading. Without a `same` term, an exact copy: a key with a
+        space is its own index term and no other's (every matcher scores equal keys 100); a
+        one-word key shares its term with questions holding that word, and takes the long way."""
+        term = sig.same if sig.same is not None else sig.key if " " in sig.key else None
+        if term is None:
             return None
-        posting = self.postings.get(sig.key)
+        posting = self.postings.get(term)
         if not posting:
             return None
         left = posting - exclude if exclude else posting

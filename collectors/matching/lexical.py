@@ -260,7 +260,15 @@ class LexicalMatcher:
         terms.add(match_key)
         # A typo usually leaves a long word's head intact.
         terms.update(intern("p:" + t[:4]) for t in content.tokens if len(t) >= 6)
-        return Signature(key=match_key, terms=tuple(sorted(terms)), features={"c": content})
+        # The same question kinds and the same stems, in any order: score_in aligns every word
+        # and finds nothing missing, extra or opposite, so two such asks score 100.
+        same = None
+        if content.stems:
+            same = "c:" + " ".join(sorted(content.qwords)) + "|" + " ".join(sorted(content.stems))
+            terms.add(same)
+        return Signature(
+            key=match_key, terms=tuple(sorted(terms)), features={"c": content}, same=same
+        )
 
     def score(self, a: Signature, b: Signature) -> float:
         return self.score_in(a, b, None)

@@ -117,6 +117,7 @@ class SemanticMatcher:
             key=match_key,
             terms=sig.terms + tuple(buckets),
             features={**sig.features, "v": vector, "lang": detect_language(match_key)},
+            same=sig.same,
         )
 
     def score(self, a: Signature, b: Signature) -> float:

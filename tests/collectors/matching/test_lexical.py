@@ -177,3 +177,28 @@ class TestCorpusWeights:
         assert MATCHER.score_in(a, b, FakeCorpus("other", 500)) == pytest.approx(
             MATCHER.score_in(a, b, None), rel=0.05
         )
+
+
+class TestSameTerm:
+    def test_asks_sharing_the_same_term_score_100_across_the_labelled_set(self):
+        """The index answers asks sharing `same` without scoring: that must be what scoring
+        would say, for every such pair the labelled messages hold."""
+        import json
+        from itertools import combinations
+        from pathlib import Path
+
+        from collectors.matching import EventIndex
+
+        rows = Path(__file__).parents[2] / "data" / "dedup_eval.jsonl"
+        index = EventIndex(MATCHER)
+        groups: dict[str, list] = {}
+        for qid, line in enumerate(rows.read_text().splitlines()):
+            key = normalize(json.loads(line)["text"])
+            if key:
+                sig = index.upsert(qid, key)
+                if sig.same is not None:
+                    groups.setdefault(sig.same, []).append(sig)
+        pairs = [p for g in groups.values() for p in combinations(g, 2)]
+        assert pairs, "the set should hold some asks in the same words"
+        for a, b in pairs:
+            assert MATCHER.score_in(a, b, index) == pytest.approx(100.0), (a.key, b.key)
