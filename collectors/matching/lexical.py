@@ -255,17 +255,18 @@ class LexicalMatcher:
     def signature(self, match_key: str) -> Signature:
         content = read(match_key)
         terms = set(content.stems)
-        # Exact copies always meet, even with no content words. The key itself is the term:
-        # it has spaces or equals its one word, so it never collides with another term.
-        terms.add(match_key)
         # A typo usually leaves a long word's head intact.
         terms.update(intern("p:" + t[:4]) for t in content.tokens if len(t) >= 6)
-        # The same question kinds and the same stems, in any order: score_in aligns every word
-        # and finds nothing missing, extra or opposite, so two such asks score 100.
+        # Copies always meet. With content words, by their question kinds and stems in any
+        # order: score_in aligns every word and finds nothing missing, extra or opposite, so
+        # two such asks score 100 (an exact copy among them). Without, by the key itself: it
+        # has spaces or equals its one word, so it never collides with another term.
         same = None
         if content.stems:
             same = "c:" + " ".join(sorted(content.qwords)) + "|" + " ".join(sorted(content.stems))
             terms.add(same)
+        else:
+            terms.add(match_key)
         return Signature(
             key=match_key, terms=tuple(sorted(terms)), features={"c": content}, same=same
         )
