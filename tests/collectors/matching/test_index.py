@@ -112,16 +112,21 @@ class TestCorpus:
         assert index.matcher.score_in(a, b, index) == alone
 
 
+def scoring_spy() -> tuple[EventIndex, list[str]]:
+    """An index whose matcher notes the key of every question it scores."""
+    scored: list[str] = []
+
+    class Spy(LexicalMatcher):
+        def score_in(self, a, b, corpus):
+            scored.append(b.key)
+            return super().score_in(a, b, corpus)
+
+    return EventIndex(Spy()), scored
+
+
 class TestExactCopies:
     def test_an_exact_copy_is_answered_without_scoring(self):
-        scored = []
-
-        class Spy(LexicalMatcher):
-            def score_in(self, a, b, corpus):
-                scored.append(b.key)
-                return super().score_in(a, b, corpus)
-
-        index = EventIndex(Spy())
+        index, scored = scoring_spy()
         for qid in (7, 3, 9):
             index.upsert(qid, normalize("When does the board vote close?"))
         index.upsert(4, normalize("When does the board vote open?"))
@@ -132,14 +137,7 @@ class TestExactCopies:
         assert index.best(normalize("when does the board vote close"), exclude={3}).question_id == 7
 
     def test_the_same_words_after_a_greeting_or_in_another_order_need_no_scoring(self):
-        scored = []
-
-        class Spy(LexicalMatcher):
-            def score_in(self, a, b, corpus):
-                scored.append(b.key)
-                return super().score_in(a, b, corpus)
-
-        index = EventIndex(Spy())
+        index, scored = scoring_spy()
         index.upsert(5, normalize("When does the board vote close?"))
         index.upsert(2, normalize("Why does the board vote close?"))
         for copy in (
