@@ -164,6 +164,14 @@ class World:
             for name, value in values.items():
                 setattr(event, name, value)
 
+    async def chat_reads(self, times: int) -> None:
+        """Wait until the collector has read the live chats at least `times` times."""
+
+        async def enough() -> bool:
+            return len(self.fake.calls("/messages")) >= times
+
+        await eventually(enough)
+
     def chat(self, video: str = VIDEO) -> FakeChat:
         return self.fake.videos[video].chat
 

@@ -352,10 +352,7 @@ class TestPacing:
         for n in range(3):
             world.fake.post(chat, _distinct(n), channel_id=f"U{n}")
 
-        async def many_polls():
-            return len(world.fake.calls("/messages")) >= 15
-
-        await eventually(many_polls)
+        await world.chat_reads(15)
         times = [c[0] for c in world.fake.calls("/messages")]
         assert all(b - a >= timedelta(seconds=7) for a, b in zip(times, times[1:], strict=False))
         assert world.fake.rate_limited == 0
@@ -370,10 +367,7 @@ class TestPacing:
         world.fake.add_video(VIDEO, polling_interval_ms=2000)
         collector = await world.start_collector(youtube_daily_quota=1000)
 
-        async def polled():
-            return len(world.fake.calls("/messages")) >= 4
-
-        await eventually(polled)
+        await world.chat_reads(4)
         [status] = collector.source_status(event_id)
         assert 17.0 <= status["interval_seconds"] <= 19.0
         times = [c[0] for c in world.fake.calls("/messages")]
@@ -435,10 +429,7 @@ class TestQuota:
         world.fake.add_video(VIDEO)
         first = await world.start_collector()
 
-        async def polled():
-            return len(world.fake.calls("/messages")) >= 2
-
-        await eventually(polled)
+        await world.chat_reads(2)
         await first.stop()
         spent = world.fake.units_today()
         second = await world.start_collector()

@@ -50,10 +50,7 @@ class TestOneReader:
         await eventually(_has(world, english, 1))
         await eventually(_has(world, spanish, 1))
 
-        async def polled_often():
-            return len(world.fake.calls("/messages")) >= 6
-
-        await eventually(polled_often)
+        await world.chat_reads(6)
         assert len(world.fake.calls("/videos")) == 1
         # Two readers of one chat would poll it twice per interval: the fake refuses the second.
         assert world.fake.rate_limited == 0
@@ -295,10 +292,7 @@ class TestSharedPacing:
         world.fake.add_video(VIDEO, polling_interval_ms=2000)
         collector = await world.start_collector(youtube_daily_quota=1000)
 
-        async def polled():
-            return len(world.fake.calls("/messages")) >= 4
-
-        await eventually(polled)
+        await world.chat_reads(4)
         intervals = [s["interval_seconds"] for s in collector.status()["sources"]]
         assert len(intervals) == 2 and all(17.0 <= i <= 19.0 for i in intervals), intervals
         assert all(17.0 <= gap <= 19.5 for gap in _gaps(world)), _gaps(world)
