@@ -40,6 +40,6 @@ class Matcher(Protocol):
         ...
 
     def score(self, a: Signature, b: Signature) -> float:
-        """Similarity in [0, 100]; at or above `threshold` means the same question. Equal keys
-        score 100 (the index answers an exact copy without scoring)."""
+        """Similarity in [0, 100]; at or above `threshold` means the same question. Signatures
+        sharing a `same` term score 100 (the index answers those without scoring)."""
         ...

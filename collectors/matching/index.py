@@ -138,15 +138,12 @@ class EventIndex:
         return best
 
     def _exact(self, sig: Signature, exclude: set[int] | frozenset[int]) -> int | None:
-        """The oldest question asked in the same words, if any (a copy-paste, the same words
-        in other case, punctuation, order or form, after a greeting): the matcher scores it
-        100, so nothing else needs reading. Without a `same` term, an exact copy: a key with a
-        space is its own index term and no other's (every matcher scores equal keys 100); a
-        one-word key shares its term with questions holding that word, and takes the long way."""
-        term = sig.same if sig.same is not None else sig.key if " " in sig.key else None
-        if term is None:
+        """The oldest question sharing the ask's `same` term, if any (a copy-paste, the same
+        words in other case, punctuation, order or form, after a greeting): the matcher scores
+        it 100, so nothing else needs reading."""
+        if sig.same is None:
             return None
-        posting = self.postings.get(term)
+        posting = self.postings.get(sig.same)
         if not posting:
             return None
         left = posting - exclude if exclude else posting

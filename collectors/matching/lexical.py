@@ -260,13 +260,15 @@ class LexicalMatcher:
         # Copies always meet. With content words, by their question kinds and stems in any
         # order: score_in aligns every word and finds nothing missing, extra or opposite, so
         # two such asks score 100 (an exact copy among them). Without, by the key itself: it
-        # has spaces or equals its one word, so it never collides with another term.
-        same = None
+        # has spaces or equals its one word, so it never collides with another term; only a
+        # key with a space is no other question's term, and so names the same question.
+        same: str | None
         if content.stems:
-            same = "c:" + " ".join(sorted(content.qwords)) + "|" + " ".join(sorted(content.stems))
-            terms.add(same)
+            kinds, stems = " ".join(sorted(content.qwords)), " ".join(sorted(content.stems))
+            terms.add(same := f"c:{kinds}|{stems}")
         else:
             terms.add(match_key)
+            same = match_key if " " in match_key else None
         return Signature(
             key=match_key, terms=tuple(sorted(terms)), features={"c": content}, same=same
         )
