@@ -41,12 +41,12 @@ bench: $(STAMP)
 
 ## eval-dedup: the duplicate matcher's precision and recall on the held-out labelled set
 eval-dedup: $(STAMP)
-	$(BIN)/python -m collectors.matching.evaluate $(EVAL_ARGS)
+	$(BIN)/python -m intake.matching.evaluate $(EVAL_ARGS)
 
 lint: $(STAMP)
-	$(BIN)/ruff check app collectors models kit fakes tests bench
-	$(BIN)/ruff format --check app collectors models kit fakes tests bench
-	$(BIN)/mypy app collectors models kit
+	$(BIN)/ruff check app collectors intake models kit fakes tests bench
+	$(BIN)/ruff format --check app collectors intake models kit fakes tests bench
+	$(BIN)/mypy app collectors intake models kit
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -107,7 +107,7 @@ def serve(
         token = run(lambda: _with_session(database, lambda s: _new_token(s, "admin", "serve")))
         logs.register_secret(token)
         typer.echo(f"admin token (new, shown once): {token}")
-    from collectors.matching.hostlog import MergeLogSettings
+    from intake.matching.hostlog import MergeLogSettings
 
     app = create_app(
         database=database, api=api, collectors=factories, merge_log=load(MergeLogSettings).merge_log
@@ -259,7 +259,7 @@ def _collect(name: str) -> None:
     import signal
 
     from app.wiring import collector_factories, secrets_to_redact
-    from collectors.ingest import Intake
+    from intake.ingest import Intake
     from kit import logs
     from kit.db import make_engine, make_sessionmaker
 

@@ -10,8 +10,8 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.auth.tokens import ACTING, HOSTING, Principal, authenticate
-from collectors.ingest import Intake
-from collectors.matching.suggest import MeaningIndex
+from intake.ingest import Intake
+from intake.matching.suggest import MeaningIndex
 from kit.db import read_only
 from kit.settings import ApiSettings
 

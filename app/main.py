@@ -31,9 +31,9 @@ from app.questions.router import router as questions_router
 from app.questions.service import Conflict
 from app.telegram.router import router as telegram_router
 from app.telegram.router import webhook_router as telegram_webhook_router
-from collectors.ingest import EventNotFound, Intake
-from collectors.matching.suggest import MeaningIndex
-from collectors.text.language import detector
+from intake.ingest import EventNotFound, Intake
+from intake.matching.suggest import MeaningIndex
+from intake.text.language import detector
 from kit.db import make_engine, make_sessionmaker
 from kit.migrate import head_revision
 from kit.settings import ApiSettings, DatabaseSettings

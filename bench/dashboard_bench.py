@@ -23,8 +23,8 @@ import uvicorn
 from app.auth.tokens import Principal, hash_token
 from app.main import create_app
 from bench.events import live_event
-from collectors.asks import IncomingAsk
-from collectors.ingest import ingest
+from intake.asks import IncomingAsk
+from intake.ingest import ingest
 from kit.migrate import upgrade_to_head
 from kit.settings import ApiSettings, DatabaseSettings
 from models import Platform, Role

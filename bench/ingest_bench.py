@@ -19,8 +19,8 @@ from sqlalchemy import text as sql
 
 from bench.events import live_event
 from bench.matching_bench import make_question, rephrase
-from collectors.asks import IncomingAsk
-from collectors.ingest import Intake, ingest
+from intake.asks import IncomingAsk
+from intake.ingest import Intake, ingest
 from kit.db import make_engine, make_sessionmaker
 from kit.migrate import upgrade_to_head
 from kit.settings import DatabaseSettings

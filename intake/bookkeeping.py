@@ -10,8 +10,8 @@ from typing import Any
 from sqlalchemy import case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from collectors.text.language import detect_language
-from collectors.text.normalize import shown_text
+from intake.text.language import detect_language
+from intake.text.normalize import shown_text
 from kit.changes import notify_on_commit
 from models import Ask, AuditEntry, Event, InstanceSecret, Question, QuestionStatus, Vote
 

@@ -33,12 +33,12 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from collectors.asks import IncomingAsk, IngestResult, Outcome
-from collectors.bookkeeping import author_key, new_question, pseudonym_key, score_of, touch
-from collectors.matching import IndexRegistry, LexicalMatcher
-from collectors.matching.index import EventIndex
-from collectors.text.detect import is_question
-from collectors.text.normalize import normalize
+from intake.asks import IncomingAsk, IngestResult, Outcome
+from intake.bookkeeping import author_key, new_question, pseudonym_key, score_of, touch
+from intake.matching import IndexRegistry, LexicalMatcher
+from intake.matching.index import EventIndex
+from intake.text.detect import is_question
+from intake.text.normalize import normalize
 from kit.changes import notify_on_commit
 from kit.clock import Clock, utcnow
 from kit.db import lock_until_end

@@ -7,9 +7,9 @@ from collections.abc import Collection
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from collectors.bookkeeping import audit, author_key, recount, touch
-from collectors.ingest import Intake, refresh_index
-from collectors.text.normalize import normalize, shown_text
+from intake.bookkeeping import audit, author_key, recount, touch
+from intake.ingest import Intake, refresh_index
+from intake.text.normalize import normalize, shown_text
 from models import MAX_TEXT, Ask, Event, Platform, Question, QuestionStatus
 
 _EDITABLE = {QuestionStatus.pending, QuestionStatus.open}

@@ -12,8 +12,8 @@ from sqlalchemy import Select, Table, Update, bindparam, delete, insert, select,
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
-from collectors.bookkeeping import author_key
-from collectors.ingest import Intake
+from intake.bookkeeping import author_key
+from intake.ingest import Intake
 from kit.changes import notify_on_commit
 from models import AuditEntry, Platform, Question, Vote
 from models.base import UTCDateTime

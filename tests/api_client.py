@@ -9,7 +9,7 @@ import httpx
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from app.main import create_app
-from collectors.ingest import Intake
+from intake.ingest import Intake
 from kit.settings import ApiSettings
 
 ADMIN = "test-admin-token-0123456789"

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from collectors.asks import IncomingAsk
+from intake.asks import IncomingAsk
 from models import Event, EventSource, EventStatus, Platform, QuestionMode, SourceState
 
 T0 = datetime(2026, 2, 15, 17, 0, tzinfo=UTC)

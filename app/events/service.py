@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from app.events.schemas import EventCreate, EventOut, EventPatch, SourceIn, SourceOut
-from collectors.bookkeeping import audit
+from intake.bookkeeping import audit
 from models import Ask, Event, EventSource, EventStatus, Platform, SourceState, Vote
 
 

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 from sqlalchemy.sql.elements import ColumnElement
 
-from collectors.text.normalize import normalize
+from intake.text.normalize import normalize
 from models import Question, QuestionStatus
 
 Sort = Literal["score", "time"]

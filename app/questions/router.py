@@ -29,10 +29,10 @@ from app.questions.schemas import (
     SimilarList,
     SimilarOut,
 )
-from collectors.asks import Outcome
-from collectors.ingest import ingest
 from collectors.manual.importer import ImportFileError, parse_import
-from collectors.matching.index import SUGGEST_LIMIT
+from intake.asks import Outcome
+from intake.ingest import ingest
+from intake.matching.index import SUGGEST_LIMIT
 from models import QuestionStatus
 
 router = APIRouter(prefix="/api/v1", tags=["questions"])

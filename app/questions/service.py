@@ -15,15 +15,15 @@ from sqlalchemy.orm import selectinload
 
 from app.events.service import NotFound
 from app.questions.schemas import AskOut, QuestionOut, QuestionPatch
-from collectors.asks import IncomingAsk, IngestResult
-from collectors.bookkeeping import audit, new_question, recount, score_of, touch
-from collectors.ingest import Intake, ingest, refresh_index
-from collectors.matching.hostlog import record_merge, record_split
-from collectors.matching.index import SUGGEST_FLOOR
-from collectors.matching.suggest import MeaningIndex
-from collectors.text.language import detect_language
-from collectors.text.normalize import normalize
-from collectors.votes import upvote as add_vote
+from intake.asks import IncomingAsk, IngestResult
+from intake.bookkeeping import audit, new_question, recount, score_of, touch
+from intake.ingest import Intake, ingest, refresh_index
+from intake.matching.hostlog import record_merge, record_split
+from intake.matching.index import SUGGEST_FLOOR
+from intake.matching.suggest import MeaningIndex
+from intake.text.language import detect_language
+from intake.text.normalize import normalize
+from intake.votes import upvote as add_vote
 from models import Ask, Event, MergeBlock, Platform, Question, QuestionStatus, Vote
 
 

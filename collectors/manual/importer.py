@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from collectors.asks import IncomingAsk
+from intake.asks import IncomingAsk
 from models import MAX_TEXT, Platform
 
 KNOWN = {"text", "author", "source", "asked_at", "id"}

@@ -10,7 +10,7 @@ from typing import Any
 
 from telegram import Update
 
-from collectors.asks import IncomingAsk
+from intake.asks import IncomingAsk
 from models import Platform
 
 # Replies that only agree with the message they answer: an upvote, not a new ask.

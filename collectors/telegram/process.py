@@ -12,9 +12,6 @@ from dataclasses import dataclass, field
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from collectors.asks import Outcome
-from collectors.ingest import Intake, ingest
-from collectors.source_changes import asks_for_messages, edit_ask
 from collectors.telegram.parse import (
     Agreement,
     ChatSeen,
@@ -25,7 +22,10 @@ from collectors.telegram.parse import (
     ReactionCount,
 )
 from collectors.telegram.store import Route, activate_sources, remember_chats, routes_for
-from collectors.votes import VoteIn, upvotes, voter_key
+from intake.asks import Outcome
+from intake.ingest import Intake, ingest
+from intake.source_changes import asks_for_messages, edit_ask
+from intake.votes import VoteIn, upvotes, voter_key
 from models import Platform, SourceState
 
 

@@ -23,13 +23,13 @@ from telegram.error import Conflict, InvalidToken, NetworkError, RetryAfter, Tel
 from telegram.request import HTTPXRequest
 from telegram.warnings import PTBDeprecationWarning
 
-from collectors.ingest import Intake
 from collectors.telegram.pacing import AckLimiter
 from collectors.telegram.parse import Parsed, parse_update
 from collectors.telegram.process import AckRequest, BatchOutcome, process_batch
 from collectors.telegram.redact import TokenRedaction
 from collectors.telegram.settings import TelegramSettings
 from collectors.telegram.store import set_live_sources_state
+from intake.ingest import Intake
 from kit.clock import Clock, utcnow
 from models import SourceState
 

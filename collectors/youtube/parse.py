@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from collectors.asks import IncomingAsk
+from intake.asks import IncomingAsk
 from models.event import Platform
 
 _VIDEO_ID = re.compile(r"[A-Za-z0-9_-]{11}")

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from collectors.asks import IncomingAsk
-from collectors.ingest import Intake, ingest
-from collectors.source_changes import hide_author, remove_ask
 from collectors.youtube.parse import Ban, ChatPage, Deletion, NewAsk
+from intake.asks import IncomingAsk
+from intake.ingest import Intake, ingest
+from intake.source_changes import hide_author, remove_ask
 from models import Platform
 
 

@@ -22,7 +22,6 @@ from typing import Any, TypeVar
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from collectors.ingest import Intake
 from collectors.youtube import pacing, store
 from collectors.youtube.api import TRANSIENT, CallFailed, Verdict, YoutubeApi, judge
 from collectors.youtube.parse import (
@@ -35,6 +34,7 @@ from collectors.youtube.process import ingest_page
 from collectors.youtube.readers import Reader, Source, any_member, resume_point, video_key
 from collectors.youtube.redact import protect, redact
 from collectors.youtube.settings import YoutubeSettings
+from intake.ingest import Intake
 from kit.clock import Clock, utcnow
 from models import Platform, SourceState
 

@@ -3,7 +3,7 @@
 Clustering replays ingest: messages in file order, each joins the best question above the
 threshold (`EventIndex.best`) or starts a new one, whose key stays the first ask's.
 
-Run: `.venv/bin/python -m collectors.matching.evaluate [--split tune] [--log PATH]`.
+Run: `.venv/bin/python -m intake.matching.evaluate [--split tune] [--log PATH]`.
 """
 
 from __future__ import annotations
@@ -18,14 +18,14 @@ from itertools import combinations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from collectors.matching.base import Matcher
-from collectors.matching.hostlog import read_log
-from collectors.matching.index import SUGGEST_FLOOR, SUGGEST_LIMIT, EventIndex
-from collectors.matching.lexical import LexicalMatcher
-from collectors.text.normalize import normalize
+from intake.matching.base import Matcher
+from intake.matching.hostlog import read_log
+from intake.matching.index import SUGGEST_FLOOR, SUGGEST_LIMIT, EventIndex
+from intake.matching.lexical import LexicalMatcher
+from intake.text.normalize import normalize
 
 if TYPE_CHECKING:
-    from collectors.matching.suggest import MeaningIndex
+    from intake.matching.suggest import MeaningIndex
 
 DATA = Path(__file__).resolve().parents[2] / "tests" / "data"
 EVAL_FILE = DATA / "dedup_eval.jsonl"
@@ -251,7 +251,7 @@ def report_log(matcher: Matcher, path: Path, out: list[str]) -> Scores:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m collectors.matching.evaluate", description=__doc__.splitlines()[0]
+        prog="python -m intake.matching.evaluate", description=__doc__.splitlines()[0]
     )
     parser.add_argument(
         "--split",
@@ -280,7 +280,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         matcher.threshold = args.threshold
     cosine = ""
     if args.semantic:
-        from collectors.matching import semantic
+        from intake.matching import semantic
 
         same = semantic.COSINE if args.cosine is None else args.cosine
         cross = semantic.CROSS_COSINE if args.cross_cosine is None else args.cross_cosine
@@ -300,7 +300,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     report_messages(matcher, messages, out)
     report_suggestions(messages, out)
     if args.semantic:
-        from collectors.matching.suggest import MeaningIndex
+        from intake.matching.suggest import MeaningIndex
 
         report_suggestions(messages, out, meaning=MeaningIndex())
     out += ["", f"== {PAIRS_FILE.name}"]

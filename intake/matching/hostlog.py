@@ -1,7 +1,7 @@
 """The host merge log: an append-only JSONL file of the merges and splits the host made by hand.
 
 It is labelled data for free: a host merge is a duplicate the matcher missed (or found late), a
-host split is a false merge. `python -m collectors.matching.evaluate --log PATH` scores the
+host split is a false merge. `python -m intake.matching.evaluate --log PATH` scores the
 matcher on it. Off unless LIVEQ_MERGE_LOG names a file.
 """
 

@@ -14,7 +14,7 @@ from datetime import datetime
 from itertools import islice
 from operator import itemgetter
 
-from collectors.matching.base import Matcher, Signature
+from intake.matching.base import Matcher, Signature
 
 # Postings read per query, at most: the work per ask stays bounded however many questions share
 # the query's words.

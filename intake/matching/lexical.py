@@ -21,8 +21,8 @@ from sys import intern
 import Stemmer
 from rapidfuzz.distance import OSA
 
-from collectors.matching.base import Corpus, Signature
-from collectors.matching.words import (
+from intake.matching.base import Corpus, Signature
+from intake.matching.words import (
     ABBREVIATIONS,
     ANTONYMS,
     FILLER,

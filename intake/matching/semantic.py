@@ -14,9 +14,9 @@ from collections.abc import Sequence
 from functools import cache
 from typing import TYPE_CHECKING, Any, Protocol
 
-from collectors.matching.base import Corpus, Signature
-from collectors.matching.lexical import Content, LexicalMatcher
-from collectors.text.language import detect_language
+from intake.matching.base import Corpus, Signature
+from intake.matching.lexical import Content, LexicalMatcher
+from intake.text.language import detect_language
 
 if TYPE_CHECKING:
     import numpy as np

@@ -15,8 +15,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from collectors.matching.semantic import Encoder, load_model
-from collectors.text.language import detect_language
+from intake.matching.semantic import Encoder, load_model
+from intake.text.language import detect_language
 
 if TYPE_CHECKING:
     import numpy as np

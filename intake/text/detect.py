@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collectors.text.normalize import strip_marker
+from intake.text.normalize import strip_marker
 from models.event import QuestionMode
 
 _GREEK_QUESTION = "\u037e"  # GREEK QUESTION MARK, which NFKC turns into ';'

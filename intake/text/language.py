@@ -10,7 +10,7 @@ from __future__ import annotations
 from functools import cache
 from typing import TYPE_CHECKING
 
-from collectors.text.normalize import normalize
+from intake.text.normalize import normalize
 
 if TYPE_CHECKING:
     from lingua import LanguageDetector

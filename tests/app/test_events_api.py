@@ -86,7 +86,7 @@ class TestPurge:
     async def test_purge_forgets_askers_keeps_questions(self, client, event_id, session):
         from sqlalchemy import select
 
-        from collectors.ingest import ingest
+        from intake.ingest import ingest
         from models import Ask
         from tests.factories import make_ask
 

@@ -24,7 +24,7 @@ EXPECTED_MD = """\
 
 
 async def _seed(client, event_id, session):
-    from collectors.ingest import ingest
+    from intake.ingest import ingest
     from models import Platform
     from tests.factories import make_ask
 

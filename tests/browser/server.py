@@ -12,8 +12,8 @@ import uvicorn
 
 from app.auth.tokens import Principal, create_token, hash_token
 from app.main import create_app
-from collectors.asks import IncomingAsk
-from collectors.ingest import ingest
+from intake.asks import IncomingAsk
+from intake.ingest import ingest
 from kit.settings import ApiSettings, DatabaseSettings
 from models import Platform, Role
 from tests.api_client import ADMIN

@@ -9,10 +9,10 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from collectors.asks import Outcome
-from collectors.ingest import Intake, ingest
 from collectors.telegram.parse import ChatSeen
 from collectors.telegram.store import remember_chats
+from intake.asks import Outcome
+from intake.ingest import Intake, ingest
 from kit.db import make_engine, make_sessionmaker
 from kit.settings import DatabaseSettings
 from models import Question

@@ -2,8 +2,8 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from collectors.asks import Outcome
-from collectors.ingest import Intake, ingest
+from intake.asks import Outcome
+from intake.ingest import Intake, ingest
 from models import Ask, ChatterCount, Platform, Question, QuestionMode, QuestionStatus
 from tests.factories import T0, make_ask, make_event
 

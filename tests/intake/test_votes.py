@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from collectors.ingest import Intake, ingest
-from collectors.votes import VoteIn, upvotes
+from intake.ingest import Intake, ingest
+from intake.votes import VoteIn, upvotes
 from models import AuditEntry, Platform, Question, Vote
 from tests.factories import make_ask, make_event
 

@@ -7,7 +7,7 @@ from sqlalchemy import event, func, select, text, update
 from app.auth.middleware import CSP
 from app.auth.sessions import SessionStore
 from app.auth.tokens import Principal, create_token, hash_token
-from collectors.ingest import Intake
+from intake.ingest import Intake
 from kit.db import make_engine, make_sessionmaker
 from models import ApiToken, DashboardSession, Role
 from tests.api_client import ADMIN

@@ -11,10 +11,10 @@ import pytest
 from pydantic import SecretStr
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from collectors.ingest import Intake
 from collectors.telegram.run import TelegramCollector
 from collectors.telegram.settings import TelegramSettings
 from fakes.telegram import FakeTelegram
+from intake.ingest import Intake
 from kit.clock import Clock, utcnow
 from kit.db import make_engine, make_sessionmaker
 from kit.migrate import upgrade_to_head

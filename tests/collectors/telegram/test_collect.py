@@ -8,9 +8,9 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from collectors.ingest import Intake
 from collectors.telegram.run import ALLOWED_UPDATES
 from fakes.telegram import FakeTelegram, chat, edited, message, reaction, reaction_count, user
+from intake.ingest import Intake
 from models import Ask, ChatterCount, Question, QuestionMode, TelegramChat, Vote
 from tests.collectors.telegram.conftest import CollectorFactory, processed, running
 from tests.factories import T0, make_event

@@ -9,9 +9,9 @@ from sqlalchemy import event, func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Session
 
-from collectors.ingest import Intake
 from collectors.telegram.run import PRIVACY_WARNING
 from fakes.telegram import CONFLICT_WEBHOOK, FakeTelegram, chat, message, user
+from intake.ingest import Intake
 from models import Ask, ChatterCount, EventSource, Question, SourceState, TelegramChat
 from tests.collectors.telegram.conftest import CollectorFactory, Sleeps, processed, running
 from tests.factories import make_event

@@ -16,10 +16,10 @@ from pydantic import SecretStr
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from collectors.ingest import Intake
 from collectors.youtube.run import YoutubeCollector
 from collectors.youtube.settings import YoutubeSettings
 from fakes.youtube import FakeChat, FakeYoutube
+from intake.ingest import Intake
 from kit.db import make_engine, make_sessionmaker
 from kit.settings import DatabaseSettings
 from models import Event, EventSource, EventStatus, Question, YoutubeQuotaDay

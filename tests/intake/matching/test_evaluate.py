@@ -4,8 +4,8 @@ import json
 
 import pytest
 
-from collectors.matching import LexicalMatcher
-from collectors.matching.evaluate import (
+from intake.matching import LexicalMatcher
+from intake.matching.evaluate import (
     EVAL_FILE,
     PAIRS_FILE,
     bcubed,
@@ -16,7 +16,7 @@ from collectors.matching.evaluate import (
     report_pairs,
     report_suggestions,
 )
-from collectors.matching.hostlog import record_merge, record_split
+from intake.matching.hostlog import record_merge, record_split
 from tests.factories import T0
 
 

@@ -1,6 +1,6 @@
 from datetime import UTC, datetime
 
-from collectors.matching.hostlog import MergeLogSettings, read_log, record_merge, record_split
+from intake.matching.hostlog import MergeLogSettings, read_log, record_merge, record_split
 
 AT = datetime(2026, 2, 15, 17, 30, tzinfo=UTC)
 

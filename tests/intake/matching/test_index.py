@@ -1,6 +1,6 @@
-from collectors.matching import EventIndex, IndexRegistry, LexicalMatcher
-from collectors.matching import index as index_module
-from collectors.text.normalize import normalize
+from intake.matching import EventIndex, IndexRegistry, LexicalMatcher
+from intake.matching import index as index_module
+from intake.text.normalize import normalize
 
 
 def make_index(*texts: str) -> EventIndex:

@@ -1,6 +1,6 @@
 import pytest
 
-from collectors.text.language import detect_language
+from intake.text.language import detect_language
 
 
 class TestDetectLanguage:

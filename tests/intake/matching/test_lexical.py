@@ -1,8 +1,8 @@
 import pytest
 
-from collectors.matching import LexicalMatcher
-from collectors.matching.lexical import guess_language, read, same_word, stem
-from collectors.text.normalize import normalize
+from intake.matching import LexicalMatcher
+from intake.matching.lexical import guess_language, read, same_word, stem
+from intake.text.normalize import normalize
 
 MATCHER = LexicalMatcher()
 
@@ -187,7 +187,7 @@ class TestSameTerm:
         from itertools import combinations
         from pathlib import Path
 
-        from collectors.matching import EventIndex
+        from intake.matching import EventIndex
 
         rows = Path(__file__).parents[2] / "data" / "dedup_eval.jsonl"
         index = EventIndex(MATCHER)

@@ -7,9 +7,9 @@ import pytest
 
 np = pytest.importorskip("numpy")
 
-from collectors.matching import EventIndex, LexicalMatcher  # noqa: E402
-from collectors.matching.semantic import SemanticMatcher, UseEncoder  # noqa: E402
-from collectors.text.normalize import normalize  # noqa: E402
+from intake.matching import EventIndex, LexicalMatcher  # noqa: E402
+from intake.matching.semantic import SemanticMatcher, UseEncoder  # noqa: E402
+from intake.text.normalize import normalize  # noqa: E402
 
 
 class FakeModel:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from collectors.matching.suggest import MeaningIndex
-from collectors.text.normalize import normalize
+from intake.matching.suggest import MeaningIndex
+from intake.text.normalize import normalize
 
 # Suggestions by meaning come with the semantic extra (numpy and the model): without it, skip.
 np = pytest.importorskip("numpy")

@@ -1,7 +1,7 @@
 import pytest
 
-from collectors.text.detect import is_question
-from collectors.text.normalize import normalize, shown_text, strip_marker
+from intake.text.detect import is_question
+from intake.text.normalize import normalize, shown_text, strip_marker
 from models import QuestionMode
 
 
