@@ -1,0 +1,246 @@
+"""A batch while it is staged, and how it is written: asks in one executemany, the questions it
+joins in one UPDATE, ids given up front, and the look-ups that make ingest idempotent."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from functools import cache
+from typing import cast
+
+from sqlalchemy import (
+    Boolean,
+    Integer,
+    Select,
+    Table,
+    Update,
+    bindparam,
+    case,
+    func,
+    insert,
+    or_,
+    select,
+    update,
+)
+from sqlalchemy import text as sql_text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from intake.asks import IncomingAsk, Outcome
+from models import Ask, Event, MergeBlock, Platform, Question, QuestionStatus
+from models.base import UTCDateTime
+
+# A question in one of these states takes new asks but stays where the host put it.
+SETTLED = {QuestionStatus.answered, QuestionStatus.dismissed}
+
+
+@dataclass
+class Staged:
+    """One ask's fate while the batch is read; rows are written together at the end."""
+
+    outcome: Outcome
+    question: Question | None = None  # a question created by this batch
+    question_id: int | None = None  # an existing question the ask joins
+    row: dict[str, object] | None = None  # the ask's column values, to insert
+    ask_id: int | None = None
+    reason: str | None = None
+
+    @property
+    def target(self) -> int | None:
+        return self.question.id if self.question is not None else self.question_id
+
+
+@dataclass
+class Joined:
+    """What a batch adds to one existing question: applied in one UPDATE, no row loaded."""
+
+    asks: int = 0
+    anonymous: int = 0  # asks without an author: each counts as an asker
+    authors: set[str] = field(default_factory=set)  # author keys seen in this batch
+    new_askers: int = 0  # known once the existing askers are looked up
+    paid: bool = False
+    first: datetime | None = None
+    last: datetime | None = None
+
+    def add(self, asked_at: datetime, *, author: str | None, paid: bool) -> None:
+        self.asks += 1
+        if author is None:
+            self.anonymous += 1
+        else:
+            self.authors.add(author)
+        self.paid = self.paid or paid
+        self.first = asked_at if self.first is None else min(self.first, asked_at)
+        self.last = asked_at if self.last is None else max(self.last, asked_at)
+
+
+async def write_asks(session: AsyncSession, event_id: int, items: list[Staged]) -> None:
+    """Insert the batch's asks in one executemany, then read their ids back by identity
+    (RETURNING with guaranteed order degrades to one row per statement on some drivers)."""
+    if not items:
+        return
+    rows = []
+    for item in items:
+        assert item.row is not None and item.target is not None
+        item.row["question_id"] = item.target
+        rows.append(item.row)
+    await session.execute(insert(Ask), rows)
+    ids = await already_ingested_rows(session, event_id, rows)
+    for item in items:
+        row = item.row
+        assert row is not None
+        item.ask_id = row["id"] = ids[_identity_of(row)]
+
+
+@cache
+def _joined_update() -> Update:
+    table = cast(Table, Question.__table__)
+    q = table.c
+    paid = or_(q.paid, bindparam("b_paid", type_=Boolean()))
+    first = bindparam("b_first", type_=UTCDateTime())
+    last = bindparam("b_last", type_=UTCDateTime())
+    return (
+        update(table)
+        .where(q.id == bindparam("b_id"))
+        .values(
+            ask_count=q.ask_count + bindparam("b_new"),
+            asked_again=q.asked_again
+            + case((or_(*(q.status == s.value for s in SETTLED)), bindparam("b_asks")), else_=0),
+            paid=paid,
+            first_asked_at=case((q.first_asked_at > first, first), else_=q.first_asked_at),
+            last_asked_at=case((q.last_asked_at < last, last), else_=q.last_asked_at),
+            score=q.ask_count
+            + bindparam("b_new")
+            + q.upvotes
+            + case((paid, bindparam("b_boost", type_=Integer())), else_=0),
+            updated_at=bindparam("b_now", type_=UTCDateTime()),
+            version=q.version + 1,
+        )
+    )
+
+
+async def apply_joined(
+    session: AsyncSession, event: Event, joined: dict[int, Joined], now: datetime
+) -> None:
+    """Add the batch's asks to existing questions: counts, times and score, in one statement."""
+    if not joined:
+        return
+    await session.execute(
+        _joined_update(),
+        [
+            {
+                "b_id": qid,
+                "b_new": j.new_askers,
+                "b_asks": j.asks,
+                "b_paid": j.paid,
+                "b_first": j.first,
+                "b_last": j.last,
+                "b_boost": event.paid_boost,
+                "b_now": now,
+            }
+            for qid, j in joined.items()
+        ],
+    )
+    # Objects of these questions already in the session (API calls) now hold stale counts.
+    for qid in joined:
+        cached = session.sync_session.identity_map.get(
+            session.sync_session.identity_key(Question, qid)
+        )
+        if cached is not None:
+            await session.refresh(cached)
+
+
+async def allocate_question_ids(session: AsyncSession, n: int) -> list[int]:
+    """`n` fresh question ids: from the sequence on PostgreSQL; on SQLite after the largest,
+    which is safe because every writing transaction holds the database's write lock."""
+    if n == 0:
+        return []
+    if session.get_bind().dialect.name == "postgresql":
+        rows = await session.execute(
+            sql_text(
+                "SELECT nextval(pg_get_serial_sequence('questions', 'id'))"
+                " FROM generate_series(1, :n)"
+            ),
+            {"n": n},
+        )
+        return [int(r[0]) for r in rows]
+    top = await session.scalar(select(func.coalesce(func.max(Question.id), 0)))
+    return list(range(int(top or 0) + 1, int(top or 0) + 1 + n))
+
+
+async def already_ingested(
+    session: AsyncSession, event_id: int, asks: Sequence[IncomingAsk]
+) -> dict[tuple[str, str, str], int]:
+    return await _ids_by_identity(
+        session, event_id, {(a.platform.value, a.source_id, a.message_id) for a in asks}
+    )
+
+
+async def already_ingested_rows(
+    session: AsyncSession, event_id: int, rows: Sequence[dict[str, object]]
+) -> dict[tuple[str, str, str], int]:
+    return await _ids_by_identity(
+        session,
+        event_id,
+        {_identity_of(r) for r in rows},
+    )
+
+
+def _identity_of(row: dict[str, object]) -> tuple[str, str, str]:
+    platform = row["platform"]
+    assert isinstance(platform, Platform)
+    return (platform.value, str(row["source_id"]), str(row["message_id"]))
+
+
+# A batch runs a dozen statements: those built once (bound parameters, expanding IN lists) skip
+# building a statement on every call, which costs more than running it.
+
+
+@cache
+def _ids_query() -> Select[str, int]:
+    return select(Ask.message_id, Ask.id).where(
+        Ask.event_id == bindparam("event"),
+        Ask.platform == bindparam("platform"),
+        Ask.source_id == bindparam("source"),
+        Ask.message_id.in_(bindparam("messages", expanding=True)),
+    )
+
+
+@cache
+def _blocks_query() -> Select[str, int]:
+    return select(MergeBlock.match_key, MergeBlock.other_question_id).where(
+        MergeBlock.event_id == bindparam("event")
+    )
+
+
+async def _ids_by_identity(
+    session: AsyncSession, event_id: int, identities: set[tuple[str, str, str]]
+) -> dict[tuple[str, str, str], int]:
+    # Grouped by source and queried with a plain IN on message ids: the unique index serves it
+    # on every backend (row-value IN lists are not always planned as index look-ups).
+    by_source: dict[tuple[str, str], list[str]] = {}
+    for platform, source_id, message_id in identities:
+        by_source.setdefault((platform, source_id), []).append(message_id)
+    found: dict[tuple[str, str, str], int] = {}
+    for (platform, source_id), message_ids in by_source.items():
+        for start in range(0, len(message_ids), 500):
+            rows = await session.execute(
+                _ids_query(),
+                {
+                    "event": event_id,
+                    "platform": Platform(platform),
+                    "source": source_id,
+                    "messages": message_ids[start : start + 500],
+                },
+            )
+            for message_id, ask_id in rows:
+                found[(platform, source_id, message_id)] = ask_id
+    return found
+
+
+async def blocked_keys(session: AsyncSession, event_id: int) -> dict[str, frozenset[int]]:
+    """Asks the host split off: their text must not merge back into the question they left."""
+    blocked: dict[str, set[int]] = {}
+    rows = await session.execute(_blocks_query(), {"event": event_id})
+    for key, other in rows:
+        blocked.setdefault(key, set()).add(other)
+    return {k: frozenset(v) for k, v in blocked.items()}
