@@ -12,17 +12,15 @@ import asyncio
 import logging
 import random
 import secrets
-import warnings
 from collections.abc import Awaitable, Callable
-from datetime import timedelta
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-from telegram import Bot, ReplyParameters
+from telegram import ReplyParameters
 from telegram.error import Conflict, InvalidToken, NetworkError, RetryAfter, TelegramError, TimedOut
 from telegram.request import HTTPXRequest
-from telegram.warnings import PTBDeprecationWarning
 
+from collectors.telegram.api import Backoff, PollingBot, conflict_reason, retry_after
 from collectors.telegram.pacing import AckLimiter
 from collectors.telegram.parse import Parsed, parse_update
 from collectors.telegram.process import AckRequest, BatchOutcome, process_batch
@@ -55,44 +53,6 @@ _GROUPS = {"group", "supergroup"}
 Sleep = Callable[[float], Awaitable[None]]
 
 
-class _PollingBot(Bot):
-    async def raw_updates(
-        self, *, offset: int | None, limit: int, poll_seconds: int, allowed_updates: tuple[str, ...]
-    ) -> list[dict[str, Any]]:
-        """getUpdates, unparsed."""
-        # Bot.get_updates parses the whole batch at once: one malformed update would block the
-        # queue for good. The raw list lets the collector skip just that one.
-        result = await self._post(
-            "getUpdates",
-            {
-                "offset": offset,
-                "limit": limit,
-                "timeout": poll_seconds,
-                "allowed_updates": list(allowed_updates),
-            },
-            read_timeout=poll_seconds + 10,
-        )
-        return list(result)
-
-
-class Backoff:
-    """Exponential delays with jitter: initial, 2×, 4× … up to maximum, each scaled by 0.5–1."""
-
-    def __init__(
-        self, initial: float, maximum: float, jitter: Callable[[], float] = random.random
-    ) -> None:
-        self.initial, self.maximum, self.jitter = initial, maximum, jitter
-        self.failures = 0
-
-    def next(self) -> float:
-        delay = min(self.maximum, self.initial * 2**self.failures)
-        self.failures += 1
-        return delay * (0.5 + self.jitter() / 2)
-
-    def reset(self) -> None:
-        self.failures = 0
-
-
 class TelegramCollector:
     """Collects from every chat the bot is in into the live events that list that chat."""
 
@@ -115,7 +75,7 @@ class TelegramCollector:
         self.redact = TokenRedaction(settings.token or "")
         secret = settings.telegram_webhook_secret
         self.webhook_secret = secret.get_secret_value() if secret else secrets.token_urlsafe(32)
-        self._bot: _PollingBot | None = None
+        self._bot: PollingBot | None = None
         self._tasks: list[asyncio.Task[None]] = []
         self._acks: asyncio.Queue[AckRequest] = asyncio.Queue()
         self._changed = asyncio.Condition()
@@ -148,7 +108,7 @@ class TelegramCollector:
             await self._set("stopped", "LIVEQ_TELEGRAM_BOT_TOKEN is not set")
             return
         self.redact.install()
-        self._bot = _PollingBot(
+        self._bot = PollingBot(
             token,
             base_url=self.settings.telegram_api_url,
             request=HTTPXRequest(connection_pool_size=4, read_timeout=10),
@@ -241,7 +201,7 @@ class TelegramCollector:
                 )
                 return False
             except RetryAfter as exc:
-                await self._pause(exc, _retry_after(exc))
+                await self._pause(exc, retry_after(exc))
             except (NetworkError, TimedOut) as exc:
                 await self._pause(exc, self.backoff.next())
         self.backoff.reset()
@@ -267,7 +227,7 @@ class TelegramCollector:
                 await self._fail("Telegram refused the bot token (401 Unauthorized)")
                 return
             except RetryAfter as exc:
-                await self._pause(exc, _retry_after(exc))
+                await self._pause(exc, retry_after(exc))
             except TelegramError as exc:
                 await self._pause(exc, self.backoff.next())
         self.backoff.reset()
@@ -290,10 +250,10 @@ class TelegramCollector:
                 await self._fail("Telegram refused the bot token (401 Unauthorized)")
                 return
             except RetryAfter as exc:
-                await self._pause(exc, _retry_after(exc))
+                await self._pause(exc, retry_after(exc))
                 continue
             except Conflict as exc:
-                await self._pause(exc, self.backoff.next(), reason=_conflict_reason(exc))
+                await self._pause(exc, self.backoff.next(), reason=conflict_reason(exc))
                 continue
             except (NetworkError, TelegramError) as exc:  # 5xx, 400s, 403s
                 await self._pause(exc, self.backoff.next())
@@ -427,23 +387,3 @@ class TelegramCollector:
     async def _notify(self) -> None:
         async with self._changed:
             self._changed.notify_all()
-
-
-def _conflict_reason(exc: Conflict) -> str:
-    if "webhook" in exc.message.lower():
-        return (
-            "409 Conflict: a webhook is set for this bot, so getUpdates is refused; delete "
-            "it (deleteWebhook) or set LIVEQ_TELEGRAM_WEBHOOK_URL to use webhook mode"
-        )
-    return (
-        "409 Conflict: another program is polling getUpdates with this bot token; only one "
-        "may run at a time"
-    )
-
-
-def _retry_after(exc: RetryAfter) -> float:
-    with warnings.catch_warnings():
-        # PTB 22 warns that retry_after becomes a timedelta in v23: both are handled here.
-        warnings.simplefilter("ignore", PTBDeprecationWarning)
-        value: int | timedelta = exc.retry_after
-    return value.total_seconds() if isinstance(value, timedelta) else float(value)

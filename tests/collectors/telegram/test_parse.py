@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from telegram import Update
 
+from collectors.telegram.api import Backoff
 from collectors.telegram.pacing import AckLimiter
 from collectors.telegram.parse import (
     Agreement,
@@ -23,7 +24,6 @@ from collectors.telegram.parse import (
     parse_update,
 )
 from collectors.telegram.redact import TokenRedaction
-from collectors.telegram.run import Backoff
 from models import Platform
 
 PAYLOADS = json.loads((Path(__file__).parent / "payloads" / "updates.json").read_text())
