@@ -31,22 +31,18 @@ async def event_stream(
         await get_event(session, event_id=event_id)
     resume = int(last_event_id) if last_event_id and last_event_id.isdigit() else after
     settings: service.LiveSettings = state.live
-    overlap = settings.overlap_seconds
-    if overlap is None:
-        overlap = 0.0 if state.engine.dialect.name == "sqlite" else 5.0
     streams: service.Streams = state.streams
     stop = streams.open()
 
     async def body() -> AsyncIterator[str]:
         try:
             async for message in service.stream(
-                state.sessionmaker,
+                feeds=state.feeds,
                 event_id=event_id,
                 after=resume,
                 names=authors == "names",
                 settings=settings,
                 stop=stop,
-                overlap=overlap,
             ):
                 yield message
         finally:
