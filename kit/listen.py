@@ -20,6 +20,8 @@ class ChangeListener:
     def __init__(self, settings: DatabaseSettings, *, retry_max: float = 30.0) -> None:
         self._dsn = settings.database_url.replace("postgresql+asyncpg://", "postgresql://", 1)
         self._channel = changes.channel_for(settings.database_schema)
+        # Shown in pg_stat_activity: which process and schema this connection listens for.
+        self.name = f"liveq-listener {settings.database_schema or 'public'}"[:63]
         self._retry_max = retry_max
         self._task: asyncio.Task[None] | None = None
         self.connected = asyncio.Event()
@@ -59,7 +61,9 @@ class ChangeListener:
         while True:
             conn = None
             try:
-                conn = await asyncpg.connect(self._dsn, timeout=10)
+                conn = await asyncpg.connect(
+                    self._dsn, timeout=10, server_settings={"application_name": self.name}
+                )
                 lost = asyncio.Event()
                 conn.add_termination_listener(lambda _c, lost=lost: lost.set())
                 await conn.add_listener(self._channel, self._on_notify)
