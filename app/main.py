@@ -27,6 +27,7 @@ from app.health.router import router as health_router
 from app.live.feed import Feeds
 from app.live.router import router as live_router
 from app.live.service import LiveSettings, Streams
+from app.questions.cache import QueueCache
 from app.questions.repository import BadCursor
 from app.questions.router import router as questions_router
 from app.questions.service import Conflict
@@ -80,6 +81,9 @@ def create_app(
             app.state.live,
             sqlite=sqlite,
             listening=(lambda: listener.healthy) if listener is not None else (lambda: False),
+        )
+        app.state.queue_cache = QueueCache(
+            signals_reach_us=(lambda: listener.healthy) if listener is not None else (lambda: False)
         )
         # Build the language detector now, not on the first question of the event.
         await asyncio.to_thread(detector)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Literal
 
@@ -14,7 +14,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from app.events.service import NotFound
-from app.questions.schemas import AskOut, QuestionOut, QuestionPatch
+from app.questions import repository
+from app.questions.repository import Sort
+from app.questions.schemas import AskOut, QuestionOut, QuestionPage, QuestionPatch
 from intake.asks import IncomingAsk, IngestResult
 from intake.bookkeeping import audit, new_question, recount, score_of, touch
 from intake.ingest import Intake, ingest, refresh_index
@@ -360,6 +362,34 @@ def _after_commit(session: AsyncSession, action: Callable[[], None]) -> None:
     """Run `action` once the transaction commits (the host's merge log records only what
     really happened)."""
     sa_event.listen(session.sync_session, "after_commit", lambda _s: action(), once=True)
+
+
+async def queue_page(
+    session: AsyncSession,
+    *,
+    event_id: int,
+    statuses: Sequence[QuestionStatus],
+    sort: Sort,
+    search: str | None,
+    platform: str | None,
+    limit: int,
+    cursor: str | None,
+    names: bool,
+) -> QuestionPage:
+    """One page of the queue in the host's order, in the API's shape."""
+    page = await repository.page_questions(
+        session,
+        event_id=event_id,
+        statuses=statuses,
+        sort=sort,
+        search=search,
+        platform=platform,
+        limit=limit,
+        cursor=cursor,
+    )
+    return QuestionPage(
+        items=[question_out(x, names=names) for x in page.items], next_cursor=page.next_cursor
+    )
 
 
 def question_out(q: Question, *, names: bool = False) -> QuestionOut:
