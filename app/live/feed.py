@@ -298,6 +298,7 @@ class Feeds:
         self._sqlite = sqlite
         self._listening = listening
         self._feeds: dict[int, EventFeed] = {}
+        self._retired_reads = 0
 
     def get(self, event_id: int) -> EventFeed:
         feed = self._feeds.get(event_id)
@@ -314,15 +315,17 @@ class Feeds:
     def __len__(self) -> int:
         return len(self._feeds)
 
-    def reads(self) -> int:
-        """Reads of the audit trail by every feed so far (benchmarks compare it)."""
-        return sum(f.reads for f in self._feeds.values())
+    @property
+    def total_reads(self) -> int:
+        """Reads of the audit trail by every feed of this process so far."""
+        return self._retired_reads + sum(f.reads for f in self._feeds.values())
 
     async def leave(self, feed: EventFeed, sub: Subscriber) -> None:
         """A stream ended; the feed stops with its last stream."""
         if feed.unsubscribe(sub) and self._feeds.get(feed.event_id) is feed:
             del self._feeds[feed.event_id]
             await feed.stop()
+            self._retired_reads += feed.reads
 
     def wake_all(self) -> None:
         """Every stream checks whether it should end (a shutdown, a sign-out elsewhere)."""
