@@ -102,7 +102,7 @@ async def list_questions(
             await read_only(session)
             position = await last_entry_id(session, event_id=event_id)
             await get_event(session, event_id=event_id)
-            page = await service.queue_page(
+            page = await service.queue_page_fast(
                 session,
                 event_id=event_id,
                 statuses=statuses,

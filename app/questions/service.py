@@ -392,6 +392,69 @@ async def queue_page(
     )
 
 
+async def queue_page_fast(
+    session: AsyncSession,
+    *,
+    event_id: int,
+    statuses: Sequence[QuestionStatus],
+    sort: Sort,
+    search: str | None,
+    platform: str | None,
+    limit: int,
+    cursor: str | None,
+    names: bool,
+) -> QuestionPage:
+    """queue_page from plain rows: the same answer (a test compares them byte for byte) at a
+    fraction of the cost, for the queue's hot read path."""
+    page = await repository.page_rows(
+        session,
+        event_id=event_id,
+        statuses=statuses,
+        sort=sort,
+        search=search,
+        platform=platform,
+        limit=limit,
+        cursor=cursor,
+    )
+    items = []
+    for q in page.questions:
+        asks = page.asks[q.id]
+        items.append(
+            QuestionOut.model_construct(
+                id=q.id,
+                event_id=q.event_id,
+                text=q.text,
+                language=q.language,
+                status=q.status,
+                pinned=q.pinned,
+                note=q.note,
+                ask_count=q.ask_count,
+                upvotes=q.upvotes,
+                score=q.score,
+                paid=q.paid,
+                asked_again=q.asked_again,
+                platforms=sorted({a.platform.value for a in asks}),
+                first_asked_at=q.first_asked_at,
+                last_asked_at=q.last_asked_at,
+                updated_at=q.updated_at,
+                version=q.version,
+                asks=[
+                    AskOut.model_construct(
+                        id=a.id,
+                        platform=a.platform.value,
+                        author=a.author_name if names else None,
+                        text=a.text,
+                        asked_at=a.asked_at,
+                        source=a.source_label,
+                        paid=a.paid,
+                    )
+                    for a in asks
+                ],
+            )
+        )
+    return QuestionPage.model_construct(items=items, next_cursor=page.next_cursor)
+
+
 def question_out(q: Question, *, names: bool = False) -> QuestionOut:
     """The API shape; askers' names only when the caller asked for them."""
     return QuestionOut(
