@@ -24,8 +24,10 @@ from app.events.router import router as events_router
 from app.events.service import NotFound
 from app.exports.router import router as exports_router
 from app.health.router import router as health_router
+from app.live.feed import Feeds
 from app.live.router import router as live_router
 from app.live.service import LiveSettings, Streams
+from app.questions.cache import QueueCache
 from app.questions.repository import BadCursor
 from app.questions.router import router as questions_router
 from app.questions.service import Conflict
@@ -35,6 +37,7 @@ from intake.ingest import EventNotFound, Intake
 from intake.matching.suggest import MeaningIndex
 from intake.text.language import detector
 from kit.db import make_engine, make_sessionmaker
+from kit.listen import ChangeListener
 from kit.migrate import head_revision
 from kit.settings import ApiSettings, DatabaseSettings
 
@@ -67,6 +70,21 @@ def create_app(
             name: factory(app.state.sessionmaker, app.state.intake)
             for name, factory in (collectors or {}).items()
         }
+        sqlite = app.state.engine.dialect.name == "sqlite"
+        # Other processes' changes are heard on PostgreSQL; a test's own engine has no listener.
+        listener = None if sqlite or engine is not None else ChangeListener(database)
+        app.state.change_listener = listener
+        if listener is not None:
+            listener.start()
+        app.state.feeds = app.state.streams.feeds = Feeds(
+            app.state.sessionmaker,
+            app.state.live,
+            sqlite=sqlite,
+            listening=(lambda: listener.healthy) if listener is not None else (lambda: False),
+        )
+        app.state.queue_cache = QueueCache(
+            signals_reach_us=(lambda: listener.healthy) if listener is not None else (lambda: False)
+        )
         # Build the language detector now, not on the first question of the event.
         await asyncio.to_thread(detector)
         for name, collector in app.state.collectors.items():
@@ -76,8 +94,11 @@ def create_app(
             yield
         finally:
             app.state.streams.close_all()
+            await app.state.feeds.close()
             for collector in app.state.collectors.values():
                 await collector.stop()
+            if listener is not None:
+                await listener.stop()
             if own_engine:
                 await app.state.engine.dispose()
 

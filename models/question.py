@@ -68,7 +68,7 @@ class Question(Base):
 
     event: Mapped[Event] = relationship(back_populates="questions", lazy="raise")
     asks: Mapped[list[Ask]] = relationship(
-        back_populates="question", lazy="raise", order_by="Ask.asked_at"
+        back_populates="question", lazy="raise", order_by="[Ask.asked_at, Ask.id]"
     )
 
 

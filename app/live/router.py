@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Header, Query, Request
 from fastapi.responses import StreamingResponse
 
-from app.deps import CurrentUser, IntakeDep, SessionDep
+from app.deps import CurrentUser, IntakeDep, RequireHost, SessionDep
 from app.events.service import get_event
 from app.live import service
 from app.live.stats import StatsOut, event_stats
@@ -31,22 +31,18 @@ async def event_stream(
         await get_event(session, event_id=event_id)
     resume = int(last_event_id) if last_event_id and last_event_id.isdigit() else after
     settings: service.LiveSettings = state.live
-    overlap = settings.overlap_seconds
-    if overlap is None:
-        overlap = 0.0 if state.engine.dialect.name == "sqlite" else 5.0
     streams: service.Streams = state.streams
     stop = streams.open()
 
     async def body() -> AsyncIterator[str]:
         try:
             async for message in service.stream(
-                state.sessionmaker,
+                feeds=state.feeds,
                 event_id=event_id,
                 after=resume,
                 names=authors == "names",
                 settings=settings,
                 stop=stop,
-                overlap=overlap,
             ):
                 yield message
         finally:
@@ -66,3 +62,18 @@ async def stats(
     """Questions per minute per platform, totals and the share answered."""
     event = await get_event(session, event_id=event_id)
     return await event_stats(session, event=event, now=intake.clock())
+
+
+@router.get("/live/metrics")
+async def live_metrics(request: Request, _host: RequireHost) -> dict[str, int]:
+    """This process's live path: open streams, feeds and their reads of the audit trail, and
+    the queue cache's hits and misses (for operators and benchmarks)."""
+    state = request.app.state
+    cache = state.queue_cache
+    return {
+        "streams_open": len(state.streams),
+        "feeds": len(state.feeds),
+        "feed_reads": state.feeds.total_reads,
+        "queue_cache_hits": cache.hits,
+        "queue_cache_misses": cache.misses,
+    }

@@ -9,13 +9,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import Row, Select, and_, case, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 from sqlalchemy.sql.elements import ColumnElement
 
 from intake.text.normalize import normalize
-from models import Question, QuestionStatus
+from models import Ask, Question, QuestionStatus
 
 Sort = Literal["score", "time"]
 
@@ -43,7 +43,7 @@ def _key_columns(sort: Sort) -> list[tuple[ColumnElement[Any], bool]]:
     return cols
 
 
-def _key_values(q: Question, sort: Sort) -> list[object]:
+def _key_values(q: Question | Row[*tuple[Any, ...]], sort: Sort) -> list[object]:
     values: list[object] = [0 if q.status is QuestionStatus.on_air else 1, 0 if q.pinned else 1]
     if sort == "score":
         values.append(q.score)
@@ -51,7 +51,7 @@ def _key_values(q: Question, sort: Sort) -> list[object]:
     return values
 
 
-def encode_cursor(q: Question, sort: Sort) -> str:
+def encode_cursor(q: Question | Row[*tuple[Any, ...]], sort: Sort) -> str:
     raw = json.dumps([sort, *_key_values(q, sort)]).encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
@@ -82,6 +82,32 @@ def _after(sort: Sort, values: list[object]) -> ColumnElement[bool]:
     return clause
 
 
+def _page_query(
+    what: Select[*tuple[Any, ...]],
+    *,
+    event_id: int,
+    statuses: Sequence[QuestionStatus],
+    sort: Sort,
+    search: str | None,
+    platform: str | None,
+    limit: int,
+    cursor: str | None,
+) -> Select[*tuple[Any, ...]]:
+    query = what.where(Question.event_id == event_id, Question.status.in_(statuses))
+    if search:
+        needle = normalize(search)
+        if needle:
+            query = query.where(Question.match_key.contains(needle, autoescape=True))
+    if platform:
+        query = query.where(
+            select(Ask.id).where(Ask.question_id == Question.id, Ask.platform == platform).exists()
+        )
+    if cursor:
+        query = query.where(_after(sort, _decode_cursor(cursor, sort)))
+    order = [col.asc() if asc else col.desc() for col, asc in _key_columns(sort)]
+    return query.order_by(*order).limit(limit + 1)
+
+
 async def page_questions(
     session: AsyncSession,
     *,
@@ -93,25 +119,98 @@ async def page_questions(
     limit: int = 50,
     cursor: str | None = None,
 ) -> Page:
-    query = select(Question).where(Question.event_id == event_id, Question.status.in_(statuses))
-    if search:
-        needle = normalize(search)
-        if needle:
-            query = query.where(Question.match_key.contains(needle, autoescape=True))
-    if platform:
-        from models import Ask
-
-        query = query.where(
-            select(Ask.id).where(Ask.question_id == Question.id, Ask.platform == platform).exists()
-        )
-    if cursor:
-        query = query.where(_after(sort, _decode_cursor(cursor, sort)))
-    order = [col.asc() if asc else col.desc() for col, asc in _key_columns(sort)]
-    query = query.order_by(*order).limit(limit + 1).options(selectinload(Question.asks))
+    query = _page_query(
+        select(Question),
+        event_id=event_id,
+        statuses=statuses,
+        sort=sort,
+        search=search,
+        platform=platform,
+        limit=limit,
+        cursor=cursor,
+    ).options(selectinload(Question.asks))
     rows = list((await session.scalars(query)).all())
     more = len(rows) > limit
     rows = rows[:limit]
     return Page(rows, encode_cursor(rows[-1], sort) if more and rows else None)
+
+
+QUESTION_COLUMNS = (
+    Question.id,
+    Question.event_id,
+    Question.text,
+    Question.language,
+    Question.status,
+    Question.pinned,
+    Question.note,
+    Question.ask_count,
+    Question.upvotes,
+    Question.score,
+    Question.paid,
+    Question.asked_again,
+    Question.first_asked_at,
+    Question.last_asked_at,
+    Question.updated_at,
+    Question.version,
+)
+ASK_COLUMNS = (
+    Ask.question_id,
+    Ask.id,
+    Ask.platform,
+    Ask.author_name,
+    Ask.text,
+    Ask.asked_at,
+    Ask.source_label,
+    Ask.paid,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class RowPage:
+    """A page as plain rows (no ORM objects): the questions, and their asks by question id in
+    the order the relationship gives them."""
+
+    questions: Sequence[Row[*tuple[Any, ...]]]
+    asks: dict[int, list[Row[*tuple[Any, ...]]]]
+    next_cursor: str | None
+
+
+async def page_rows(
+    session: AsyncSession,
+    *,
+    event_id: int,
+    statuses: Sequence[QuestionStatus],
+    sort: Sort = "score",
+    search: str | None = None,
+    platform: str | None = None,
+    limit: int = 50,
+    cursor: str | None = None,
+) -> RowPage:
+    """What page_questions reads, as rows: the same query, several times cheaper to load."""
+    query = _page_query(
+        select(*QUESTION_COLUMNS),
+        event_id=event_id,
+        statuses=statuses,
+        sort=sort,
+        search=search,
+        platform=platform,
+        limit=limit,
+        cursor=cursor,
+    )
+    rows = list((await session.execute(query)).all())
+    more = len(rows) > limit
+    rows = rows[:limit]
+    asks: dict[int, list[Row[*tuple[Any, ...]]]] = {row.id: [] for row in rows}
+    ids = list(asks)
+    for start in range(0, len(ids), 500):
+        found = await session.execute(
+            select(*ASK_COLUMNS)
+            .where(Ask.question_id.in_(ids[start : start + 500]))
+            .order_by(Ask.asked_at, Ask.id)
+        )
+        for ask in found:
+            asks[ask.question_id].append(ask)
+    return RowPage(rows, asks, encode_cursor(rows[-1], sort) if more and rows else None)
 
 
 async def status_counts(session: AsyncSession, *, event_id: int) -> dict[str, int]:

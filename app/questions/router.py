@@ -4,7 +4,17 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, File, HTTPException, Query, Request, UploadFile, status
+from fastapi import (
+    APIRouter,
+    File,
+    Header,
+    HTTPException,
+    Query,
+    Request,
+    Response,
+    UploadFile,
+    status,
+)
 
 from app.deps import (
     CurrentUser,
@@ -15,8 +25,9 @@ from app.deps import (
     SettingsDep,
 )
 from app.events.service import get_event
-from app.live.service import tab_counts
-from app.questions import repository, service
+from app.live.render import last_entry_id, tab_counts
+from app.questions import service
+from app.questions.cache import QueueCache
 from app.questions.schemas import (
     ImportRejection,
     ImportReport,
@@ -33,6 +44,7 @@ from collectors.manual.importer import ImportFileError, parse_import
 from intake.asks import Outcome
 from intake.ingest import ingest
 from intake.matching.index import SUGGEST_LIMIT
+from kit.db import read_only
 from models import QuestionStatus
 
 router = APIRouter(prefix="/api/v1", tags=["questions"])
@@ -60,10 +72,14 @@ def parse_statuses(raw: str) -> list[QuestionStatus]:
         ) from exc
 
 
-@router.get("/events/{event_id}/questions", response_model=QuestionPage)
+@router.get(
+    "/events/{event_id}/questions",
+    response_model=QuestionPage,
+    responses={304: {"description": "Not modified: the page is the one the ETag names"}},
+)
 async def list_questions(
     event_id: int,
-    session: SessionDep,
+    request: Request,
     _user: CurrentUser,
     status_: Annotated[str, Query(alias="status")] = DEFAULT_STATUSES,
     sort: Literal["score", "time"] = "score",
@@ -72,23 +88,43 @@ async def list_questions(
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     cursor: Annotated[str | None, Query(max_length=500)] = None,
     authors: Authors = "none",
-) -> QuestionPage:
-    await get_event(session, event_id=event_id)
-    page = await repository.page_questions(
-        session,
-        event_id=event_id,
-        statuses=parse_statuses(status_),
-        sort=sort,
-        search=q,
-        platform=platform,
-        limit=limit,
-        cursor=cursor,
-    )
-    names = authors == "names"
-    return QuestionPage(
-        items=[service.question_out(x, names=names) for x in page.items],
-        next_cursor=page.next_cursor,
-    )
+    if_none_match: Annotated[str | None, Header(max_length=200)] = None,
+) -> Response:
+    """The queue in the host's order, a page at a time; served from memory while the event
+    has not changed, with an ETag (If-None-Match → 304)."""
+    statuses = parse_statuses(status_)
+    key = (event_id, tuple(statuses), sort, q, platform, limit, cursor, authors)
+    maker = request.app.state.sessionmaker
+    cache: QueueCache = request.app.state.queue_cache
+
+    async def build() -> tuple[bytes, int]:
+        async with maker() as session:
+            await read_only(session)
+            position = await last_entry_id(session, event_id=event_id)
+            await get_event(session, event_id=event_id)
+            page = await service.queue_page_fast(
+                session,
+                event_id=event_id,
+                statuses=statuses,
+                sort=sort,
+                search=q,
+                platform=platform,
+                limit=limit,
+                cursor=cursor,
+                names=authors == "names",
+            )
+        return page.model_dump_json().encode(), position
+
+    async def position() -> int:
+        async with maker() as session:
+            await read_only(session)
+            return await last_entry_id(session, event_id=event_id)
+
+    page = await cache.page(key, event_id=event_id, build=build, position=position)
+    headers = {"ETag": page.etag, "Cache-Control": "private, no-cache"}
+    if if_none_match is not None and page.etag in if_none_match:
+        return Response(status_code=304, headers=headers)
+    return Response(page.body, media_type="application/json", headers=headers)
 
 
 @router.get("/events/{event_id}/counts")

@@ -1,0 +1,167 @@
+"""The queue served from memory answers byte for byte what a fresh read would, whatever
+changes arrive, and how they arrive (API, a collector's ingest, another process)."""
+
+from __future__ import annotations
+
+import random
+from datetime import UTC, datetime
+
+from fastapi.encoders import jsonable_encoder
+from fastapi.responses import JSONResponse
+from sqlalchemy import insert, update
+
+from app.questions.service import queue_page
+from intake.ingest import ingest
+from kit.db import read_only
+from models import AuditEntry, Platform, Question, QuestionStatus
+from tests.app.conftest import add
+from tests.factories import make_ask
+
+TEXTS = [
+    "Is the budget public?",
+    "Who chairs the board?",
+    "When is Wikimania?",
+    "How do I apply for a grant?",
+    "Will the election rules change?",
+    "Where are the meeting notes?",
+    "Can affiliates vote?",
+    "What is the hub strategy?",
+]
+
+VIEWS = [
+    {},
+    {"sort": "time"},
+    {"status": "all", "limit": "3"},
+    {"q": "budget"},
+    {"platform": "telegram", "authors": "names"},
+    {"authors": "names", "limit": "2"},
+    {"status": "answered,dismissed"},
+]
+
+
+async def plain(sessionmaker, event_id: int, params: dict[str, str]) -> bytes:
+    """The answer as the straightforward path gives it: a fresh read, FastAPI's encoder."""
+    statuses = params.get("status", "pending,open,on_air")
+    async with sessionmaker() as s:
+        await read_only(s)
+        page = await queue_page(
+            s,
+            event_id=event_id,
+            statuses=list(QuestionStatus)
+            if statuses == "all"
+            else [QuestionStatus(x) for x in statuses.split(",")],
+            sort=params.get("sort", "score"),  # type: ignore[arg-type]
+            search=params.get("q"),
+            platform=params.get("platform"),
+            limit=int(params.get("limit", "50")),
+            cursor=params.get("cursor"),
+            names=params.get("authors") == "names",
+        )
+    return JSONResponse(jsonable_encoder(page)).body
+
+
+async def check_all_views(client, sessionmaker, event_id: int) -> int:
+    checked = 0
+    for view in VIEWS:
+        r = await client.get(f"/api/v1/events/{event_id}/questions", params=view)
+        assert r.status_code == 200, r.text
+        assert r.content == await plain(sessionmaker, event_id, view), view
+        checked += 1
+        cursor = r.json()["next_cursor"]
+        if cursor:  # the next page too
+            following = {**view, "cursor": cursor}
+            r = await client.get(f"/api/v1/events/{event_id}/questions", params=following)
+            assert r.content == await plain(sessionmaker, event_id, following), following
+            checked += 1
+    return checked
+
+
+class TestSameBytesAsAFreshRead:
+    async def test_under_a_stream_of_changes(self, client, sessionmaker, event_id):
+        rng = random.Random(7)
+        intake = client.app.state.intake
+        questions: list[int] = []
+        n = 0
+        checked = 0
+        for step in range(36):
+            action = rng.choice(["add", "ingest", "pin", "status", "upvote", "merge"])
+            if action == "add" or not questions:
+                q = await add(client, event_id, rng.choice(TEXTS) + f" ({step})")
+                questions.append(q["id"])
+            elif action == "ingest":
+                # A collector in this process: its own session, not the API's.
+                n += 1
+                ask = make_ask(
+                    text=rng.choice(TEXTS),
+                    message_id=f"m{n}",
+                    author_id=f"u{n % 5}",
+                    author_name=f"Asker {n % 5}",
+                    platform=rng.choice([Platform.telegram, Platform.youtube]),
+                )
+                async with sessionmaker() as s, s.begin():
+                    [result] = await ingest(s, intake=intake, event_id=event_id, asks=[ask])
+                if result.question_id and result.question_id not in questions:
+                    questions.append(result.question_id)
+            elif action == "pin":
+                qid = rng.choice(questions)
+                await client.patch(f"/api/v1/questions/{qid}", json={"pinned": rng.random() < 0.5})
+            elif action == "status":
+                qid = rng.choice(questions)
+                new = rng.choice(["open", "on_air", "answered", "dismissed"])
+                await client.patch(f"/api/v1/questions/{qid}", json={"status": new})
+            elif action == "upvote":
+                await client.post(f"/api/v1/questions/{rng.choice(questions)}/upvote")
+            elif action == "merge" and len(questions) > 2:
+                a, b = rng.sample(questions, 2)
+                r = await client.post(f"/api/v1/questions/{b}/merge", json={"into": a})
+                if r.status_code == 200:
+                    questions.remove(b)
+            checked += await check_all_views(client, sessionmaker, event_id)
+        cache = client.app.state.queue_cache
+        assert checked > 36 * len(VIEWS)
+        assert cache.misses > 0
+
+    async def test_repeated_reads_come_from_memory_with_an_etag(self, client, event_id):
+        await add(client, event_id, "Is the budget public?")
+        url = f"/api/v1/events/{event_id}/questions"
+        first = await client.get(url)
+        cache = client.app.state.queue_cache
+        hits = cache.hits
+        second = await client.get(url)
+        assert second.content == first.content and cache.hits == hits + 1
+        etag = first.headers["etag"]
+        r = await client.get(url, headers={"If-None-Match": etag})
+        assert r.status_code == 304 and r.content == b"" and r.headers["etag"] == etag
+        await add(client, event_id, "Who chairs the board?")
+        r = await client.get(url, headers={"If-None-Match": etag})
+        assert r.status_code == 200 and "Who chairs the board?" in r.text
+
+    async def test_a_change_no_signal_announced_is_seen_at_the_next_check(
+        self, client, sessionmaker, event_id
+    ):
+        """Another process writing to SQLite sends no signal: the page is re-checked against
+        the audit trail's position."""
+        q = await add(client, event_id, "Is the budget public?")
+        url = f"/api/v1/events/{event_id}/questions"
+        assert "Is the budget public?" in (await client.get(url)).text
+        async with sessionmaker() as s, s.begin():  # no notify_on_commit: as if elsewhere
+            await s.execute(
+                update(Question).where(Question.id == q["id"]).values(text="Is it public?")
+            )
+            await s.execute(
+                insert(AuditEntry).values(
+                    event_id=event_id,
+                    question_id=q["id"],
+                    actor="other",
+                    action="question_changed",
+                    detail={},
+                    at=datetime.now(UTC),
+                )
+            )
+        cache = client.app.state.queue_cache
+        cache.revalidate_seconds = 3600
+        assert "Is the budget public?" in (await client.get(url)).text  # not yet re-checked
+        cache.revalidate_seconds = 0
+        r = await client.get(url)
+        assert "Is it public?" in r.text
+        assert r.content == await plain(sessionmaker, event_id, {})
