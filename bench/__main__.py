@@ -10,7 +10,7 @@ BENCHES = [
     "bench.telegram_bench",
     "bench.youtube_bench",
     "bench.dashboard_bench",
-    "bench.live_bench",
+    "bench.feed_bench",
     "bench.matching_bench",
     "bench.semantic_bench",
 ]

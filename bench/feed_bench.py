@@ -6,7 +6,7 @@
    audit trail while they sit idle (against one client), then delivery latency (post → every
    client has it) at 20 changes a second.
 
-Run: `.venv/bin/python -m bench.live_bench [sqlite|postgres] [questions] [clients]`.
+Run: `.venv/bin/python -m bench.feed_bench [sqlite|postgres] [questions] [clients]`.
 """
 
 from __future__ import annotations
