@@ -97,6 +97,8 @@ class FakeVideo:
     chat: FakeChat
     started_at: datetime | None = None
     ended_at: datetime | None = None
+    # liveStreamingDetails.scheduledStartTime; None: the stream names no planned start.
+    scheduled_at: datetime | None = None
 
 
 class FakeYoutube:
@@ -156,14 +158,15 @@ class FakeYoutube:
         live: bool = True,
         polling_interval_ms: int = 2000,
         owner_name: str = "The Host",
+        scheduled_at: datetime | None = None,
     ) -> FakeChat:
-        """A scheduled stream; live=True starts it now."""
+        """A stream (scheduled to start at `scheduled_at`, if given); live=True starts it now."""
         chat = FakeChat(
             live_chat_id=f"Cg0KC{video_id}KicKGFVD{next(self._ids):04d}",
             owner=Author(f"UCowner{video_id}", owner_name, owner=True),
             polling_interval_ms=polling_interval_ms,
         )
-        self.videos[video_id] = FakeVideo(video_id, chat)
+        self.videos[video_id] = FakeVideo(video_id, chat, scheduled_at=scheduled_at)
         self.chats[chat.live_chat_id] = chat
         if live:
             self.go_live(video_id)
@@ -381,7 +384,9 @@ class FakeYoutube:
                 continue
             item: dict[str, Any] = {"kind": "youtube#video", "etag": _etag(vid, now), "id": vid}
             if "liveStreamingDetails" in request[_PARTS]:
-                details: dict[str, Any] = {"scheduledStartTime": _rfc3339(now)}
+                details: dict[str, Any] = {}
+                if video.scheduled_at is not None:
+                    details["scheduledStartTime"] = _rfc3339(video.scheduled_at)
                 if video.started_at is not None:
                     details["actualStartTime"] = _rfc3339(video.started_at)
                     if video.ended_at is None:
