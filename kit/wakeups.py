@@ -161,14 +161,16 @@ class SourceListener:
         import asyncpg
 
         engine = self._sessionmaker.kw["bind"]
-        async with self._sessionmaker() as s:
-            channel = str(await s.scalar(_CHANNEL))
         dsn = engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+        channel: str | None = None
         delay = 0.1
         while True:
             lost = asyncio.Event()
             conn: Any = None
             try:
+                if channel is None:
+                    async with self._sessionmaker() as s:
+                        channel = str(await s.scalar(_CHANNEL))
                 conn = await asyncpg.connect(dsn)
                 conn.add_termination_listener(lambda _c, lost=lost: lost.set())
                 await conn.add_listener(channel, self._notified)

@@ -141,12 +141,18 @@ class YoutubeCollector(ChatFollower):
 
     async def _wake_on_changes(self, wakeups: Wakeups) -> None:
         """Re-read the events whose sources changed, as soon as they commit."""
+        failures = 0
         while True:
             changed = await wakeups.next()
             try:
                 await self._scan(changed)
+                failures = 0
             except Exception:
                 log.exception("YouTube collector: reading changed events failed")
+                # Try again (everything: what failed is not known), pausing longer each time.
+                failures += 1
+                await asyncio.sleep(min(2.0**failures, 60.0))
+                wakeups.resync()
 
     async def _live_sources(self, event_ids: set[int] | None) -> list[store.SourceRow]:
         async with self._sessionmaker() as s:
