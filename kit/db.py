@@ -69,9 +69,16 @@ async def lock_until_end(session: AsyncSession, space: int, key: int) -> None:
     """
     connection = await session.connection()
     if connection.dialect.name == "postgresql":
-        await connection.execute(
-            text("SELECT pg_advisory_xact_lock(:space, :key)"), {"space": space, "key": key}
-        )
+        # Advisory locks are shared by the whole database: the schema goes into the space, so
+        # two liveq schemas in one database (tests, benchmarks, staging) never wait on each
+        # other's event 1.
+        await connection.execute(_ADVISORY_LOCK, {"space": space, "key": key})
+
+
+_ADVISORY_LOCK = text(
+    "SELECT pg_advisory_xact_lock("
+    "hashtext(current_schema() || ':' || CAST(CAST(:space AS integer) AS text)), :key)"
+)
 
 
 def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
