@@ -176,8 +176,11 @@ class Service:
 
     async def _drain(self) -> None:
         assert self.proc is not None and self.proc.stdout is not None
+        verbose = os.environ.get("LIVEQ_BENCH_VERBOSE")
         while line := await self.proc.stdout.readline():
             self._saw(line)
+            if verbose:
+                print("  service:", line.decode(errors="replace").rstrip())
 
     async def stop(self) -> None:
         if self.proc is not None and self.proc.returncode is None:
@@ -354,7 +357,7 @@ async def youtube_burst(postgres: bool, tmp: Path, rounds: int) -> None:
                 chat = fake.add_video(video, polling_interval_ms=100)
                 event_id = await _create_event(client, [{"platform": "youtube", "video": video}])
                 # The collector is reading the empty chat.
-                await _wait(lambda chat=chat: len(_reads(fake, chat)) >= 3)
+                await _wait(_read_times(fake, chat, 3))
                 # The bare client reads the same page from the same place, afterwards.
                 token = _token_at(len(chat.messages))
                 # The project's chat mix (youtube_bench): 40 % questions, a third of them
@@ -365,7 +368,11 @@ async def youtube_burst(postgres: bool, tmp: Path, rounds: int) -> None:
                 # The page is stored in one transaction: its questions appear all at once.
                 while not (await _counts(client, event_id)).get("open"):
                     if time.perf_counter() - released > 120:
-                        raise RuntimeError("the page did not arrive within 120 s")
+                        raise RuntimeError(
+                            f"the page did not arrive within 120 s ({len(_reads(fake, chat))} "
+                            f"reads, last {_reads(fake, chat)[-1][0]}, last answered "
+                            f"{_reads(fake, chat)[-1][3]})"
+                        )
                     await asyncio.sleep(POLL)
                 shown_at = time.perf_counter()
                 cpus.append(service.cpu_seconds() - cpu_before)
@@ -401,6 +408,10 @@ async def _counts(client: httpx.AsyncClient, event_id: int) -> dict[str, int]:
     response = await client.get(f"/api/v1/events/{event_id}/counts")
     response.raise_for_status()
     return dict(response.json())
+
+
+def _read_times(fake: FakeYoutube, chat: FakeChat, n: int) -> Callable[[], bool]:
+    return lambda: len(_reads(fake, chat)) >= n
 
 
 def _reads(fake: FakeYoutube, chat: FakeChat) -> list[Any]:
