@@ -85,7 +85,10 @@ class FakeChat:
     messages: list[dict[str, Any]] = field(default_factory=list)
     ended_at: datetime | None = None
     disabled: bool = False
-    # The first call without a page token returns at most this many recent messages.
+    # The first call without a page token returns at most this many recent messages, oldest
+    # first: the real API documents that a first request "returns some or all of the chat
+    # history, depending on the length of that history" (liveChatMessages.list), so what was
+    # said long before a reader arrived is not there.
     recent: int = 50
     last_poll_at: datetime | None = None
     last_interval_ms: int = 0

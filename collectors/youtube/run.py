@@ -6,6 +6,10 @@ faster than the API asks and no faster than the day's quota allows (pacing.py). 
 ingested into every event that lists the video, each with its own options, in one transaction
 together with its nextPageToken saved on each of those sources, so a restart resumes where the
 last committed page ended. The calls themselves, off the event loop, are in api.py.
+
+Sources are followed as they change: an event created, edited or ended wakes the collector at
+once (kit/wakeups.py: in this process, or through NOTIFY from another), and only that event's
+sources are read again; a full rescan every few minutes is the safety net.
 """
 
 from __future__ import annotations
