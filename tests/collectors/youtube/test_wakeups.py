@@ -91,6 +91,21 @@ class TestInProcess:
 
         await eventually(other_read)
 
+    async def test_a_changed_option_is_read_at_once(self, world: World):
+        world.fake.add_video(VIDEO)
+        collector = await world.start_collector(youtube_rescan_seconds=3600.0)
+        event_id = await _create(world, VIDEO)
+        await world.chat_reads(1)
+        _frozen(world)
+        [source] = collector._sources.values()
+        assert source.include_moderators is False
+        await _patch(world, event_id, include_moderators=True)
+
+        async def changed():
+            return source.include_moderators
+
+        await eventually(changed)
+
     async def test_ending_an_event_stops_its_reads_at_once(self, world: World):
         world.fake.add_video(VIDEO)
         collector = await world.start_collector(youtube_rescan_seconds=3600.0)
