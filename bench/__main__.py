@@ -9,6 +9,7 @@ BENCHES = [
     "bench.ingest_bench",
     "bench.telegram_bench",
     "bench.youtube_bench",
+    "bench.live_bench",
     "bench.dashboard_bench",
     "bench.feed_bench",
     "bench.matching_bench",

@@ -85,7 +85,10 @@ class FakeChat:
     messages: list[dict[str, Any]] = field(default_factory=list)
     ended_at: datetime | None = None
     disabled: bool = False
-    # The first call without a page token returns at most this many recent messages.
+    # The first call without a page token returns at most this many recent messages, oldest
+    # first: the real API documents that a first request "returns some or all of the chat
+    # history, depending on the length of that history" (liveChatMessages.list), so what was
+    # said long before a reader arrived is not there.
     recent: int = 50
     last_poll_at: datetime | None = None
     last_interval_ms: int = 0
@@ -97,6 +100,8 @@ class FakeVideo:
     chat: FakeChat
     started_at: datetime | None = None
     ended_at: datetime | None = None
+    # liveStreamingDetails.scheduledStartTime; None: the stream names no planned start.
+    scheduled_at: datetime | None = None
 
 
 class FakeYoutube:
@@ -156,14 +161,15 @@ class FakeYoutube:
         live: bool = True,
         polling_interval_ms: int = 2000,
         owner_name: str = "The Host",
+        scheduled_at: datetime | None = None,
     ) -> FakeChat:
-        """A scheduled stream; live=True starts it now."""
+        """A stream (scheduled to start at `scheduled_at`, if given); live=True starts it now."""
         chat = FakeChat(
             live_chat_id=f"Cg0KC{video_id}KicKGFVD{next(self._ids):04d}",
             owner=Author(f"UCowner{video_id}", owner_name, owner=True),
             polling_interval_ms=polling_interval_ms,
         )
-        self.videos[video_id] = FakeVideo(video_id, chat)
+        self.videos[video_id] = FakeVideo(video_id, chat, scheduled_at=scheduled_at)
         self.chats[chat.live_chat_id] = chat
         if live:
             self.go_live(video_id)
@@ -381,7 +387,9 @@ class FakeYoutube:
                 continue
             item: dict[str, Any] = {"kind": "youtube#video", "etag": _etag(vid, now), "id": vid}
             if "liveStreamingDetails" in request[_PARTS]:
-                details: dict[str, Any] = {"scheduledStartTime": _rfc3339(now)}
+                details: dict[str, Any] = {}
+                if video.scheduled_at is not None:
+                    details["scheduledStartTime"] = _rfc3339(video.scheduled_at)
                 if video.started_at is not None:
                     details["actualStartTime"] = _rfc3339(video.started_at)
                     if video.ended_at is None:

@@ -192,8 +192,10 @@ async def _ingest_held(
                 reason = "empty text" if not text else f"text longer than {MAX_TEXT} characters"
                 staged.append(Staged(Outcome.rejected, reason=reason))
                 continue
-            key = normalize(text)
-            if not key or not is_question(text, event.question_mode, force=incoming.force_question):
+            # Chatter (most of a live chat) is told apart before the costlier normalisation.
+            is_ask = is_question(text, event.question_mode, force=incoming.force_question)
+            key = normalize(text) if is_ask else ""
+            if not key:
                 platform = incoming.platform.value
                 chatter[platform] = chatter.get(platform, 0) + 1
                 staged.append(Staged(Outcome.chatter))

@@ -66,18 +66,18 @@ async def lock_until_end(session: AsyncSession, space: int, key: int) -> None:
     PostgreSQL: a transaction-level advisory lock (its deadlock detector sees it like any
     other lock). SQLite: a writing transaction holds the database's write lock from its first
     statement (BEGIN IMMEDIATE), so beginning it is the lock.
-
-    Advisory locks belong to the whole database, not a schema: the space is mixed with the
-    schema's name, so two liveq instances (or test runs) in one database never wait for each
-    other's event 1.
     """
     connection = await session.connection()
     if connection.dialect.name == "postgresql":
+        # Advisory locks are shared by the whole database: the schema goes into the space, so
+        # two liveq schemas in one database (tests, benchmarks, staging) never wait on each
+        # other's event 1.
         await connection.execute(_ADVISORY_LOCK, {"space": space, "key": key})
 
 
 _ADVISORY_LOCK = text(
-    "SELECT pg_advisory_xact_lock((CAST(:space AS integer) # hashtext(current_schema())), :key)"
+    "SELECT pg_advisory_xact_lock("
+    "hashtext(current_schema() || ':' || CAST(CAST(:space AS integer) AS text)), :key)"
 )
 
 

@@ -15,6 +15,7 @@ from sqlalchemy.orm import selectinload
 
 from app.events.schemas import EventCreate, EventOut, EventPatch, SourceIn, SourceOut
 from intake.bookkeeping import audit
+from kit.wakeups import announce_sources
 from models import Ask, Event, EventSource, EventStatus, Platform, SourceState, Vote
 
 
@@ -101,6 +102,7 @@ async def create_event(
         title=data.title,
     )
     await session.flush()
+    await announce_sources(session, event_id=event.id)
     return await get_event(session, event_id=event.id)
 
 
@@ -141,6 +143,7 @@ async def update_event(
         **{k: str(v) for k, v in changes.items() if k != "sources"},
     )
     await session.flush()
+    await announce_sources(session, event_id=event.id)
     session.expunge(event)
     return await get_event(session, event_id=event.id)
 

@@ -29,6 +29,7 @@ from collectors.telegram.settings import TelegramSettings
 from collectors.telegram.store import set_live_sources_state
 from intake.ingest import Intake
 from kit.clock import Clock, utcnow
+from kit.wakeups import SourceWatch, Wakeups
 from models import SourceState
 
 log = logging.getLogger(__name__)
@@ -86,6 +87,7 @@ class TelegramCollector:
         self._privacy_warning: str | None = None
         self._last_error: str | None = None
         self._synced: tuple[SourceState, str | None] | None = None
+        self._watch: SourceWatch | None = None
         self._counts = {
             "updates_processed": 0,
             "updates_skipped": 0,
@@ -115,9 +117,12 @@ class TelegramCollector:
             get_updates_request=HTTPXRequest(read_timeout=10),
         )
         await self._set("starting", "connecting to Telegram")
+        self._watch = SourceWatch(self.sessionmaker)
+        wakeups = await self._watch.start()
         self._tasks = [
             asyncio.create_task(self._run(), name="telegram-collector"),
             asyncio.create_task(self._send_acks(), name="telegram-acks"),
+            asyncio.create_task(self._follow_sources(wakeups), name="telegram-sources"),
         ]
 
     async def stop(self, *, confirm: bool = True) -> None:
@@ -126,6 +131,9 @@ class TelegramCollector:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
         self._tasks = []
+        if self._watch is not None:
+            await self._watch.stop()
+            self._watch = None
         bot = self._bot
         if bot is not None:
             if confirm and self._offset is not None and self.mode == "polling":
@@ -312,6 +320,17 @@ class TelegramCollector:
     async def handle_update(self, data: dict[str, Any]) -> None:
         """One update received by webhook: committed before this returns (the HTTP 200)."""
         await self._ingest([data])
+
+    async def _follow_sources(self, wakeups: Wakeups) -> None:
+        """A chat linked to an event (or an event made live) shows the collector's state at
+        once; its messages are routed from the next batch on, as routes are read per batch."""
+        while True:
+            await wakeups.next()
+            if self._synced is not None:
+                state, reason = self._synced
+                self._synced = None  # the new sources are not in that state yet
+                await self._sync_sources(state, reason)
+            await self._notify()
 
     # -- acknowledgements --------------------------------------------------------------------
 

@@ -28,6 +28,7 @@ class QuotaKeeper(CollectorCore):
             check_every=self.settings.youtube_waiting_check_seconds,
             units_left=left,
         )
+        reserve = min(reserve + self._going_live_units(now), left // 2)
         interval = pacing.poll_interval(
             now=now,
             units_left=left - reserve,
@@ -39,6 +40,43 @@ class QuotaKeeper(CollectorCore):
             interval = reader.api_interval
         reader.interval = interval
         return interval
+
+    def _waiting_check(self, reader: Reader, now: datetime) -> float:
+        """Seconds until a stream that has not started is looked at again."""
+        return pacing.waiting_check(
+            now=now,
+            scheduled_start=reader.scheduled_start,
+            slow=self.settings.youtube_waiting_check_seconds,
+            daily_quota=self._ledger.daily_quota,
+            units_left=self._ledger.left(now),
+            waiting=self._waiting_streams(),
+        )
+
+    def _waiting_reason(self, reader: Reader) -> str:
+        slow = self.settings.youtube_waiting_check_seconds
+        start = reader.scheduled_start
+        if start is None:
+            return f"the stream has not started yet; checking every {slow:g} s"
+        opens, closes = pacing.going_live_window(start)
+        return (
+            f"the stream has not started yet (scheduled for {start:%Y-%m-%d %H:%M} UTC); "
+            f"checking every few seconds from {opens:%H:%M} to {closes:%H:%M} UTC, "
+            f"every {slow:g} s otherwise"
+        )
+
+    def _going_live_units(self, now: datetime) -> int:
+        """Units the going-live windows still ahead will cost (kept out of the chats' budget)."""
+        left = self._ledger.left(now)
+        every = pacing.going_live_interval(
+            daily_quota=self._ledger.daily_quota, units_left=left, waiting=self._waiting_streams()
+        )
+        if every is None:
+            return 0
+        return sum(
+            pacing.going_live_units(now=now, scheduled_start=r.scheduled_start, every=every)
+            for r in self._readers.values()
+            if r.live_chat_id is None and any_member(r, SourceState.waiting)
+        )
 
     def _planned_end(self, reader: Reader, now: datetime) -> datetime:
         """The chat is read until the last of its events is planned to end."""

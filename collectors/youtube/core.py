@@ -22,6 +22,7 @@ from collectors.youtube.redact import protect
 from collectors.youtube.settings import YoutubeSettings
 from intake.ingest import Intake
 from kit.clock import Clock, utcnow
+from kit.wakeups import SourceWatch
 from models import SourceState
 
 Sleep = Callable[[float], Awaitable[Any]]
@@ -86,6 +87,9 @@ class CollectorCore:
         self._readers: dict[str, Reader] = {}  # by video id; finished ones until replaced
         self._api: YoutubeApi | None = None
         self._supervisor: asyncio.Task[None] | None = None
+        self._waker: asyncio.Task[None] | None = None
+        self._watch: SourceWatch | None = None
+        self._scanning = asyncio.Lock()  # one scan at a time: the rescan and the wake-ups
         self._db_work: set[asyncio.Future[Any]] = set()
         self._default_duration = timedelta(minutes=settings.youtube_default_duration_minutes)
 

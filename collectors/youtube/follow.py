@@ -118,12 +118,9 @@ class ChatFollower(QuotaKeeper):
             raise _Stop(
                 SourceState.ended, f"the stream ended at {state.ended_at:%Y-%m-%d %H:%M} UTC"
             )
-        wait = self.settings.youtube_waiting_check_seconds
-        await self._set_state(
-            reader,
-            SourceState.waiting,
-            f"the stream has not started yet; checking every {wait:g} s",
-        )
+        reader.scheduled_start = state.scheduled_start
+        wait = self._waiting_check(reader, now)
+        await self._set_state(reader, SourceState.waiting, self._waiting_reason(reader))
         return wait
 
     async def _poll(self, reader: Reader) -> float:

@@ -19,6 +19,14 @@ PACIFIC = ZoneInfo("America/Los_Angeles")
 DEFAULT_DURATION = timedelta(hours=2)
 # An event running past its planned end is paced as if it had this much longer to go.
 OVERRUN_HORIZON = timedelta(minutes=30)
+# Around a stream's scheduledStartTime it is checked often, so going live is noticed in
+# seconds: from GOING_LIVE_BEFORE before to GOING_LIVE_AFTER after (streams start late more
+# often than early), every GOING_LIVE_EVERY seconds, within GOING_LIVE_SHARE of the day's
+# quota for all such windows together (1 unit a check).
+GOING_LIVE_BEFORE = timedelta(minutes=5)
+GOING_LIVE_AFTER = timedelta(minutes=15)
+GOING_LIVE_EVERY = 5.0
+GOING_LIVE_SHARE = 0.05
 
 
 def pacific_day(now: datetime) -> date:
@@ -81,6 +89,54 @@ def waiting_reserve(
     if waiting <= 0 or horizon <= 0:
         return 0
     return min(waiting * cost * math.ceil(horizon / check_every), units_left // 2)
+
+
+def going_live_window(scheduled_start: datetime) -> tuple[datetime, datetime]:
+    """When a stream scheduled to start at `scheduled_start` is checked often."""
+    return scheduled_start - GOING_LIVE_BEFORE, scheduled_start + GOING_LIVE_AFTER
+
+
+def going_live_interval(*, daily_quota: int, units_left: int, waiting: int) -> float | None:
+    """Seconds between checks of each of `waiting` streams in their going-live window, so all
+    windows together stay within GOING_LIVE_SHARE of the day (and half of what is left);
+    None when that affords less than one check a minute (then the slow pace applies)."""
+    window = (GOING_LIVE_BEFORE + GOING_LIVE_AFTER).total_seconds()
+    share = min(daily_quota * GOING_LIVE_SHARE, units_left / 2)
+    checks = share / LIST_VIDEOS_COST / max(waiting, 1)
+    if checks < window / 60:
+        return None
+    return max(GOING_LIVE_EVERY, window / checks)
+
+
+def waiting_check(
+    *,
+    now: datetime,
+    scheduled_start: datetime | None,
+    slow: float,
+    daily_quota: int,
+    units_left: int,
+    waiting: int,
+) -> float:
+    """Seconds until a stream that has not started is checked again: often in its going-live
+    window, at the slow pace otherwise (and never sleeping past the window's opening)."""
+    if scheduled_start is None:
+        return slow
+    opens, closes = going_live_window(scheduled_start)
+    if now < opens:
+        return min(slow, (opens - now).total_seconds())
+    if now >= closes:
+        return slow
+    fast = going_live_interval(daily_quota=daily_quota, units_left=units_left, waiting=waiting)
+    return slow if fast is None else min(slow, fast)
+
+
+def going_live_units(*, now: datetime, scheduled_start: datetime | None, every: float) -> int:
+    """Units the rest of a stream's going-live window will cost at one check every `every` s."""
+    if scheduled_start is None:
+        return 0
+    opens, closes = going_live_window(scheduled_start)
+    seconds = (closes - max(opens, now)).total_seconds()
+    return math.ceil(seconds / every) * LIST_VIDEOS_COST if seconds > 0 else 0
 
 
 def projected_exhaustion(

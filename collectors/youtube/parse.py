@@ -205,6 +205,7 @@ class StreamState:
     ended_at: datetime | None
     found: bool = True
     live_stream: bool = True  # False: a plain upload, which never has a live chat
+    scheduled_start: datetime | None = None
 
     @property
     def ended(self) -> bool:
@@ -225,8 +226,19 @@ def stream_state(payload: Mapping[str, Any], *, video: str) -> StreamState:
             live_chat_id=details.get("activeLiveChatId"),
             started_at=parse_time(start) if start else None,
             ended_at=parse_time(end) if end else None,
+            scheduled_start=_time_or_none(details.get("scheduledStartTime")),
         )
     return StreamState(None, None, None, found=False)
+
+
+def _time_or_none(value: object) -> datetime | None:
+    """A timestamp that only tunes pacing: an unreadable one is as good as none."""
+    if not isinstance(value, str):
+        return None
+    try:
+        return parse_time(value)
+    except ValueError:
+        return None
 
 
 @dataclass(frozen=True, slots=True)

@@ -33,6 +33,7 @@ class Reader:
     page_token: str | None
     members: dict[int, Source] = field(default_factory=dict)  # by source id
     live_since: datetime | None = None
+    scheduled_start: datetime | None = None  # liveStreamingDetails.scheduledStartTime
     api_interval: float = 0.0
     interval: float | None = None
     last_poll_at: datetime | None = None

@@ -6,6 +6,10 @@ faster than the API asks and no faster than the day's quota allows (pacing.py). 
 ingested into every event that lists the video, each with its own options, in one transaction
 together with its nextPageToken saved on each of those sources, so a restart resumes where the
 last committed page ended. The calls themselves, off the event loop, are in api.py.
+
+Sources are followed as they change: an event created, edited or ended wakes the collector at
+once (kit/wakeups.py: in this process, or through NOTIFY from another), and only that event's
+sources are read again; a full rescan every few minutes is the safety net.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from collectors.youtube.api import YoutubeApi
 from collectors.youtube.core import PageReport
 from collectors.youtube.follow import ChatFollower
 from collectors.youtube.readers import Reader, Source, resume_point, video_key
+from kit.wakeups import SourceWatch, Wakeups
 from models import Platform, SourceState
 
 log = logging.getLogger("collectors.youtube")
@@ -32,9 +37,13 @@ class YoutubeCollector(ChatFollower):
 
     # -- lifecycle ------------------------------------------------------------------------------
     async def start(self) -> None:
-        """Load today's quota spent, pick up live events' sources, and keep rescanning."""
+        """Load today's quota spent, pick up live events' sources, and follow their changes
+        (woken at once by a change, rescanning slowly as a safety net)."""
         if self._supervisor is not None:
             return
+        # Listening before the first scan: a change committed in between is not missed.
+        self._watch = SourceWatch(self._sessionmaker)
+        wakeups = await self._watch.start()
         if self._key:
             self._api = YoutubeApi(self.settings, self._key)
         now = self._clock()
@@ -45,14 +54,20 @@ class YoutubeCollector(ChatFollower):
             log.warning("YouTube collector: LIVEQ_YOUTUBE_API_KEY is not set; not polling")
         await self._scan()
         self._supervisor = asyncio.create_task(self._supervise(), name="youtube-supervisor")
+        # Not named youtube-…: it waits on wake-ups, not on the collector's clock.
+        self._waker = asyncio.create_task(self._wake_on_changes(wakeups), name="wake-youtube")
 
     async def stop(self) -> None:
         """Stop every poll; a page being stored is stored first (stop waits for it)."""
         readers = self._readers.values()
-        tasks = [t for t in [self._supervisor, *(r.task for r in readers)] if t]
+        tasks = [t for t in [self._supervisor, self._waker, *(r.task for r in readers)] if t]
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
+        if self._watch is not None:
+            await self._watch.stop()
+            self._watch = None
+        self._waker = None
         # Transactions run to their end: a connection abandoned mid-transaction would keep
         # SQLite's write lock (and a PostgreSQL row lock) until the process exits.
         await asyncio.gather(*self._db_work, return_exceptions=True)
@@ -120,6 +135,7 @@ class YoutubeCollector(ChatFollower):
 
     # -- sources --------------------------------------------------------------------------------
     async def _supervise(self) -> None:
+        """The safety net: a full rescan now and then, whatever the wake-ups said."""
         while True:
             await self._sleep(self.settings.youtube_rescan_seconds)
             try:
@@ -127,12 +143,35 @@ class YoutubeCollector(ChatFollower):
             except Exception:
                 log.exception("YouTube collector: rescanning live events failed")
 
-    async def _live_sources(self) -> list[store.SourceRow]:
-        async with self._sessionmaker() as s:
-            return await store.live_youtube_sources(s)
+    async def _wake_on_changes(self, wakeups: Wakeups) -> None:
+        """Re-read the events whose sources changed, as soon as they commit."""
+        failures = 0
+        while True:
+            changed = await wakeups.next()
+            try:
+                await self._scan(changed)
+                failures = 0
+            except Exception:
+                log.exception("YouTube collector: reading changed events failed")
+                # Try again (everything: what failed is not known), pausing longer each time.
+                failures += 1
+                await asyncio.sleep(min(2.0**failures, 60.0))
+                wakeups.resync()
 
-    async def _scan(self) -> None:
-        rows = await self._guarded(self._live_sources())
+    async def _live_sources(self, event_ids: set[int] | None) -> list[store.SourceRow]:
+        async with self._sessionmaker() as s:
+            return await store.live_youtube_sources(s, event_ids=event_ids)
+
+    async def _scan(self, event_ids: set[int] | None = None) -> None:
+        """Follow the live events' YouTube sources as they are now: all of them, or only those
+        of `event_ids` (what a wake-up names)."""
+        async with self._scanning:
+            await self._scan_now(event_ids)
+
+    async def _scan_now(self, event_ids: set[int] | None) -> None:
+        if event_ids is not None and not event_ids:
+            return
+        rows = await self._guarded(self._live_sources(event_ids))
         new: dict[str, list[store.SourceRow]] = {}
         for row in rows:
             source = self._sources.get(row.source_id)
@@ -144,7 +183,12 @@ class YoutubeCollector(ChatFollower):
         # New sources first: a video whose last event ends as another starts is not dropped.
         for key, group in new.items():
             await self._adopt(key, group)
-        for source_id in set(self._sources) - {row.source_id for row in rows}:
+        known = {
+            source_id
+            for source_id, source in self._sources.items()
+            if event_ids is None or source.event_id in event_ids
+        }
+        for source_id in known - {row.source_id for row in rows}:
             await self._drop(self._sources.pop(source_id))
 
     async def _adopt(self, key: str, rows: list[store.SourceRow]) -> None:

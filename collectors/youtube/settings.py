@@ -18,8 +18,9 @@ class YoutubeSettings(BaseSettings):
     youtube_default_duration_minutes: int = Field(default=120, gt=0)
     # How often a stream that has not started yet is checked (videos.list costs 1 unit).
     youtube_waiting_check_seconds: float = Field(default=60.0, gt=0)
-    # How often live events are rescanned for new or removed YouTube sources.
-    youtube_rescan_seconds: float = Field(default=30.0, gt=0)
+    # How often live events are rescanned for new or removed YouTube sources: only a safety
+    # net, since a change wakes the collector at once (kit/wakeups.py).
+    youtube_rescan_seconds: float = Field(default=300.0, gt=0)
     youtube_http_timeout_seconds: float = Field(default=30.0, gt=0)
     youtube_threads: int = Field(default=4, gt=0, le=32)
 

@@ -28,8 +28,11 @@ class SourceRow:
     updated_at: datetime
 
 
-async def live_youtube_sources(session: AsyncSession) -> list[SourceRow]:
-    rows = await session.execute(
+async def live_youtube_sources(
+    session: AsyncSession, *, event_ids: set[int] | None = None
+) -> list[SourceRow]:
+    """The YouTube sources of live events (of `event_ids` only, when given)."""
+    query = (
         select(
             EventSource.id,
             EventSource.event_id,
@@ -46,6 +49,9 @@ async def live_youtube_sources(session: AsyncSession) -> list[SourceRow]:
         .where(Event.status == EventStatus.live, EventSource.platform == Platform.youtube)
         .order_by(EventSource.id)
     )
+    if event_ids is not None:
+        query = query.where(EventSource.event_id.in_(sorted(event_ids)))
+    rows = await session.execute(query)
     return [SourceRow(*tuple(row)) for row in rows]
 
 
