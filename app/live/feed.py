@@ -163,14 +163,15 @@ class EventFeed:
                             self.position = await last_entry_id(session, event_id=self.event_id)
                             after = floor = self.recent_floor = self.position
                             started = True
+                        # Streams joining are greeted first: their hello waits for no read.
+                        while self._joining:
+                            await self._join(session, self._joining.pop(0))
                         entries, batch = await self._read(session, after, floor, sent)
                         if entries and batch is not None:
                             after = max(after, entries[-1])
                             self.position = max(self.position, after)
                             sent.update(entries)
                             self._publish(Published(tuple(entries), batch))
-                        while self._joining:
-                            await self._join(session, self._joining.pop(0))
                     failures = 0
                 except asyncio.CancelledError:
                     raise
