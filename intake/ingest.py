@@ -37,6 +37,8 @@ from intake.asks import IncomingAsk, IngestResult, Outcome
 from intake.bookkeeping import author_key, new_question, pseudonym_key, score_of, touch
 from intake.matching import IndexRegistry, LexicalMatcher
 from intake.matching.index import EventIndex
+from intake.matching.suggest import Meaning
+from intake.suggestions import suggest_new
 from intake.text.detect import is_question
 from intake.text.normalize import normalize
 from kit.changes import notify_on_commit
@@ -78,6 +80,10 @@ class Intake:
     # How stale the index may be about other processes' writes (this process's own are
     # applied at once). Bounds the refresh cost under a flood.
     refresh_every: timedelta = timedelta(seconds=1)
+    # Suggestions to merge by hand are found as questions arrive: by words always, by meaning
+    # with the sentence encoder (the app sets it, LIVEQ_SEMANTIC_SUGGESTIONS).
+    suggest: bool = True
+    meaning: Meaning | None = None
     _secret: bytes | None = None
 
     async def hold(self, session: AsyncSession, event_id: int) -> EventIndex:
@@ -307,6 +313,16 @@ async def _ingest_held(
     await session.flush()
     for temp_id, question in provisional.items():
         index.rekey(temp_id, question.id)
+    if intake.suggest:
+        await suggest_new(
+            session,
+            event_id=event_id,
+            index=index,
+            meaning=intake.meaning,
+            new=[(q.id, q.match_key) for q in provisional.values()],
+            blocked=blocked,
+            now=now,
+        )
     await _count_new_askers(session, joined)
     await _apply_joined(session, event, joined, now)
     await _write_asks(session, event_id, [s for s in staged if s.target is not None])

@@ -15,7 +15,7 @@ from sqlalchemy.orm import selectinload
 from sqlalchemy.sql.elements import ColumnElement
 
 from intake.text.normalize import normalize
-from models import Question, QuestionStatus
+from models import Question, QuestionStatus, Suggestion, SuggestionStatus
 
 Sort = Literal["score", "time"]
 
@@ -92,8 +92,11 @@ async def page_questions(
     platform: str | None = None,
     limit: int = 50,
     cursor: str | None = None,
+    suggested: bool = False,
 ) -> Page:
     query = select(Question).where(Question.event_id == event_id, Question.status.in_(statuses))
+    if suggested:
+        query = query.where(has_open_suggestion())
     if search:
         needle = normalize(search)
         if needle:
@@ -114,6 +117,23 @@ async def page_questions(
     return Page(rows, encode_cursor(rows[-1], sort) if more and rows else None)
 
 
+def has_open_suggestion() -> ColumnElement[bool]:
+    """The question (not hidden) has an open suggestion into a question that is not hidden:
+    the review lane."""
+    into = Question.__table__.alias("into_question")
+    return and_(
+        Question.status != QuestionStatus.hidden,
+        select(Suggestion.id)
+        .join(into, into.c.id == Suggestion.into_id)
+        .where(
+            Suggestion.question_id == Question.id,
+            Suggestion.status == SuggestionStatus.open,
+            into.c.status != QuestionStatus.hidden.value,
+        )
+        .exists(),
+    )
+
+
 async def status_counts(session: AsyncSession, *, event_id: int) -> dict[str, int]:
     rows = await session.execute(
         select(Question.status, func.count())
@@ -124,6 +144,16 @@ async def status_counts(session: AsyncSession, *, event_id: int) -> dict[str, in
     for status, n in rows:
         counts[status.value] = int(n)
     return counts
+
+
+async def suggested_count(session: AsyncSession, *, event_id: int) -> int:
+    """The review lane's count: questions with an open suggestion."""
+    found = await session.scalar(
+        select(func.count())
+        .select_from(Question)
+        .where(Question.event_id == event_id, has_open_suggestion())
+    )
+    return int(found or 0)
 
 
 async def export_questions(

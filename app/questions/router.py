@@ -72,6 +72,9 @@ async def list_questions(
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     cursor: Annotated[str | None, Query(max_length=500)] = None,
     authors: Authors = "none",
+    suggested: Annotated[
+        bool, Query(description="only questions with an open suggestion (the review lane)")
+    ] = False,
 ) -> QuestionPage:
     await get_event(session, event_id=event_id)
     page = await repository.page_questions(
@@ -83,6 +86,7 @@ async def list_questions(
         platform=platform,
         limit=limit,
         cursor=cursor,
+        suggested=suggested,
     )
     names = authors == "names"
     return QuestionPage(
