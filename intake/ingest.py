@@ -38,7 +38,7 @@ from intake.bookkeeping import author_key, new_question, pseudonym_key, score_of
 from intake.matching import IndexRegistry, LexicalMatcher
 from intake.matching.index import EventIndex
 from intake.matching.suggest import Meaning
-from intake.suggestions import suggest_new
+from intake.suggestions import embed_ahead, suggest_new
 from intake.text.detect import is_question
 from intake.text.normalize import normalize
 from kit.changes import notify_on_commit
@@ -159,6 +159,8 @@ async def ingest(
     actor: str | None = None,
 ) -> list[IngestResult]:
     """Ingest a batch of asks into one event; the caller commits (or rolls back) the transaction."""
+    if intake.suggest:
+        await embed_ahead(intake.meaning, asks)
     await intake.hold(session, event_id)
     return await _ingest_held(session, intake, event_id, asks, actor)
 

@@ -10,15 +10,21 @@ most 16 candidates; the meaning stage is one matrix-vector product over the even
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from intake.asks import IncomingAsk
 from intake.matching.index import EventIndex
 from intake.matching.suggest import Meaning, Offer, candidates, offer
-from models import Suggestion, SuggestionStatus
+from intake.text.detect import is_question
+from intake.text.normalize import normalize
+from models import MAX_TEXT, QuestionMode, Suggestion, SuggestionStatus
+
+log = logging.getLogger("liveq.suggest")
 
 # A suggestion is kept (and shown on the row) from this rank up: the lexical score over 100
 # plus the cosine, as `offer` ranks them. On the tune half of the labelled set, 76 % of new
@@ -34,6 +40,25 @@ KEEP = 3
 
 def _rank(words: dict[int, float], near: dict[int, float], o: Offer) -> float:
     return words.get(o.question_id, 0.0) / 100 + max(near.get(o.question_id, 0.0), 0.0)
+
+
+async def embed_ahead(meaning: Meaning | None, asks: Sequence[IncomingAsk]) -> None:
+    """Embed the asks that look like questions before the batch takes its event's queue (on
+    SQLite, the database's write lock): the model call, the bulk of the cost by meaning, is
+    then never made while other writers wait."""
+    if meaning is None or meaning.encoder is None:
+        return
+    keys = [
+        normalize(a.text)
+        for a in asks
+        if 0 < len(a.text) <= MAX_TEXT
+        and is_question(a.text, QuestionMode.auto, force=a.force_question)
+    ]
+    if keys:
+        try:
+            await asyncio.to_thread(meaning.embed, [k for k in keys if k])
+        except Exception as exc:  # noqa: BLE001 - the model is a help: asks go in regardless
+            log.warning("embedding asks failed (%s): suggesting by words", type(exc).__name__)
 
 
 async def suggest_new(
@@ -61,8 +86,11 @@ async def suggest_new(
     nears: list[dict[int, float]] = [{} for _ in found]
     least = MARK_WORDS
     if meaning is not None and meaning.encoder is not None:
-        nears = await asyncio.to_thread(_by_meaning, meaning, event_id, index, found)
-        least = MARK
+        try:
+            nears = await asyncio.to_thread(_by_meaning, meaning, event_id, index, found)
+            least = MARK
+        except Exception as exc:  # noqa: BLE001 - never lose an ask to the model
+            log.warning("suggestions by meaning failed (%s): by words", type(exc).__name__)
     rows = []
     for (qid, _, words, exclude), near in zip(found, nears, strict=True):
         for o in offer(words, near, limit=KEEP, exclude=frozenset(exclude)):

@@ -38,8 +38,16 @@ _KEEP = 200_000
 # Questions embedded per model call while warming an event (the lock is held per call, so an
 # ask waits for at most one such call).
 _WARM_BATCH = 32
+# Characters of a text the model reads: its cost grows with the length (a 4,096-character
+# message takes ~2 s), and a question's gist is in its first sentences.
+_READ = 300
 
 AlikeBy = Literal["words", "meaning"]
+
+
+def _readable(key: str) -> str:
+    """What the model reads of a text: its start, as valid UTF-8 (no lone surrogates)."""
+    return key[:_READ].encode("utf-8", "ignore").decode("utf-8")
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,6 +161,7 @@ class Meaning:
     _vectors: dict[str, np.ndarray] = field(default_factory=dict)
     # The model and the caches are used from worker threads: one at a time.
     _lock: threading.RLock = field(default_factory=threading.RLock)
+    _model_lock: threading.Lock = field(default_factory=threading.Lock)
 
     def __post_init__(self) -> None:
         if self.encoder is not None:
@@ -188,28 +197,34 @@ class Meaning:
             self.ready.set()
 
     def embed(self, keys: Iterable[str]) -> None:
-        """Embed, in one model call, the texts the model understands and has not seen."""
+        """Embed the texts not seen yet, in model calls of at most `_WARM_BATCH`. The model has
+        a lock of its own: a query for texts already embedded never waits for a model call."""
+        encoder = self.encoder
+        if encoder is None:
+            return
         with self._lock:
-            if self.encoder is None:
-                return
             todo = [k for k in dict.fromkeys(keys) if k not in self._vectors]
-            if not todo:
-                return
-            if len(self._vectors) + len(todo) > _KEEP:
-                self._vectors.clear()
-            self._vectors.update(zip(todo, self.encoder.encode(todo), strict=True))
+        for start in range(0, len(todo), _WARM_BATCH):
+            part = todo[start : start + _WARM_BATCH]
+            with self._model_lock:
+                vectors = encoder.encode([_readable(k) for k in part])
+            with self._lock:
+                if len(self._vectors) + len(part) > _KEEP:
+                    self._vectors.clear()
+                self._vectors.update(zip(part, vectors, strict=True))
 
     def vector(self, key: str) -> np.ndarray | None:
         self.embed([key])
-        return self._vectors.get(key)
+        with self._lock:
+            return self._vectors.get(key)
 
     def add(self, event_id: int, questions: Sequence[tuple[int, str]]) -> None:
         """Embed new questions of an event and keep them as candidates. CPU-bound: call it
         from a thread."""
+        if self.encoder is None:
+            return
+        self.embed(k for _, k in questions)
         with self._lock:
-            if self.encoder is None:
-                return
-            self.embed(k for _, k in questions)
             vectors = self._event(event_id)
             for qid, key in questions:
                 vector = self._vectors.get(key)
@@ -233,8 +248,11 @@ class Meaning:
             ).start()
 
     def _warm(self, event_id: int, pending: list[tuple[int, str]]) -> None:
-        for start in range(0, len(pending), _WARM_BATCH):
-            self.add(event_id, pending[start : start + _WARM_BATCH])
+        try:
+            for start in range(0, len(pending), _WARM_BATCH):
+                self.add(event_id, pending[start : start + _WARM_BATCH])
+        except Exception as exc:  # noqa: BLE001 - a thread's failure is said, not raised
+            log.warning("embedding event %s failed (%s)", event_id, type(exc).__name__)
 
     def nearest(
         self,
@@ -250,10 +268,10 @@ class Meaning:
         above the floor), and the questions in `also` (the lexical candidates, to rank them
         together). Only questions still in `index` with the text they were embedded with, not
         in `exclude`. CPU-bound: call it from a thread."""
+        vector = self.vector(key) if self.encoder is not None else None
+        if vector is None:
+            return {}
         with self._lock:
-            vector = self.vector(key) if self.encoder is not None else None
-            if vector is None:
-                return {}
             excluded = set(exclude)
             signatures = index.signatures
 

@@ -3,6 +3,7 @@ one call into the earlier question, dismissed for good, listed in the review lan
 
 from __future__ import annotations
 
+import json
 import logging
 
 import pytest
@@ -172,3 +173,39 @@ class TestMergeAndDismiss:
         again = await add(words, event_id, "can anyone read the foundation budget")  # asked 2×
         assert again["id"] == second["id"]
         assert await _lane(words, event_id) == [second["id"], first["id"]]
+
+
+class Raising:
+    """An encoder that fails on every call after loading (a broken model file, say)."""
+
+    languages = frozenset({"en"})
+
+    def encode(self, texts):
+        raise RuntimeError("model exploded")
+
+
+class TestHostile:
+    async def test_hostile_text_and_a_failing_model_never_lose_an_ask(
+        self, engine, sessionmaker, caplog
+    ):
+        intake = Intake(meaning=Meaning(encoder=Raising()))
+        async with api_client(engine, sessionmaker, intake=intake, semantic_suggestions=True) as c:
+            event_id = await _event(c)
+            vote = await add(c, event_id, VOTE)
+            close = await add(c, event_id, CLOSE)
+            assert close["suggestion"]["into"] == vote["id"]  # by words
+        assert "suggestions by meaning failed (RuntimeError)" in caplog.text
+
+    async def test_hostile_text_with_the_real_model(self, engine, sessionmaker):
+        async with api_client(engine, sessionmaker, semantic_suggestions=True) as c:
+            event_id = await _event(c)
+            # (A lone surrogate is refused by the API's validation: intake's tests cover it.)
+            for text in ["a\x00b?", "\u202eevil bidi?", "why " * 1000, "é" * 4000 + "?"]:
+                r = await c.post(
+                    f"/api/v1/events/{event_id}/questions",
+                    content=json.dumps({"text": text}),
+                    headers={"Content-Type": "application/json"},
+                )
+                assert r.status_code == 201, r.text
+            listed = await c.get(f"/api/v1/events/{event_id}/questions")
+            assert len(listed.json()["items"]) == 4

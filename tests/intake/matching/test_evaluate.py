@@ -13,8 +13,8 @@ from intake.matching.evaluate import (
     load,
     main,
     pairwise,
-    report_pairs,
     report_offered,
+    report_pairs,
 )
 from intake.matching.hostlog import record_merge, record_split
 from intake.matching.suggest import Meaning

@@ -153,6 +153,14 @@ class TestOffer:
         assert 1 in found and found.get(1, 0) > found.get(2, 0)
 
 
+def test_the_bundled_model_reads_hostile_text_quickly_enough():
+    meaning = Meaning()
+    meaning.load()
+    keys = ["a\x00b", "lone \ud800 surrogate", "\u202eevil bidi", "x" * 4096]
+    meaning.embed(keys)
+    assert all(meaning.vector(k) is not None for k in keys)
+
+
 def test_the_bundled_model_offers_a_translation():
     meaning = Meaning()
     meaning.load()
