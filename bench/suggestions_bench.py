@@ -2,7 +2,8 @@
 questions in the event, ask → mark on the live stream with 10k questions, and the service's
 memory with the sentence encoder loaded.
 
-Run: `.venv/bin/python -m bench.suggestions_bench [cost] [latency] [memory]` (all by default).
+Run: `.venv/bin/python -m bench.suggestions_bench [cost] [latency] [memory]` (all by default;
+OPENBLAS_NUM_THREADS=1 keeps numpy's idle threads from spinning into the CPU figures).
 """
 
 from __future__ import annotations
@@ -74,7 +75,7 @@ def cost(sizes: tuple[int, ...] = (10_000, 100_000)) -> None:
             f"{n:>7} questions (filled in {fill:.0f} s): CPU per new question "
             f"{statistics.median(total):.1f} ms median, p99 {pct(total, 99):.1f} ms "
             f"(words {statistics.median(lexical):.2f} ms, meaning incl. the model call "
-            f"{statistics.median(semantic):.1f} ms); matrix {n * 512 * 4 / 1e6:.0f} MB",
+            f"{statistics.median(semantic):.1f} ms); matrices {n * (512 + 128) * 4 / 1e6:.0f} MB",
             flush=True,
         )
 

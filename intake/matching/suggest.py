@@ -18,6 +18,7 @@ import logging
 import threading
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import cache
 from typing import TYPE_CHECKING, Literal
 
 from intake.matching.index import SUGGEST_FLOOR, SUGGEST_LIMIT, EventIndex
@@ -41,6 +42,12 @@ _WARM_BATCH = 32
 # Characters of a text the model reads: its cost grows with the length (a 4,096-character
 # message takes ~2 s), and a question's gist is in its first sentences.
 _READ = 300
+
+# Above this many questions in an event, nearest by meaning shortlists by projected vectors of
+# _COARSE floats (a quarter of the work), then reads the shortlist's exact cosines.
+_EXACT_UP_TO = 20_000
+_COARSE = 128
+_SHORTLIST = 512
 
 AlikeBy = Literal["words", "meaning"]
 
@@ -66,18 +73,22 @@ class Offer:
 
 
 class EventVectors:
-    """One event's question embeddings in one matrix: a query is one matrix-vector product."""
+    """One event's question embeddings in one matrix. Up to `exact_up_to` questions a query is
+    one matrix-vector product; beyond, a product with random projections of the vectors (128
+    floats each, a quarter of the work) shortlists the candidates, whose exact cosines decide."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, exact_up_to: int = _EXACT_UP_TO) -> None:
         import numpy as np
 
         # Sized by the first vector put (512 floats for the bundled model).
         self._matrix = np.zeros((0, 0), dtype="float32")
+        self._coarse = np.zeros((0, _COARSE), dtype="float32")
         self._ids = np.full(0, -1, dtype="int64")
         self._n = 0
         self._row: dict[int, int] = {}
         self.keys: dict[int, str] = {}
         self.warmed = False
+        self.exact_up_to = exact_up_to
 
     def __len__(self) -> int:
         return len(self._row)
@@ -90,15 +101,17 @@ class EventVectors:
             if self._n == len(self._ids):
                 size = max(256, 2 * self._n)
                 grown = np.zeros((size, len(vector)), dtype="float32")
+                coarse = np.zeros((size, _COARSE), dtype="float32")
+                ids = np.full(size, -1, dtype="int64")
                 if self._n:
                     grown[: self._n] = self._matrix[: self._n]
-                self._matrix = grown
-                ids = np.full(size, -1, dtype="int64")
-                ids[: self._n] = self._ids[: self._n]
-                self._ids = ids
+                    coarse[: self._n] = self._coarse[: self._n]
+                    ids[: self._n] = self._ids[: self._n]
+                self._matrix, self._coarse, self._ids = grown, coarse, ids
             row = self._row[question_id] = self._n
             self._n += 1
         self._matrix[row] = vector
+        self._coarse[row] = vector @ _projection(len(vector))
         self._ids[row] = question_id
         self.keys[question_id] = key
 
@@ -106,6 +119,7 @@ class EventVectors:
         row = self._row.pop(question_id, None)
         if row is not None:
             self._matrix[row] = 0.0  # a zero vector is never near anything
+            self._coarse[row] = 0.0
             self._ids[row] = -1
             self.keys.pop(question_id, None)
 
@@ -125,26 +139,44 @@ class EventVectors:
         rules out (excluded, hidden, edited since)."""
         import numpy as np
 
-        if limit <= 0 or self._n == 0:
+        n = self._n
+        if limit <= 0 or n == 0:
             return []
-        cosines = self._matrix[: self._n] @ vector
-        k = min(self._n, 4 * limit + 8)
+        exact = n <= self.exact_up_to
+        # What the shortlist is drawn by: the exact cosines, or their projected estimates.
+        scores = (
+            self._matrix[:n] @ vector
+            if exact
+            else self._coarse[:n] @ (vector @ _projection(len(vector)))
+        )
+        k = min(n, 4 * limit + 8 if exact else max(_SHORTLIST, 16 * limit))
         while True:
-            top = np.argpartition(-cosines, k - 1)[:k] if k < self._n else np.arange(self._n)
+            rows = np.argpartition(-scores, k - 1)[:k] if k < n else np.arange(n)
+            cosines = scores[rows] if exact else self._matrix[rows] @ vector
             found: list[Near] = []
-            for row in top[np.argsort(-cosines[top], kind="stable")]:
-                cosine = float(cosines[row])
+            for i in np.argsort(-cosines, kind="stable"):
+                cosine = float(cosines[i])
                 if cosine < floor:
                     return found
-                qid = int(self._ids[row])
+                qid = int(self._ids[rows[i]])
                 if qid < 0 or skip(qid, self.keys[qid]):
                     continue
                 found.append(Near(qid, cosine))
                 if len(found) == limit:
                     return found
-            if k >= self._n:
+            if k >= n:
                 return found
-            k = min(self._n, 4 * k)
+            k = min(n, 4 * k)
+
+
+@cache
+def _projection(dim: int) -> np.ndarray:
+    """Random Gaussian projections (fixed): inner products of projected unit vectors estimate
+    their cosines, within about 1/sqrt(_COARSE)."""
+    import numpy as np
+
+    rng = np.random.default_rng(14)
+    return (rng.standard_normal((dim, _COARSE)) / np.sqrt(_COARSE)).astype("float32")
 
 
 @dataclass

@@ -170,3 +170,28 @@ def test_the_bundled_model_offers_a_translation():
         meaning.add(1, [(qid, normalize(text))])
     found = meaning.nearest(1, normalize(VOTE), index=index)
     assert max(found, key=found.__getitem__) == 2 and found[2] > 0.5
+
+
+class TestShortlist:
+    def test_projected_shortlist_finds_what_the_exact_product_finds(self):
+        rng = np.random.default_rng(3)
+        base = rng.standard_normal((3000, 512)).astype("float32")
+        base /= np.linalg.norm(base, axis=1, keepdims=True)
+        query = base[0] + 0.0
+        # Ten questions near the query at known cosines, among 3,000 unrelated ones.
+        near = {}
+        for j, c in enumerate(np.linspace(0.5, 0.9, 10), start=1):
+            other = base[j] - (base[j] @ query) * query
+            v = c * query + np.sqrt(1 - c * c) * other / np.linalg.norm(other)
+            base[j] = v
+            near[j] = c
+        exact, shortlisted = EventVectors(), EventVectors(exact_up_to=100)
+        for qid in range(1, 3000):
+            exact.put(qid, f"k{qid}", base[qid])
+            shortlisted.put(qid, f"k{qid}", base[qid])
+
+        def ids(vectors):
+            found = vectors.nearest(query, limit=10, floor=0.2, skip=lambda q, k: False)
+            return [n.question_id for n in found]
+
+        assert ids(shortlisted) == ids(exact) == sorted(near, key=near.get, reverse=True)
