@@ -7,7 +7,8 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 # Test workers: xdist spreads the suite over the cores.
 WORKERS ?= 2
-# Extras installed into .venv (CI adds `semantic`, so the embedding stage's tests run too).
+# Extras installed into .venv. The sentence encoder is a main dependency now; `semantic` is an
+# empty alias kept so EXTRAS=dev,semantic (CI) still works.
 EXTRAS ?= dev
 
 .PHONY: run test test-setup bench lint demo eval-dedup migrate clean

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.auth.tokens import ACTING, HOSTING, Principal, authenticate
 from intake.ingest import Intake
-from intake.matching.suggest import MeaningIndex
+from intake.matching.suggest import Meaning
 from kit.db import read_only
 from kit.settings import ApiSettings
 
@@ -41,14 +41,14 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
             raise
 
 
-def get_meaning(request: Request) -> MeaningIndex | None:
-    """Suggestions by meaning, when LIVEQ_SEMANTIC_SUGGESTIONS turned them on."""
-    meaning: MeaningIndex | None = request.app.state.meaning
+def get_meaning(request: Request) -> Meaning | None:
+    """Suggestions by meaning, unless LIVEQ_SEMANTIC_SUGGESTIONS turned them off."""
+    meaning: Meaning | None = request.app.state.meaning
     return meaning
 
 
 SettingsDep = Annotated[ApiSettings, Depends(get_settings)]
-MeaningDep = Annotated[MeaningIndex | None, Depends(get_meaning)]
+MeaningDep = Annotated[Meaning | None, Depends(get_meaning)]
 IntakeDep = Annotated[Intake, Depends(get_intake)]
 SessionDep = Annotated[AsyncSession, Depends(get_session)]
 

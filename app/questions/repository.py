@@ -14,8 +14,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 from sqlalchemy.sql.elements import ColumnElement
 
+from app.questions.schemas import SuggestionOut
 from intake.text.normalize import normalize
-from models import Ask, Question, QuestionStatus
+from models import Ask, Question, QuestionStatus, Suggestion, SuggestionStatus
 
 Sort = Literal["score", "time"]
 
@@ -92,8 +93,11 @@ def _page_query(
     platform: str | None,
     limit: int,
     cursor: str | None,
+    suggested: bool = False,
 ) -> Select[*tuple[Any, ...]]:
     query = what.where(Question.event_id == event_id, Question.status.in_(statuses))
+    if suggested:
+        query = query.where(has_open_suggestion())
     if search:
         needle = normalize(search)
         if needle:
@@ -118,6 +122,7 @@ async def page_questions(
     platform: str | None = None,
     limit: int = 50,
     cursor: str | None = None,
+    suggested: bool = False,
 ) -> Page:
     query = _page_query(
         select(Question),
@@ -128,6 +133,7 @@ async def page_questions(
         platform=platform,
         limit=limit,
         cursor=cursor,
+        suggested=suggested,
     ).options(selectinload(Question.asks))
     rows = list((await session.scalars(query)).all())
     more = len(rows) > limit
@@ -163,6 +169,16 @@ ASK_COLUMNS = (
     Ask.source_label,
     Ask.paid,
 )
+SUGGESTION_COLUMNS = (
+    Suggestion.question_id,
+    Suggestion.id,
+    Suggestion.into_id,
+    Suggestion.into_text,
+    Suggestion.into_ask_count,
+    Suggestion.into_status,
+    Suggestion.score,
+    Suggestion.by,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -173,6 +189,8 @@ class RowPage:
     questions: Sequence[Row[*tuple[Any, ...]]]
     asks: dict[int, list[Row[*tuple[Any, ...]]]]
     next_cursor: str | None
+    # Each question's best open suggestion into a question still in the queue (the row's mark).
+    marks: dict[int, SuggestionOut]
 
 
 async def page_rows(
@@ -185,6 +203,7 @@ async def page_rows(
     platform: str | None = None,
     limit: int = 50,
     cursor: str | None = None,
+    suggested: bool = False,
 ) -> RowPage:
     """What page_questions reads, as rows: the same query, several times cheaper to load."""
     query = _page_query(
@@ -196,6 +215,7 @@ async def page_rows(
         platform=platform,
         limit=limit,
         cursor=cursor,
+        suggested=suggested,
     )
     rows = list((await session.execute(query)).all())
     more = len(rows) > limit
@@ -210,7 +230,28 @@ async def page_rows(
         )
         for ask in found:
             asks[ask.question_id].append(ask)
-    return RowPage(rows, asks, encode_cursor(rows[-1], sort) if more and rows else None)
+    marks: dict[int, SuggestionOut] = {}
+    for start in range(0, len(ids), 500):
+        found = await session.execute(
+            select(*SUGGESTION_COLUMNS)
+            .where(
+                Suggestion.question_id.in_(ids[start : start + 500]),
+                Suggestion.status == SuggestionStatus.open,
+            )
+            .order_by(Suggestion.rank.desc(), Suggestion.id)
+        )
+        for s in found:
+            if s.question_id in marks or s.into_status in (None, QuestionStatus.hidden):
+                continue
+            marks[s.question_id] = SuggestionOut.model_construct(
+                id=s.id,
+                into=s.into_id,
+                into_text=s.into_text,
+                into_ask_count=s.into_ask_count,
+                score=s.score,
+                by="meaning" if s.by == "meaning" else "words",
+            )
+    return RowPage(rows, asks, encode_cursor(rows[-1], sort) if more and rows else None, marks)
 
 
 async def status_counts(session: AsyncSession, *, event_id: int) -> dict[str, int]:
@@ -237,3 +278,30 @@ async def export_questions(
         .options(selectinload(Question.asks))
     )
     return rows.all()
+
+
+def has_open_suggestion() -> ColumnElement[bool]:
+    """The question (not hidden) has an open suggestion into a question that is not hidden:
+    the review lane."""
+    into = Question.__table__.alias("into_question")
+    return and_(
+        Question.status != QuestionStatus.hidden,
+        select(Suggestion.id)
+        .join(into, into.c.id == Suggestion.into_id)
+        .where(
+            Suggestion.question_id == Question.id,
+            Suggestion.status == SuggestionStatus.open,
+            into.c.status != QuestionStatus.hidden.value,
+        )
+        .exists(),
+    )
+
+
+async def suggested_count(session: AsyncSession, *, event_id: int) -> int:
+    """The review lane's count: questions with an open suggestion."""
+    found = await session.scalar(
+        select(func.count())
+        .select_from(Question)
+        .where(Question.event_id == event_id, has_open_suggestion())
+    )
+    return int(found or 0)

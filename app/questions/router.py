@@ -88,12 +88,15 @@ async def list_questions(
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     cursor: Annotated[str | None, Query(max_length=500)] = None,
     authors: Authors = "none",
+    suggested: Annotated[
+        bool, Query(description="only questions with an open suggestion (the review lane)")
+    ] = False,
     if_none_match: Annotated[str | None, Header(max_length=200)] = None,
 ) -> Response:
     """The queue in the host's order, a page at a time; served from memory while the event
     has not changed, with an ETag (If-None-Match → 304)."""
     statuses = parse_statuses(status_)
-    key = (event_id, tuple(statuses), sort, q, platform, limit, cursor, authors)
+    key = (event_id, tuple(statuses), sort, q, platform, limit, cursor, authors, suggested)
     maker = request.app.state.sessionmaker
     cache: QueueCache = request.app.state.queue_cache
 
@@ -112,6 +115,7 @@ async def list_questions(
                 limit=limit,
                 cursor=cursor,
                 names=authors == "names",
+                suggested=suggested,
             )
         return page.model_dump_json().encode(), position
 

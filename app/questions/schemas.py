@@ -20,6 +20,17 @@ class AskOut(BaseModel):
     paid: bool = False
 
 
+class SuggestionOut(BaseModel):
+    """The row's mark: this question may be the same as the earlier `into`."""
+
+    id: int
+    into: int
+    into_text: str
+    into_ask_count: int
+    score: float  # 0–100
+    by: Literal["words", "meaning"]
+
+
 class QuestionOut(BaseModel):
     id: int
     event_id: int
@@ -39,6 +50,8 @@ class QuestionOut(BaseModel):
     updated_at: datetime
     version: int
     asks: list[AskOut]
+    # The best open suggestion to merge it into an earlier question, if any.
+    suggestion: SuggestionOut | None = None
 
 
 class QuestionPage(BaseModel):
@@ -97,7 +110,7 @@ class SimilarOut(BaseModel):
 
     question: QuestionOut
     score: float
-    by: Literal["words", "meaning"]  # shared words, or (semantic extra) nearby embeddings
+    by: Literal["words", "meaning"]  # shared words, or nearby sentence embeddings
 
 
 class SimilarList(BaseModel):

@@ -6,7 +6,6 @@ import asyncio
 import uuid
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Literal
 
 from sqlalchemy import event as sa_event
 from sqlalchemy import select, update
@@ -16,17 +15,26 @@ from sqlalchemy.orm import selectinload
 from app.events.service import NotFound
 from app.questions import repository
 from app.questions.repository import Sort
-from app.questions.schemas import AskOut, QuestionOut, QuestionPage, QuestionPatch
+from app.questions.schemas import AskOut, QuestionOut, QuestionPage, QuestionPatch, SuggestionOut
 from intake.asks import IncomingAsk, IngestResult
 from intake.bookkeeping import audit, new_question, recount, score_of, touch
 from intake.ingest import Intake, ingest, refresh_index
 from intake.matching.hostlog import record_merge, record_split
-from intake.matching.index import SUGGEST_FLOOR
-from intake.matching.suggest import MeaningIndex
+from intake.matching.suggest import AlikeBy, Meaning, candidates, offer
 from intake.text.language import detect_language
 from intake.text.normalize import normalize
 from intake.votes import upvote as add_vote
-from models import Ask, Event, MergeBlock, Platform, Question, QuestionStatus, Vote
+from models import (
+    Ask,
+    Event,
+    MergeBlock,
+    Platform,
+    Question,
+    QuestionStatus,
+    Suggestion,
+    SuggestionStatus,
+    Vote,
+)
 
 
 class Conflict(Exception):
@@ -306,41 +314,38 @@ async def split(
     return await get_question(session, question_id=new.id)
 
 
-AlikeBy = Literal["words", "meaning"]
-
-
 async def similar(
     session: AsyncSession,
     *,
     intake: Intake,
     question: Question,
     limit: int,
-    meaning: MeaningIndex | None = None,
+    meaning: Meaning | None = None,
 ) -> list[tuple[Question, float, AlikeBy]]:
     """Questions of the same event that may say the same as `question`, to offer a moderator
     who merges by hand: (question, score 0–100, "words" or "meaning"), most alike first. Never
-    those the host split from it. Nearest in words first; with `meaning`, the nearest in
-    meaning fill the rest (translations among them)."""
+    those the host split from it, nor a pair a moderator dismissed. Alike in words and (with
+    `meaning`) in meaning, ranked together (`intake.matching.suggest.offer`)."""
     index = await refresh_index(session, intake, question.event_id)
     split_from = set(
         await session.scalars(
             select(MergeBlock.other_question_id).where(MergeBlock.question_id == question.id)
         )
     )
-    excluded = {question.id, *split_from}
-    found: list[tuple[int, float, AlikeBy]] = [
-        (m.question_id, m.score, "words")
-        for m in index.nearest(
-            question.match_key, limit=limit, floor=SUGGEST_FLOOR, exclude=excluded
-        )
-    ]
-    if meaning is not None and len(found) < limit:
-        taken = excluded | {qid for qid, _, _ in found}
-        others = {qid: sig.key for qid, sig in index.signatures.items() if qid not in taken}
+    excluded = frozenset({question.id, *split_from, *await dismissed_with(session, question.id)})
+    words = candidates(index, question.match_key, exclude=excluded)
+    near: dict[int, float] = {}
+    if meaning is not None and meaning.encoder is not None:
+        meaning.warm(question.event_id, index)
         near = await asyncio.to_thread(
-            meaning.nearest, question.match_key, others, limit=limit - len(found)
+            meaning.nearest,
+            question.event_id,
+            question.match_key,
+            index=index,
+            exclude=excluded,
+            also=words,
         )
-        found += [(n.question_id, round(100 * n.cosine, 1), "meaning") for n in near]
+    found = [(o.question_id, o.score, o.by) for o in offer(words, near, limit=limit)]
     if not found:
         return []
     rows = {
@@ -356,6 +361,17 @@ async def similar(
         )
     }
     return [(rows[qid], score, by) for qid, score, by in found if qid in rows]
+
+
+async def dismissed_with(session: AsyncSession, question_id: int) -> set[int]:
+    """The questions a moderator said `question_id` is not the same as (either way round)."""
+    rows = await session.execute(
+        select(Suggestion.question_id, Suggestion.into_id).where(
+            Suggestion.status == SuggestionStatus.dismissed,
+            (Suggestion.question_id == question_id) | (Suggestion.into_id == question_id),
+        )
+    )
+    return {b if a == question_id else a for a, b in rows}
 
 
 def _after_commit(session: AsyncSession, action: Callable[[], None]) -> None:
@@ -375,6 +391,7 @@ async def queue_page(
     limit: int,
     cursor: str | None,
     names: bool,
+    suggested: bool = False,
 ) -> QuestionPage:
     """One page of the queue in the host's order, in the API's shape."""
     page = await repository.page_questions(
@@ -386,6 +403,7 @@ async def queue_page(
         platform=platform,
         limit=limit,
         cursor=cursor,
+        suggested=suggested,
     )
     return QuestionPage(
         items=[question_out(x, names=names) for x in page.items], next_cursor=page.next_cursor
@@ -403,6 +421,7 @@ async def queue_page_fast(
     limit: int,
     cursor: str | None,
     names: bool,
+    suggested: bool = False,
 ) -> QuestionPage:
     """queue_page from plain rows: the same answer (a test compares them byte for byte) at a
     fraction of the cost, for the queue's hot read path."""
@@ -415,6 +434,7 @@ async def queue_page_fast(
         platform=platform,
         limit=limit,
         cursor=cursor,
+        suggested=suggested,
     )
     items = []
     for q in page.questions:
@@ -438,6 +458,7 @@ async def queue_page_fast(
                 last_asked_at=q.last_asked_at,
                 updated_at=q.updated_at,
                 version=q.version,
+                suggestion=None if q.status is QuestionStatus.hidden else page.marks.get(q.id),
                 asks=[
                     AskOut.model_construct(
                         id=a.id,
@@ -455,9 +476,25 @@ async def queue_page_fast(
     return QuestionPage.model_construct(items=items, next_cursor=page.next_cursor)
 
 
+def suggestion_out(q: Question) -> SuggestionOut | None:
+    """The row's mark: the best open suggestion into a question still in the queue."""
+    for s in q.suggestions:
+        if s.into_status is not QuestionStatus.hidden and s.into_status is not None:
+            return SuggestionOut(
+                id=s.id,
+                into=s.into_id,
+                into_text=s.into_text,
+                into_ask_count=s.into_ask_count,
+                score=s.score,
+                by="meaning" if s.by == "meaning" else "words",
+            )
+    return None
+
+
 def question_out(q: Question, *, names: bool = False) -> QuestionOut:
     """The API shape; askers' names only when the caller asked for them."""
     return QuestionOut(
+        suggestion=suggestion_out(q) if q.status is not QuestionStatus.hidden else None,
         id=q.id,
         event_id=q.event_id,
         text=q.text,

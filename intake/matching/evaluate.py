@@ -20,12 +20,12 @@ from typing import TYPE_CHECKING
 
 from intake.matching.base import Matcher
 from intake.matching.hostlog import read_log
-from intake.matching.index import SUGGEST_FLOOR, SUGGEST_LIMIT, EventIndex
+from intake.matching.index import SUGGEST_LIMIT, EventIndex
 from intake.matching.lexical import LexicalMatcher
 from intake.text.normalize import normalize
 
 if TYPE_CHECKING:
-    from intake.matching.suggest import MeaningIndex
+    from intake.matching.suggest import Meaning
 
 DATA = Path(__file__).resolve().parents[2] / "tests" / "data"
 EVAL_FILE = DATA / "dedup_eval.jsonl"
@@ -72,45 +72,72 @@ def cluster(matcher: Matcher, texts: Sequence[str]) -> list[int]:
     return assigned
 
 
-def report_suggestions(
-    rows: list[dict], out: list[str], *, meaning: MeaningIndex | None = None
-) -> float:
-    """How often, for an ask whose question was asked before, one of the questions offered to
-    merge by hand is that question: the top-five hit rate. As the service offers them: the
-    index's nearest in words, then (with `meaning`) the nearest in meaning to fill the five."""
+@dataclass(frozen=True, slots=True)
+class Offered:
+    """Of the repeated asks (their question was asked before), the share merged by itself into
+    it or offered with it among the five: overall, and by kind."""
+
+    overall: float
+    paraphrases: float
+    translations: float
+    repeats: int
+    merged: int
+    wrong_merges: int
+
+
+def report_offered(rows: list[dict], out: list[str], *, meaning: Meaning | None = None) -> Offered:
+    """Replays the service: each ask merges by itself (the lexical matcher) or becomes a new
+    question, which is offered the five most alike earlier questions (`suggest.offer`, by
+    words and, with `meaning`, by meaning). An ask is a translation when no earlier ask of its
+    question was in its language, else a paraphrase (mechanical variants among them)."""
+    from intake.matching.suggest import candidates, offer
+
     index = EventIndex(LexicalMatcher())
+    keys = [normalize(r["text"]) for r in rows]
+    if meaning is not None:
+        meaning.embed(k for k in keys if k)  # one batch, not one model call per message
     cluster_of: dict[int, str] = {}
-    keys: dict[int, str] = {}
-    asked: set[str] = set()
-    repeats = hits = offered = right = 0
-    for i, row in enumerate(rows):
-        key = normalize(row["text"])
+    languages: dict[str, set[str]] = defaultdict(set)
+    tally: dict[str, list[bool]] = defaultdict(list)
+    merged = wrong = 0
+    for i, (row, key) in enumerate(zip(rows, keys, strict=True)):
         if not key:
             continue
-        near = [m.question_id for m in index.nearest(key, limit=SUGGEST_LIMIT, floor=SUGGEST_FLOOR)]
-        if meaning is not None:
-            others = {qid: k for qid, k in keys.items() if qid not in near}
-            near += [
-                n.question_id for n in meaning.nearest(key, others, limit=SUGGEST_LIMIT - len(near))
-            ]
-        offered += len(near)
-        alike = sum(cluster_of[qid] == row["cluster"] for qid in near)
-        right += alike
-        if row["cluster"] in asked:
-            repeats += 1
-            hits += alike > 0
-        index.upsert(i, key)
-        cluster_of[i], keys[i] = row["cluster"], key
-        asked.add(row["cluster"])
-    rate = _ratio(hits, repeats)
-    how = " and meaning" if meaning is not None else ""
-    out.append(
-        f"  suggestions to merge by hand (top {SUGGEST_LIMIT}, by words{how}): "
-        f"a true duplicate offered for {rate:.3f} of {repeats} repeated asks; "
-        f"{offered / max(len(rows), 1):.2f} offered an ask, "
-        f"{_ratio(right, offered):.3f} of them right"
+        gold, lang = row["cluster"], row["lang"]
+        match = index.best(key)
+        if match is not None:
+            merged += 1
+            wrong += cluster_of[match.question_id] != gold
+            found = [match.question_id]
+        else:
+            words = candidates(index, key)
+            near = meaning.nearest(0, key, index=index, also=words) if meaning is not None else {}
+            found = [o.question_id for o in offer(words, near)]
+            index.upsert(i, key)
+            cluster_of[i] = gold
+            if meaning is not None:
+                meaning.add(0, [(i, key)])
+        if languages[gold]:
+            kind = "paraphrase" if lang in languages[gold] else "translation"
+            tally[kind].append(any(cluster_of[q] == gold for q in found))
+        languages[gold].add(lang)
+    every = tally["paraphrase"] + tally["translation"]
+    result = Offered(
+        overall=_ratio(sum(every), len(every)),
+        paraphrases=_ratio(sum(tally["paraphrase"]), len(tally["paraphrase"])),
+        translations=_ratio(sum(tally["translation"]), len(tally["translation"])),
+        repeats=len(every),
+        merged=merged,
+        wrong_merges=wrong,
     )
-    return rate
+    how = "words and meaning" if meaning is not None else "words alone"
+    out.append(
+        f"  merged or offered in the top {SUGGEST_LIMIT} ({how}): {result.overall:.3f} of "
+        f"{len(every)} repeated asks; paraphrases {result.paraphrases:.3f} "
+        f"(n={len(tally['paraphrase'])}), translations {result.translations:.3f} "
+        f"(n={len(tally['translation'])}); merged by itself {merged}, wrongly {wrong}"
+    )
+    return result
 
 
 def _ratio(n: int, d: int) -> float:
@@ -264,7 +291,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--semantic",
         action="store_true",
-        help="add the embedding stage (needs `pip install .[semantic]`)",
+        help="let the embedding stage merge too (measured; the service never lets it)",
+    )
+    parser.add_argument(
+        "--words-only",
+        action="store_true",
+        help="offer suggestions by words alone (as when the sentence encoder cannot load)",
     )
     parser.add_argument(
         "--cosine", type=float, help="the semantic stage's cosine threshold within one language"
@@ -298,11 +330,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     ]
     messages = load(EVAL_FILE, args.split)
     report_messages(matcher, messages, out)
-    report_suggestions(messages, out)
-    if args.semantic:
-        from intake.matching.suggest import MeaningIndex
+    report_offered(messages, out)
+    if not args.words_only:
+        from intake.matching.suggest import Meaning
 
-        report_suggestions(messages, out, meaning=MeaningIndex())
+        meaning = Meaning()
+        meaning.load()
+        if meaning.problem is None:
+            report_offered(messages, out, meaning=meaning)
+        else:
+            out.append(f"  (no suggestions by meaning: {meaning.problem})")
     out += ["", f"== {PAIRS_FILE.name}"]
     report_pairs(matcher, load(PAIRS_FILE, args.split), out)
     if args.log is not None:

@@ -25,7 +25,11 @@ class LiveServer:
     """create_app() served by uvicorn on a random port; `call` runs coroutines on its loop."""
 
     def __init__(self, database: DatabaseSettings) -> None:
-        self.app = create_app(database=database, api=ApiSettings(admin_token=ADMIN))
+        # Suggestions by words alone: the same on every run (the encoder loads in the background,
+        # so which asks it sees would depend on timing); tests/app covers suggestions by meaning.
+        self.app = create_app(
+            database=database, api=ApiSettings(admin_token=ADMIN, semantic_suggestions=False)
+        )
         config = uvicorn.Config(
             self.app, host="127.0.0.1", port=0, log_level="warning", lifespan="on", ws="none"
         )

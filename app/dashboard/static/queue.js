@@ -1,6 +1,7 @@
 // The queue page: the API's order, live changes over SSE, actions by click and by key.
 // Chat text is hostile: it only ever reaches the page through textContent.
 import { ago, api, live, toast } from "./api.js";
+import { fillMark, setupSuggestions } from "./suggestions.js";
 
 const $ = (selector, root = document) => root.querySelector(selector);
 const page = $("#queue-page");
@@ -9,6 +10,7 @@ const CAN_ACT = page.dataset.canAct === "1";
 const TABS = {
   pending: ["pending"], open: ["on_air", "open"], on_air: ["on_air"],
   answered: ["answered"], dismissed: ["dismissed"], hidden: ["hidden"],
+  suggested: ["pending", "open", "on_air"], // the review lane: with a suggestion (suggestions.js)
 };
 const KEYS = {
   o: "on_air", a: "answered", d: "dismissed", h: "hidden", r: "open",
@@ -41,6 +43,7 @@ const authors = () => (state.names ? "names" : "none");
 let scrolledDown = false;
 const frozen = () => state.hovering || scrolledDown;
 const matches = (q) => TABS[state.tab].includes(q.status)
+  && (state.tab !== "suggested" || Boolean(q.suggestion))
   && (!state.platform || q.platforms.includes(state.platform));
 
 // The repository's order: on air, pinned, then score (or not), first asked, id.
@@ -61,6 +64,7 @@ async function load() {
   });
   if (state.platform) query.set("platform", state.platform);
   if (state.q) query.set("q", state.q);
+  if (state.tab === "suggested") query.set("suggested", "true");
   const items = [];
   try {
     let cursor = null;
@@ -145,6 +149,7 @@ function fill(li, q) {
   const note = $(".note", li);
   note.textContent = q.note ?? "";
   note.hidden = !q.note;
+  fillMark(li, q, state.items);
   // A re-render (a reload, the names switch) keeps a row open that the host opened.
   const open = state.expanded.has(q.id);
   if (open) fillAsks(li, q);
@@ -599,6 +604,9 @@ function connect() {
   });
 }
 connect();
+setupSuggestions({
+  list, canAct: CAN_ACT, items: () => state.items, selected: () => state.selected, apply, failed,
+});
 setTimeout(() => {
   if (!greeted) {
     toast("Live updates are not connected yet; showing the queue as it is now.", "warn");

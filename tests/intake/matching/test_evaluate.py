@@ -13,11 +13,21 @@ from intake.matching.evaluate import (
     load,
     main,
     pairwise,
+    report_offered,
     report_pairs,
-    report_suggestions,
 )
 from intake.matching.hostlog import record_merge, record_split
+from intake.matching.suggest import Meaning
 from tests.factories import T0
+
+
+@pytest.fixture(scope="module")
+def meaning():
+    """The bundled sentence encoder, as the default install has it."""
+    loaded = Meaning()
+    loaded.load()
+    assert loaded.problem is None, loaded.problem
+    return loaded
 
 
 @pytest.fixture(scope="module")
@@ -44,10 +54,21 @@ class TestHeldOut:
     def test_pairwise_recall_does_not_regress(self, held_out):
         assert held_out.recall >= 0.025, held_out
 
-    def test_suggestions_offer_a_true_duplicate_for_most_repeated_asks(self):
+    def test_by_words_alone_most_repeated_asks_are_merged_or_offered(self):
         out: list[str] = []
-        rate = report_suggestions(load(EVAL_FILE, "test"), out)
-        assert rate >= 0.55, out
+        offered = report_offered(load(EVAL_FILE, "test"), out)
+        assert offered.overall >= 0.6, out
+        assert offered.wrong_merges == 0, out
+
+    def test_merged_or_offered_in_the_top_five_with_the_default_install(self, meaning):
+        """Issue 14's target: merged by itself, or its question among the five offered, for
+        at least 95 % of repeated asks on the held-out half (0.950 when written)."""
+        out: list[str] = []
+        offered = report_offered(load(EVAL_FILE, "test"), out, meaning=meaning)
+        assert offered.overall >= 0.95, out
+        assert offered.paraphrases >= 0.95 and offered.translations >= 0.88, out
+        # The semantic stage never merges: what merged is the lexical matcher's, all right.
+        assert offered.wrong_merges == 0 and offered.merged >= 41, out
 
     def test_pairs_file_precision_and_surface_recall(self):
         out: list[str] = []
@@ -89,9 +110,11 @@ class TestCommand:
             split_text="When does the vote open?",
             at=T0,
         )
-        assert main(["--split", "tune", "--log", str(log)]) == 0
+        assert main(["--split", "tune", "--log", str(log), "--words-only"]) == 0
         out = capsys.readouterr().out
         assert "pairwise" in out and "B-cubed" in out and "hard_negative" in out
+        assert "merged or offered in the top 5 (words alone)" in out
+        assert "paraphrases" in out and "translations" in out
         assert "1 merges, 1 splits" in out and "finds 1/1" in out and "re-make 0/1" in out
         assert [json.loads(line)["action"] for line in log.read_text().splitlines()] == [
             "merge",

@@ -1,0 +1,87 @@
+"""Suggestions on the queue's rows in a real Chromium: the mark arrives live, one key (or click)
+merges into the earlier question, another dismisses for good, and the review lane."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from models import QuestionStatus
+from tests.browser.test_dashboard import exact_row, live_queue, question, row
+
+pytestmark = pytest.mark.browser
+
+VOTE = "When does the board election voting close?"
+CLOSE = "When do board election votes stop being accepted?"
+BUDGET = "Is the foundation budget public?"
+READ = "Can anyone read the foundation budget?"
+
+
+class TestMark:
+    def test_the_mark_arrives_live_and_one_key_merges(self, pages, server, event_id):
+        [vote] = server.ingest(event_id, [VOTE])
+        server.ingest(event_id, [VOTE])  # asked twice
+        page = live_queue(pages, event_id)
+        expect(row(page, VOTE).locator(".mark")).to_be_hidden()
+        [close] = server.ingest(event_id, [CLOSE])
+        mark = exact_row(page, CLOSE).locator(".mark")
+        expect(mark).to_be_visible()
+        expect(mark.locator(".mark-text")).to_have_text(f"maybe the same as #{vote} — asked 2×")
+        exact_row(page, CLOSE).locator(".q-text").click()
+        page.keyboard.press("s")
+        expect(page.locator("#queue li.q")).to_have_count(1)
+        expect(exact_row(page, VOTE).locator(".asked")).to_have_text(re.compile("^3 asked"))
+        kept, gone = question(server, vote), question(server, close)
+        assert kept.text == VOTE and kept.status is QuestionStatus.open and kept.ask_count == 3
+        assert gone.status is QuestionStatus.hidden
+
+    def test_a_click_merges_and_keeps_the_earlier_status(self, pages, server, event_id):
+        [vote] = server.ingest(event_id, [VOTE])
+        page = live_queue(pages, event_id)
+        exact_row(page, VOTE).locator(".q-text").click()
+        page.keyboard.press("o")  # on air
+        expect(exact_row(page, VOTE)).to_have_class(re.compile("on-air"))
+        server.ingest(event_id, [CLOSE])
+        page.click("#news")  # held back while the host's pointer is on the list
+        exact_row(page, CLOSE).locator(".mark-merge").click()
+        expect(exact_row(page, CLOSE)).to_have_count(0)
+        expect(exact_row(page, VOTE)).to_have_class(re.compile("on-air"))
+        assert question(server, vote).status is QuestionStatus.on_air
+
+    def test_one_key_dismisses_for_good(self, pages, server, event_id):
+        [vote, close] = server.ingest(event_id, [VOTE, CLOSE])
+        page = live_queue(pages, event_id)
+        mark = exact_row(page, CLOSE).locator(".mark")
+        expect(mark).to_be_visible()
+        exact_row(page, CLOSE).locator(".q-text").click()
+        page.keyboard.press("i")
+        expect(mark).to_be_hidden()
+        expect(page.locator("#queue li.q")).to_have_count(2)
+        page.reload()
+        expect(page.locator("#conn")).to_have_text("● live")
+        expect(exact_row(page, CLOSE)).to_be_visible()
+        expect(exact_row(page, CLOSE).locator(".mark")).to_be_hidden()
+        assert question(server, close).status is QuestionStatus.open
+        assert question(server, vote).ask_count == 1
+
+
+class TestReviewLane:
+    def test_lists_open_suggestions_most_asked_first_and_clears_by_key(
+        self, pages, server, event_id
+    ):
+        server.ingest(event_id, [VOTE, CLOSE, BUDGET, READ, READ.lower()])
+        page = live_queue(pages, event_id)
+        lane = page.locator('[data-tab="suggested"]')
+        expect(lane.locator(".count")).to_have_text("2")
+        lane.click()
+        rows = page.locator("#queue li.q .q-text")
+        expect(rows).to_have_text([READ, CLOSE])
+        page.keyboard.press("s")  # the first row is selected: merged into the budget question
+        expect(rows).to_have_text([CLOSE])
+        page.keyboard.press("i")
+        expect(rows).to_have_count(0)
+        expect(lane.locator(".count")).to_have_text("0")
+        page.locator('[data-tab="open"]').click()
+        expect(page.locator("#queue li.q")).to_have_count(3)
