@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
-from app.questions.repository import status_counts
+from app.questions.repository import status_counts, suggested_count
 from app.questions.service import question_out
 from models import AuditEntry, Question
 
@@ -39,7 +39,11 @@ async def tab_counts(session: AsyncSession, *, event_id: int) -> dict[str, int]:
     counts read after it include at least everything up to it.
     """
     as_of = await last_entry_id(session, event_id=event_id)
-    return {**await status_counts(session, event_id=event_id), "as_of": as_of}
+    return {
+        **await status_counts(session, event_id=event_id),
+        "suggested": await suggested_count(session, event_id=event_id),  # the review lane
+        "as_of": as_of,
+    }
 
 
 async def count_after(session: AsyncSession, *, event_id: int, after: int) -> int:
