@@ -16,7 +16,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from app.auth.middleware import WebSessionMiddleware
+from app.auth.principals import TokenCheck
 from app.auth.sessions import SessionStore
+from app.auth.throttle import FailureThrottle
 from app.auth.tokens import hash_token
 from app.dashboard.router import STATIC
 from app.dashboard.router import router as dashboard_router
@@ -94,8 +96,13 @@ def create_app(
     app.state.collectors = {}
     app.state.merge_log = merge_log
     app.state.meaning = MeaningIndex() if api.semantic_suggestions else None
+    clock = app.state.intake.clock
+    app.state.tokens = TokenCheck(
+        admin_token=api.admin_token, clock=clock, throttle=FailureThrottle(clock=clock)
+    )
     app.state.web_sessions = SessionStore(
-        clock=app.state.intake.clock,
+        tokens=app.state.tokens,
+        clock=clock,
         admin_token_hash=hash_token(api.admin_token) if api.admin_token else None,
     )
     app.state.live = LiveSettings()

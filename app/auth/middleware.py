@@ -64,11 +64,7 @@ async def _cookie_session(scope: Scope, headers: Headers) -> WebSession | None:
         return None
     app_state = scope["app"].state
     store: SessionStore = app_state.web_sessions
-    session = await store.get(app_state.sessionmaker, session_id)
-    if session is not None and store.due_for_recheck(session):
-        if not await store.recheck_token(app_state.sessionmaker, session):
-            return None
-    return session
+    return await store.get(app_state.sessionmaker, session_id)
 
 
 def _security_headers(scope: Scope, send: Send) -> Send:

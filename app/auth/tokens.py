@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import hashlib
-import hmac
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import ApiToken, Role
@@ -40,19 +38,3 @@ async def create_token(session: AsyncSession, *, role: Role, name: str, now: dat
     )
     await session.flush()
     return token
-
-
-async def authenticate(
-    session: AsyncSession, *, token: str, admin_token: str | None, now: datetime
-) -> Principal | None:
-    if admin_token and hmac.compare_digest(token.encode(), admin_token.encode()):
-        return Principal(actor=ADMIN_ACTOR, role=Role.admin)
-    row = await session.scalar(
-        select(ApiToken).where(
-            ApiToken.token_hash == hash_token(token), ApiToken.revoked.is_(False)
-        )
-    )
-    if row is None:
-        return None
-    row.last_used_at = now
-    return Principal(actor=f"token:{row.id}:{row.name}", role=row.role)
