@@ -33,6 +33,7 @@ from app.questions.router import router as questions_router
 from app.questions.service import Conflict
 from app.telegram.router import router as telegram_router
 from app.telegram.router import webhook_router as telegram_webhook_router
+from app.tokens.router import router as tokens_router
 from intake.ingest import EventNotFound, Intake
 from intake.matching.suggest import MeaningIndex
 from intake.text.language import detector
@@ -114,6 +115,7 @@ def create_app(
         questions_router,
         exports_router,
         live_router,
+        tokens_router,
         dashboard_router,
     ):
         app.include_router(router)
