@@ -25,6 +25,7 @@ from app.dashboard.router import router as dashboard_router
 from app.events.router import router as events_router
 from app.events.service import NotFound
 from app.exports.router import router as exports_router
+from app.health import outage
 from app.health.router import router as health_router
 from app.live.router import router as live_router
 from app.live.service import LiveSettings, Streams
@@ -106,6 +107,7 @@ def create_app(
         clock=clock,
         admin_token_hash=hash_token(api.admin_token) if api.admin_token else None,
     )
+    app.state.db_failures = outage.RepeatedFailures()
     app.state.live = LiveSettings()
     app.state.streams = Streams()
 
@@ -124,6 +126,7 @@ def create_app(
     app.include_router(telegram_router)
     app.include_router(telegram_webhook_router)
     _error_handlers(app)
+    outage.install(app, app.state.db_failures)
     return app
 
 

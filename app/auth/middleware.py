@@ -8,6 +8,7 @@ from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.auth.sessions import COOKIE, CSRF_HEADER, SessionStore, WebSession
+from app.health.outage import is_outage, unavailable
 
 UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 # Plain HTML forms: their routes check the CSRF form field themselves.
@@ -39,7 +40,15 @@ class WebSessionMiddleware:
         session = None
         # A Bearer token wins over a cookie: API clients need no CSRF token.
         if "authorization" not in headers and not scope["path"].startswith(_PUBLIC):
-            session = await _cookie_session(scope, headers)
+            try:
+                session = await _cookie_session(scope, headers)
+            except Exception as exc:
+                # Out here the app's exception handlers do not apply.
+                if not is_outage(exc):
+                    raise
+                scope["app"].state.db_failures.failed("database unavailable", exc)
+                await unavailable()(scope, receive, send)
+                return
         if session is not None:
             if (
                 scope["method"] in UNSAFE
