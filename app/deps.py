@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request, status
@@ -10,6 +10,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.auth.principals import Throttled, TokenCheck
+from app.auth.sessions import SessionStore, WebSession
 from app.auth.tokens import ACTING, HOSTING, Principal
 from intake.ingest import Intake
 from intake.matching.suggest import MeaningIndex
@@ -116,6 +117,34 @@ async def get_principal(request: Request, bearer: BearerDep) -> Principal:
 
 
 CurrentUser = Annotated[Principal, Depends(get_principal)]
+
+
+def get_still_signed_in(
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> Callable[[], Awaitable[bool]]:
+    """For a long response: asks whether its caller's cookie session or bearer token is still
+    good (through the caches: seldom a query)."""
+    maker: async_sessionmaker[AsyncSession] = request.app.state.sessionmaker
+    web: WebSession | None = getattr(request.state, "web_session", None)
+    if web is not None:
+        store: SessionStore = request.app.state.web_sessions
+        session_id = web.id
+
+        async def session_alive() -> bool:
+            return await store.get(maker, session_id) is not None
+
+        return session_alive
+    tokens: TokenCheck = request.app.state.tokens
+    token = credentials.credentials if credentials is not None else ""
+
+    async def token_alive() -> bool:
+        return await tokens.still_valid(maker, token)
+
+    return token_alive
+
+
+StillSignedIn = Annotated[Callable[[], Awaitable[bool]], Depends(get_still_signed_in)]
 
 
 def _require(roles: frozenset, what: str):  # type: ignore[no-untyped-def]

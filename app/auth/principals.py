@@ -78,6 +78,10 @@ class TokenCheck:
             self.throttle.failed(*counters)
         return found
 
+    async def still_valid(self, maker: Maker, token: str) -> bool:
+        """Whether a token that signed in is still good (not revoked since); no throttle."""
+        return self.is_admin(token) or await self.by_hash(maker, hash_token(token)) is not None
+
     async def by_hash(self, maker: Maker, token_hash: str) -> Principal | None:
         """The principal of a table token (None if unknown or revoked), cached."""
         cached = self._cache.get(token_hash)

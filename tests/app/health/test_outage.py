@@ -122,3 +122,28 @@ class TestFrozen:
                 assert (await c.get("/readyz")).status_code == 200
         finally:
             await proxy.stop()
+
+    async def test_a_live_stream_tells_the_page_to_come_back_later(self, pg):
+        from tests.app.dashboard.test_stream import parse
+
+        proxy = PausableProxy("127.0.0.1", make_url(pg.database_url).port or 5432)
+        port = await proxy.start()
+        database = _at_port(pg, port, database_connect_timeout=1, database_statement_timeout=1)
+        try:
+            async with served(database) as c, asyncio.timeout(BOUND * 2):
+                event_id = (await c.post("/api/v1/events", json={"title": "t"})).json()["id"]
+                live = c.app.state.live
+                live.max_seconds, live.poll_seconds = 30.0, 0.01
+                streams = c.app.state.streams
+                stream = asyncio.create_task(c.get(f"/api/v1/events/{event_id}/stream"))
+                await streams.wait_open()  # the route has read the event: streaming begins
+                proxy.pause()
+                r = await stream
+            assert r.status_code == 200
+            assert f"retry: {live.outage_retry_ms}\n" in r.text
+            last = parse(r.text)[-1]
+            assert last["event"] == "reconnect" and last["data"] == {
+                "reason": "database unavailable"
+            }
+        finally:
+            await proxy.stop()
