@@ -99,7 +99,9 @@ async def get_session(request: Request, _bearer: BearerDep) -> AsyncIterator[Asy
             raise
 
 
-SessionDep = Annotated[AsyncSession, Depends(get_session)]
+# Ended with the route function, before the answer is sent: a commit that fails must turn
+# the answer into an error (a 503 when the database is unavailable), never follow a 2xx.
+SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
 
 
 async def get_principal(request: Request, bearer: BearerDep) -> Principal:

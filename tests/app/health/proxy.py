@@ -14,6 +14,9 @@ class PausableProxy:
         self.upstream = (host, port)
         self.flowing = asyncio.Event()
         self.flowing.set()
+        # When set: the first message from a client holding these bytes never arrives; the
+        # connection is cut there (the server went away at that very moment).
+        self.cut_on: bytes | None = None
         self._server: asyncio.Server | None = None
         self._writers: set[asyncio.StreamWriter] = set()
         self._tasks: set[asyncio.Task[None]] = set()
@@ -43,14 +46,19 @@ class PausableProxy:
         await self.flowing.wait()  # a frozen server completes no handshake
         up_reader, up_writer = await asyncio.open_connection(*self.upstream)
         self._writers |= {writer, up_writer}
-        for source, sink in ((reader, up_writer), (up_reader, writer)):
-            task = asyncio.ensure_future(self._pump(source, sink))
+        for source, sink, upward in ((reader, up_writer, True), (up_reader, writer, False)):
+            task = asyncio.ensure_future(self._pump(source, sink, upward))
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
 
-    async def _pump(self, source: asyncio.StreamReader, sink: asyncio.StreamWriter) -> None:
+    async def _pump(
+        self, source: asyncio.StreamReader, sink: asyncio.StreamWriter, upward: bool
+    ) -> None:
         try:
             while data := await source.read(65536):
+                if upward and self.cut_on is not None and self.cut_on in data:
+                    self.cut_on = None
+                    break
                 await self.flowing.wait()
                 sink.write(data)
                 await sink.drain()

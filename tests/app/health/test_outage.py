@@ -123,6 +123,21 @@ class TestFrozen:
         finally:
             await proxy.stop()
 
+    async def test_a_commit_that_fails_is_an_error_not_a_success(self, pg):
+        """The server goes away just as the request commits: the caller must not read 201."""
+        proxy = PausableProxy("127.0.0.1", make_url(pg.database_url).port or 5432)
+        port = await proxy.start()
+        database = _at_port(pg, port, database_connect_timeout=1, database_statement_timeout=1)
+        try:
+            async with served(database) as c, asyncio.timeout(BOUND * 2):
+                proxy.cut_on = b"COMMIT"
+                assert_unavailable(await c.post("/api/v1/events", json={"title": "Lost?"}))
+                while (r := await c.get("/api/v1/events")).status_code != 200:
+                    pass  # connections broken by the freeze are replaced
+                assert r.json() == []  # nothing was stored, as the 503 said
+        finally:
+            await proxy.stop()
+
     async def test_a_live_stream_tells_the_page_to_come_back_later(self, pg):
         from tests.app.dashboard.test_stream import parse
 
