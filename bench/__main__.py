@@ -10,6 +10,7 @@ BENCHES = [
     "bench.telegram_bench",
     "bench.youtube_bench",
     "bench.dashboard_bench",
+    "bench.load_bench",
     "bench.matching_bench",
     "bench.semantic_bench",
 ]

@@ -22,7 +22,7 @@ class DatabaseSettings(BaseSettings):
     # statement (PostgreSQL cancels it; 0 turns the limit off), waiting for a free connection.
     database_connect_timeout: float = Field(default=5.0, gt=0)
     database_statement_timeout: float = Field(default=30.0, ge=0)
-    database_pool_timeout: float = Field(default=10.0, gt=0)
+    database_pool_timeout: float = Field(default=30.0, gt=0)
 
     @field_validator("database_url")
     @classmethod

@@ -17,7 +17,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.auth.throttle import FailureThrottle, keys
-from app.auth.tokens import ADMIN_ACTOR, Principal, hash_token
+from app.auth.tokens import ADMIN_ACTOR, Principal, could_be_issued, hash_token
 from kit.clock import Clock, utcnow
 from kit.db import read_only
 from kit.expiring import Expiring, Missing
@@ -73,7 +73,7 @@ class TokenCheck:
         wait = self.throttle.retry_after(*counters)
         if wait is not None:
             raise Throttled(wait)
-        found = await self.by_hash(maker, token_hash)
+        found = await self.by_hash(maker, token_hash) if could_be_issued(token) else None
         if found is None:
             self.throttle.failed(*counters)
         return found

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
@@ -24,6 +25,15 @@ class Principal:
 
     actor: str
     role: Role
+
+
+# Every issued token is "lq_" and 43 characters of urlsafe base64 (32 random bytes).
+_ISSUED = re.compile(r"lq_[A-Za-z0-9_-]{43}")
+
+
+def could_be_issued(token: str) -> bool:
+    """Whether `token` has the shape of a token create_token() made (else: no need to look)."""
+    return _ISSUED.fullmatch(token) is not None
 
 
 def hash_token(token: str) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import secrets
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -114,9 +115,16 @@ class TestTokenCheck:
 
     async def test_a_flood_of_made_up_tokens_stays_bounded(self, sessionmaker):
         check = TokenCheck(size=50, throttle=FailureThrottle(limit=10**6))
-        for i in range(300):
-            assert await check.sign_in(sessionmaker, token=f"lq_{i}", address="a") is None
+        for _ in range(300):
+            token = "lq_" + secrets.token_urlsafe(32)
+            assert await check.sign_in(sessionmaker, token=token, address="a") is None
         assert len(check._cache) == 50
+
+    async def test_a_token_no_one_could_have_issued_costs_no_query(self, sessionmaker, lookups):
+        check = TokenCheck(throttle=FailureThrottle(limit=10**6))
+        for token in ("x", "lq_short", "lq_" + "a" * 44, "Basic abc", "\x00" * 5000, "é" * 43):
+            assert await check.sign_in(sessionmaker, token=token, address="a") is None
+        assert lookups == []
 
 
 class TestThrottledOverHttp:
