@@ -56,47 +56,70 @@ class Tally:
 
 
 async def client(
-    port: int, n: int, address: str, plan: list[tuple[str, str, str]], tally: Tally
+    port: int, address: str, plan: list[tuple[str, str, str]], tally: Tally, start: Start
 ) -> None:
-    """One keep-alive connection sending `plan`'s requests one after another."""
+    """One keep-alive connection: connected and warmed up (one untimed /healthz) before the
+    start, then `plan`'s requests one after another."""
     reader, writer = await asyncio.open_connection("127.0.0.1", port)
     try:
-        for kind, path, token in plan[:n]:
+        await _get(reader, writer, "/healthz", "", address)
+        await start.ready()
+        for kind, path, token in plan:
             if token == "made-up":
                 token = "lq_" + secrets.token_urlsafe(32)
-            auth = f"Authorization: Bearer {token}\r\n" if token else ""
-            request = (
-                f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n{auth}"
-                f"X-Forwarded-For: {address}\r\n\r\n"
-            )
             started = time.perf_counter()
-            writer.write(request.encode())
-            await writer.drain()
-            status_line = await reader.readline()
-            length = 0
-            while (line := await reader.readline()) not in (b"\r\n", b""):
-                name, _, value = line.decode("latin-1").partition(":")
-                if name.lower() == "content-length":
-                    length = int(value)
-            await reader.readexactly(length)
-            tally.add(kind, int(status_line.split()[1]), time.perf_counter() - started)
+            status = await _get(reader, writer, path, token, address)
+            tally.add(kind, status, time.perf_counter() - started)
     except (OSError, asyncio.IncompleteReadError, ValueError, IndexError) as exc:
         tally.errors[type(exc).__name__] += 1
     finally:
         writer.close()
 
 
-async def phase(port: int, clients: int, requests: int, plans: list[list[tuple[str, str, str]]]):
+async def _get(
+    reader: asyncio.StreamReader, writer: asyncio.StreamWriter, path: str, token: str, address: str
+) -> int:
+    auth = f"Authorization: Bearer {token}\r\n" if token else ""
+    head = f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n{auth}X-Forwarded-For: {address}\r\n"
+    writer.write(f"{head}\r\n".encode())
+    await writer.drain()
+    status_line = await reader.readline()
+    length = 0
+    while (line := await reader.readline()) not in (b"\r\n", b""):
+        name, _, value = line.decode("latin-1").partition(":")
+        if name.lower() == "content-length":
+            length = int(value)
+    await reader.readexactly(length)
+    return int(status_line.split()[1])
+
+
+class Start:
+    """Every client connected and warmed up, then all go at once; the clock starts then."""
+
+    def __init__(self, clients: int) -> None:
+        self.waiting = clients
+        self.go = asyncio.Event()
+        self.at = 0.0
+
+    async def ready(self) -> None:
+        self.waiting -= 1
+        if self.waiting == 0:
+            self.at = time.perf_counter()
+            self.go.set()
+        await self.go.wait()
+
+
+async def phase(port: int, plans: list[list[tuple[str, str, str]]]) -> tuple[Tally, float]:
     tally = Tally()
-    started = time.perf_counter()
-    async with asyncio.timeout(600):
+    start = Start(len(plans))
+    async with asyncio.timeout(900):
         await asyncio.gather(
             *(
-                client(port, requests, f"10.{i // 250}.{i % 250}.1", plans[i], tally)
-                for i in range(clients)
+                client(port, f"10.{i // 250}.{i % 250}.1", plan, tally, start)
+                for i, plan in enumerate(plans)
             )
         )
-    return tally, time.perf_counter() - started
+    return tally, time.perf_counter() - start.at
 
 
 def _ms(values: list[float], q: float) -> float:
@@ -236,7 +259,7 @@ def one_backend(backend: str, clients: int, requests: int, tmp: Path) -> int:
             bad = 0
             for name, healthz in (("/healthz (no database)", True), ("mixed API", False)):
                 work = plans(event_id, tokens, clients, requests, healthz)
-                tally, seconds = asyncio.run(phase(port, clients, requests, work))
+                tally, seconds = asyncio.run(phase(port, work))
                 bad += report(name, tally, seconds)
             log = (tmp / f"{backend}.log").read_text()
             leaked = [t for t in [ADMIN, *tokens] if t in log]
