@@ -82,11 +82,16 @@ async def lock_until_end(session: AsyncSession, space: int, key: int) -> None:
     PostgreSQL: a transaction-level advisory lock (its deadlock detector sees it like any
     other lock). SQLite: a writing transaction holds the database's write lock from its first
     statement (BEGIN IMMEDIATE), so beginning it is the lock.
+
+    Advisory locks span the whole database, schemas included: the space is mixed with the
+    schema's name so that two liveq schemas in one database (test runs side by side) never
+    wait on each other's locks, now that a statement waiting too long is cancelled.
     """
     connection = await session.connection()
     if connection.dialect.name == "postgresql":
         await connection.execute(
-            text("SELECT pg_advisory_xact_lock(:space, :key)"), {"space": space, "key": key}
+            text("SELECT pg_advisory_xact_lock(hashtext(current_schema()) # :space, :key)"),
+            {"space": space, "key": key},
         )
 
 
