@@ -27,6 +27,7 @@ from app.events.service import NotFound
 from app.exports.router import router as exports_router
 from app.health import outage
 from app.health.router import router as health_router
+from app.live.guard import GuardSettings
 from app.live.router import router as live_router
 from app.live.service import LiveSettings, Streams
 from app.questions.repository import BadCursor
@@ -109,6 +110,7 @@ def create_app(
     )
     app.state.db_failures = outage.RepeatedFailures()
     app.state.live = LiveSettings()
+    app.state.stream_guard = GuardSettings()
     app.state.streams = Streams()
 
     for router in (

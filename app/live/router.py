@@ -11,6 +11,7 @@ from fastapi.responses import StreamingResponse
 from app.deps import CurrentUser, IntakeDep, SessionDep, StillSignedIn
 from app.events.service import get_event
 from app.live import service
+from app.live.guard import guarded
 from app.live.stats import StatsOut, event_stats
 
 router = APIRouter(prefix="/api/v1", tags=["live"])
@@ -41,7 +42,7 @@ async def event_stream(
 
     async def body() -> AsyncIterator[str]:
         try:
-            async for message in service.stream(
+            changes = service.stream(
                 state.sessionmaker,
                 event_id=event_id,
                 after=resume,
@@ -49,9 +50,13 @@ async def event_stream(
                 settings=settings,
                 stop=stop,
                 overlap=overlap,
+            )
+            async for message in guarded(
+                changes,
                 signed_in=signed_in,
                 signed_in_at=signed_in_at,
                 clock=state.intake.clock,
+                settings=state.stream_guard,
                 on_outage=lambda exc: state.db_failures.failed("live stream paused", exc),
             ):
                 yield message

@@ -12,20 +12,17 @@ import json
 import time
 import weakref
 from collections import deque
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
+from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import selectinload
 
-from app.health.outage import is_outage
 from app.questions.repository import status_counts
 from app.questions.service import question_out
 from kit.changes import watching
-from kit.clock import Clock, utcnow
 from kit.db import read_only
 from models import AuditEntry, Question
 
@@ -44,12 +41,6 @@ class LiveSettings:
     # PostgreSQL may commit ids out of order: re-look this far back for late commits.
     # SQLite serialises writers, so ids commit in order there.
     overlap_seconds: float | None = None
-    # How often a stream checks that its session or token is still good (through the
-    # caches, so it seldom costs a query): a sign-out or revocation ends it within this
-    # plus the caches' lifetime, well inside 30 s.
-    recheck_seconds: float = 10.0
-    # When the database is unavailable the page is told to come back after this long.
-    outage_retry_ms: int = 5000
 
 
 @dataclass
@@ -177,9 +168,6 @@ async def change_messages(
     return messages
 
 
-SignedIn = Callable[[], Awaitable[bool]]
-
-
 async def stream(
     maker: async_sessionmaker[AsyncSession],
     *,
@@ -189,51 +177,9 @@ async def stream(
     settings: LiveSettings,
     stop: asyncio.Event,
     overlap: float,
-    signed_in: SignedIn | None = None,
-    signed_in_at: datetime | None = None,
-    clock: Clock = utcnow,
-    on_outage: Callable[[BaseException], None] = lambda _: None,
 ) -> AsyncIterator[str]:
-    """The event's changes after `after` (or from now), until stopped, `max_seconds`, the
-    caller signed out (`signed_in()` turned False; checked every `recheck_seconds` of
-    `clock` from `signed_in_at`, when the caller was authenticated) or the database became
-    unavailable (the page is told to reconnect later)."""
+    """The event's changes after `after` (or from now), until stopped or `max_seconds`."""
     yield f"retry: {settings.retry_ms}\n\n"
-    try:
-        async for message in _changes(
-            maker,
-            event_id=event_id,
-            after=after,
-            names=names,
-            settings=settings,
-            stop=stop,
-            overlap=overlap,
-            signed_in=signed_in,
-            checked=signed_in_at or clock(),
-            clock=clock,
-        ):
-            yield message
-    except Exception as exc:
-        if not is_outage(exc):
-            raise
-        on_outage(exc)
-        yield f"retry: {settings.outage_retry_ms}\n\n"
-        yield sse({"reason": "database unavailable"}, event="reconnect")
-
-
-async def _changes(
-    maker: async_sessionmaker[AsyncSession],
-    *,
-    event_id: int,
-    after: int | None,
-    names: bool,
-    settings: LiveSettings,
-    stop: asyncio.Event,
-    overlap: float,
-    signed_in: SignedIn | None,
-    checked: datetime,
-    clock: Clock,
-) -> AsyncIterator[str]:
     async with maker() as session:
         await read_only(session)
         last = await last_entry_id(session, event_id=event_id)
@@ -251,14 +197,8 @@ async def _changes(
     floor = after
     ends = time.monotonic() + settings.max_seconds
     quiet_since = time.monotonic()
-    recheck = timedelta(seconds=settings.recheck_seconds)
     with watching(event_id) as changed:
         while not stop.is_set() and time.monotonic() < ends:
-            if signed_in is not None and clock() - checked >= recheck:
-                checked = clock()
-                if not await signed_in():
-                    yield sse({"reason": "signed out"}, event="signedout")
-                    return
             now = time.monotonic()
             changed.clear()  # before reading: a change committed from here on wakes us again
             async with maker() as session:

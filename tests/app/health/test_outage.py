@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import secrets
 import socket
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -73,7 +74,7 @@ class TestDown:
             for _ in range(10):
                 assert_unavailable(await c.get("/api/v1/events"))
                 assert_unavailable(await c.post("/api/v1/events", json={"title": "t"}))
-                garbage = {"Authorization": "Bearer lq_not-a-real-token-at-all"}
+                garbage = {"Authorization": "Bearer lq_" + secrets.token_urlsafe(32)}
                 assert_unavailable(await c.get("/api/v1/events", headers=garbage))
                 c.cookies.set("liveq_session", "some-cookie")
                 assert_unavailable(await c.get("/events", headers={"Authorization": ""}))
@@ -155,7 +156,7 @@ class TestFrozen:
                 proxy.pause()
                 r = await stream
             assert r.status_code == 200
-            assert f"retry: {live.outage_retry_ms}\n" in r.text
+            assert f"retry: {c.app.state.stream_guard.outage_retry_ms}\n" in r.text
             last = parse(r.text)[-1]
             assert last["event"] == "reconnect" and last["data"] == {
                 "reason": "database unavailable"

@@ -34,11 +34,13 @@ async def db(fresh_db):
     await engine.dispose()
 
 
-def _live(client):
+def _guard(client):
+    """Streams that only a sign-out ends within this test, looking at the clock often."""
     live = client.app.state.live
-    # Long enough that only a sign-out ends the stream in this test.
     live.max_seconds, live.poll_seconds = 15.0, 0.01
-    return live
+    guard = client.app.state.stream_guard
+    guard.tick_seconds = 0.01
+    return guard
 
 
 async def _open(client, event_id, **kw):
@@ -84,10 +86,10 @@ class TestStreamsEnd:
         event_id = await _event(engine, maker)
         async with browser_client(engine, maker, intake=Intake(clock=clock)) as tab:
             csrf = await sign_in(tab)
-            live = _live(tab)
+            guard = _guard(tab)
             stream = await _open(tab, event_id)
             assert (await tab.post("/signout", data={"csrf": csrf})).status_code == 303
-            clock.now += timedelta(seconds=live.recheck_seconds)
+            clock.now += timedelta(seconds=guard.recheck_seconds)
             messages = await _ended(stream)
         assert messages[-1]["event"] == "signedout"
 
@@ -103,13 +105,13 @@ class TestStreamsEnd:
                 browser_client(engine, maker, intake=Intake(clock=clock))
             )
             csrf = await sign_in(here)
-            live = _live(here)
+            guard = _guard(here)
             stream = await _open(here, event_id)
             there.cookies.set("liveq_session", here.cookies.get("liveq_session"))
             assert (await there.post("/signout", data={"csrf": csrf})).status_code == 303
             # What `here` cached of the session lasts its ttl and the stream checks every
             # recheck_seconds: at worst the sum, inside the 30 s promised.
-            worst = here.app.state.web_sessions.ttl.total_seconds() + live.recheck_seconds
+            worst = here.app.state.web_sessions.ttl.total_seconds() + guard.recheck_seconds
             assert worst < 30
             clock.now += timedelta(seconds=worst)
             messages = await _ended(stream)
@@ -122,13 +124,13 @@ class TestStreamsEnd:
         async with maker() as s, s.begin():
             viewer = await create_token(s, role=Role.viewer, name="screen", now=clock())
         async with api_client(engine, maker, token=None, intake=Intake(clock=clock)) as c:
-            live = _live(c)
+            guard = _guard(c)
             stream = await _open(c, event_id, headers={"Authorization": f"Bearer {viewer}"})
             admin = {"Authorization": f"Bearer {ADMIN}"}
             token_id = (await c.get("/api/v1/tokens", headers=admin)).json()[0]["id"]
             r = await c.post(f"/api/v1/tokens/{token_id}/revoke", headers=admin)
             assert r.status_code == 200
-            clock.now += timedelta(seconds=live.recheck_seconds)
+            clock.now += timedelta(seconds=guard.recheck_seconds)
             messages = await _ended(stream)
         assert messages[-1]["event"] == "signedout"
 
@@ -138,12 +140,12 @@ class TestStreamsEnd:
         event_id = await _event(engine, maker)
         async with browser_client(engine, maker, intake=Intake(clock=clock)) as tab:
             await sign_in(tab)
-            live = _live(tab)
+            guard = _guard(tab)
             checks = _checks(tab.app.state.web_sessions)
             stream = await _open(tab, event_id)
             assert await checks.get()  # the middleware's, as the stream opened
             for _ in range(4):
-                clock.now += timedelta(seconds=live.recheck_seconds)
+                clock.now += timedelta(seconds=guard.recheck_seconds)
                 async with asyncio.timeout(10):
                     assert await checks.get()  # the stream's: still signed in
             assert not stream.done()
