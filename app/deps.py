@@ -46,6 +46,18 @@ def client_address(request: Request) -> str | None:
     return request.client.host if request.client else None
 
 
+def token_check(request: Request) -> TokenCheck:
+    """The app's token cache (made here for an app assembled without create_app)."""
+    state = request.app.state
+    tokens: TokenCheck | None = getattr(state, "tokens", None)
+    if tokens is None:
+        settings: ApiSettings = state.api_settings
+        tokens = state.tokens = TokenCheck(
+            admin_token=settings.admin_token, clock=request.app.state.intake.clock
+        )
+    return tokens
+
+
 async def get_bearer(
     request: Request,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
@@ -53,7 +65,7 @@ async def get_bearer(
     """The bearer token's principal, None without one; 401 for a bad token, 429 after many."""
     if credentials is None or credentials.scheme.lower() != "bearer":
         return None
-    tokens: TokenCheck = request.app.state.tokens
+    tokens = token_check(request)
     try:
         principal = await tokens.sign_in(
             request.app.state.sessionmaker,
@@ -137,7 +149,7 @@ def get_still_signed_in(
             return await store.get(maker, session_id) is not None
 
         return session_alive
-    tokens: TokenCheck = request.app.state.tokens
+    tokens = token_check(request)
     token = credentials.credentials if credentials is not None else ""
 
     async def token_alive() -> bool:

@@ -6,8 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Path, Request, status
 
-from app.auth.principals import TokenCheck
-from app.deps import RequireHost, SessionDep
+from app.deps import RequireHost, SessionDep, token_check
 from app.tokens import service
 from app.tokens.schemas import TokenOut
 
@@ -35,6 +34,5 @@ async def revoke_token(
     # Committed before this process forgets what it knew: a check in between would
     # otherwise read the token as valid again and keep that for the cache's lifetime.
     await session.commit()
-    tokens: TokenCheck = request.app.state.tokens
-    tokens.forget(token.token_hash)  # its cached sessions ask for the token again
+    token_check(request).forget(token.token_hash)  # its cached sessions ask for the token again
     return TokenOut.model_validate(token)
