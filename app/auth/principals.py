@@ -52,6 +52,9 @@ class TokenCheck:
         self._cache: Expiring[str, Principal | None] = Expiring(
             ttl=self.ttl, size=self.size, clock=self.clock
         )
+        self._good: Expiring[str, bool] = Expiring(
+            ttl=timedelta(hours=1), size=self.size, clock=self.clock
+        )
         self._loading: dict[str, asyncio.Future[Principal | None]] = {}
         # Bumped by every forget(): a lookup that began before it does not cache its answer.
         self._generation = 0
@@ -71,7 +74,9 @@ class TokenCheck:
             return cached  # a known good token is never held up by others' failures
         counters = keys(address, token)
         wait = self.throttle.retry_after(*counters)
-        if wait is not None:
+        # Nor later: a token good in the last hour is asked about again (it may have been
+        # revoked since), whatever others sharing its address or prefix did.
+        if wait is not None and isinstance(self._good.get(token_hash), Missing):
             raise Throttled(wait)
         found = await self.by_hash(maker, token_hash) if could_be_issued(token) else None
         if found is None:
@@ -105,11 +110,13 @@ class TokenCheck:
         """Drop what is known of a token (it was revoked): the next check asks the table."""
         self._generation += 1
         self._cache.pop(token_hash)
+        self._good.pop(token_hash)
         self._loading.pop(token_hash, None)
 
     def forget_all(self) -> None:
         self._generation += 1
         self._cache.clear()
+        self._good.clear()
         self._loading.clear()
 
     async def _load(self, maker: Maker, token_hash: str) -> Principal | None:
@@ -128,6 +135,10 @@ class TokenCheck:
         )
         if generation == self._generation:
             self._cache.put(token_hash, found)
+            if found is not None:
+                self._good.put(token_hash, True)
+            else:
+                self._good.pop(token_hash)
         now = self.clock()
         stale = row is not None and (
             row.last_used_at is None or now - row.last_used_at >= self.touch_every

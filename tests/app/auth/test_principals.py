@@ -113,6 +113,27 @@ class TestTokenCheck:
         clock.now += timedelta(seconds=60)
         assert await check.sign_in(sessionmaker, token="lq_bad4", address="a") is None
 
+    async def test_a_good_token_outlives_its_cache_entry_under_a_throttle(self, sessionmaker):
+        """Others' failures from the same address do not lock out a token seen good lately;
+        it is still asked about again, so a revocation since is seen."""
+        clock = Clock()
+        check = TokenCheck(clock=clock, throttle=FailureThrottle(limit=2, clock=clock))
+        good = await _token(sessionmaker)
+        assert await check.sign_in(sessionmaker, token=good, address="nat") is not None
+        for i in range(2):
+            await check.sign_in(sessionmaker, token="lq_" + "x" * 42 + str(i), address="nat")
+        clock.now += check.ttl  # what was cached of the good token has expired
+        assert await check.sign_in(sessionmaker, token=good, address="nat") is not None
+        with pytest.raises(Throttled):
+            await check.sign_in(sessionmaker, token="lq_" + "y" * 43, address="nat")
+        async with sessionmaker() as s, s.begin():
+            await s.execute(update(ApiToken).values(revoked=True))
+        clock.now += check.ttl
+        assert await check.sign_in(sessionmaker, token=good, address="nat") is None
+        clock.now += check.ttl  # revoked, it is one more failure from a throttled address
+        with pytest.raises(Throttled):
+            await check.sign_in(sessionmaker, token=good, address="nat")
+
     async def test_a_flood_of_made_up_tokens_stays_bounded(self, sessionmaker):
         check = TokenCheck(size=50, throttle=FailureThrottle(limit=10**6))
         for _ in range(300):
