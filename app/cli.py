@@ -142,6 +142,42 @@ def token_create(
     typer.echo(token)
 
 
+@token_cli.command("list")
+def token_list() -> None:
+    """List API tokens (id, role, name, created, last used, revoked); never their secret."""
+    from app.tokens.service import list_tokens
+
+    database = load(DatabaseSettings)
+    _migrate(database)
+    tokens = run(lambda: _with_session(database, list_tokens))
+    for t in tokens:
+        used = t.last_used_at.isoformat(timespec="seconds") if t.last_used_at else "never"
+        state = "revoked" if t.revoked else "active"
+        created = t.created_at.isoformat(timespec="seconds")
+        typer.echo(f"{t.id}\t{t.role.value}\t{state}\t{created}\t{used}\t{t.name}")
+
+
+@token_cli.command("revoke")
+def token_revoke(
+    token_id: Annotated[
+        int, typer.Argument(help="the token's id (token list)", min=1, max=2**31 - 1)
+    ],
+) -> None:
+    """Revoke a token; a running service refuses it within seconds."""
+    from app.events.service import NotFound
+    from app.tokens.service import revoke_token
+
+    database = load(DatabaseSettings)
+    _migrate(database)
+    try:
+        token = run(
+            lambda: _with_session(database, lambda s: revoke_token(s, token_id=token_id, by=None))
+        )
+    except NotFound as exc:
+        fail(str(exc))
+    typer.echo(f"token {token.id} ({token.name}) revoked")
+
+
 @event_cli.command("create")
 def event_create(
     title: Annotated[str, typer.Option(help="e.g. 'Conversation hour, 15 February'")],

@@ -17,15 +17,19 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from app.auth.middleware import WebSessionMiddleware
+from app.auth.principals import TokenCheck
 from app.auth.sessions import SessionStore
+from app.auth.throttle import FailureThrottle
 from app.auth.tokens import hash_token
 from app.dashboard.router import STATIC
 from app.dashboard.router import router as dashboard_router
 from app.events.router import router as events_router
 from app.events.service import NotFound
 from app.exports.router import router as exports_router
+from app.health import outage
 from app.health.router import router as health_router
 from app.live.feed import Feeds
+from app.live.guard import GuardSettings
 from app.live.router import router as live_router
 from app.live.service import LiveSettings, Streams
 from app.questions.cache import QueueCache
@@ -35,6 +39,7 @@ from app.questions.service import Conflict
 from app.suggestions.router import router as suggestions_router
 from app.telegram.router import router as telegram_router
 from app.telegram.router import webhook_router as telegram_webhook_router
+from app.tokens.router import router as tokens_router
 from intake.ingest import EventNotFound, Intake
 from intake.matching.suggest import Meaning
 from intake.text.language import detector
@@ -83,6 +88,8 @@ def create_app(
             app.state.live,
             sqlite=sqlite,
             listening=(lambda: listener.healthy) if listener is not None else (lambda: False),
+            on_outage=lambda exc: app.state.db_failures.failed("live streams paused", exc),
+            guard=app.state.stream_guard,
         )
         app.state.queue_cache = QueueCache(
             signals_reach_us=(lambda: listener.healthy) if listener is not None else (lambda: False)
@@ -125,11 +132,18 @@ def create_app(
     elif app.state.intake.meaning is None:
         app.state.intake.meaning = Meaning()
     app.state.meaning = app.state.intake.meaning
+    clock = app.state.intake.clock
+    app.state.tokens = TokenCheck(
+        admin_token=api.admin_token, clock=clock, throttle=FailureThrottle(clock=clock)
+    )
     app.state.web_sessions = SessionStore(
-        clock=app.state.intake.clock,
+        tokens=app.state.tokens,
+        clock=clock,
         admin_token_hash=hash_token(api.admin_token) if api.admin_token else None,
     )
+    app.state.db_failures = outage.RepeatedFailures()
     app.state.live = LiveSettings()
+    app.state.stream_guard = GuardSettings()
     app.state.streams = Streams()
 
     for router in (
@@ -139,6 +153,7 @@ def create_app(
         suggestions_router,
         exports_router,
         live_router,
+        tokens_router,
         dashboard_router,
     ):
         app.include_router(router)
@@ -147,6 +162,7 @@ def create_app(
     app.include_router(telegram_router)
     app.include_router(telegram_webhook_router)
     _error_handlers(app)
+    outage.install(app, app.state.db_failures)
     return app
 
 

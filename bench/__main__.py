@@ -12,6 +12,7 @@ BENCHES = [
     "bench.live_bench",
     "bench.dashboard_bench",
     "bench.feed_bench",
+    "bench.load_bench",
     "bench.matching_bench",
     "bench.semantic_bench",
     "bench.suggestions_bench",

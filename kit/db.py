@@ -15,17 +15,33 @@ from sqlalchemy.ext.asyncio import (
 from kit.settings import DatabaseSettings
 
 
-def make_engine(settings: DatabaseSettings, **kwargs: Any) -> AsyncEngine:
-    """An async engine with the per-dialect connection set-up liveq relies on."""
+def make_engine(
+    settings: DatabaseSettings, *, statement_timeout: bool = True, **kwargs: Any
+) -> AsyncEngine:
+    """An async engine with the per-dialect connection set-up liveq relies on.
+
+    On PostgreSQL nothing waits without limit: connecting, and (unless `statement_timeout`
+    is False, as for migrations) each statement, which the server cancels after
+    LIVEQ_DATABASE_STATEMENT_TIMEOUT and the client gives up on a little later still (a
+    frozen server answers no cancel).
+    """
     url = settings.database_url
+    kwargs.setdefault("pool_timeout", settings.database_pool_timeout)
     if url.startswith("sqlite"):
         engine = create_async_engine(url, connect_args={"timeout": 30}, **kwargs)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         event.listen(engine.sync_engine, "begin", _sqlite_begin)
         return engine
-    connect_args: dict[str, Any] = {}
+    server_settings: dict[str, str] = {}
+    connect_args: dict[str, Any] = {"timeout": settings.database_connect_timeout}
     if settings.database_schema:
-        connect_args["server_settings"] = {"search_path": settings.database_schema}
+        server_settings["search_path"] = settings.database_schema
+    limit = settings.database_statement_timeout
+    if statement_timeout and limit:
+        server_settings["statement_timeout"] = str(max(1, round(limit * 1000)))
+        connect_args["command_timeout"] = limit + min(limit, 5.0)
+    if server_settings:
+        connect_args["server_settings"] = server_settings
     return create_async_engine(url, connect_args=connect_args, pool_pre_ping=True, **kwargs)
 
 
@@ -66,6 +82,10 @@ async def lock_until_end(session: AsyncSession, space: int, key: int) -> None:
     PostgreSQL: a transaction-level advisory lock (its deadlock detector sees it like any
     other lock). SQLite: a writing transaction holds the database's write lock from its first
     statement (BEGIN IMMEDIATE), so beginning it is the lock.
+
+    Advisory locks span the whole database, schemas included: the space is mixed with the
+    schema's name so that two liveq schemas in one database (test runs side by side) never
+    wait on each other's locks, now that a statement waiting too long is cancelled.
     """
     connection = await session.connection()
     if connection.dialect.name == "postgresql":

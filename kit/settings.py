@@ -16,6 +16,11 @@ class DatabaseSettings(BaseSettings):
     database_url: str = DEFAULT_DATABASE_URL
     # PostgreSQL only: the schema to use (search_path); tests give each run its own.
     database_schema: str | None = None
+    # Nothing waits on the database without limit (seconds): opening a connection, one
+    # statement (PostgreSQL cancels it; 0 turns the limit off), waiting for a free connection.
+    database_connect_timeout: float = Field(default=5.0, gt=0)
+    database_statement_timeout: float = Field(default=30.0, ge=0)
+    database_pool_timeout: float = Field(default=30.0, gt=0)
 
     @field_validator("database_url")
     @classmethod

@@ -32,7 +32,8 @@ def _configure(connection: Connection) -> None:
 
 
 async def _run_online() -> None:
-    engine = make_engine(_settings())
+    # A migration may rewrite a large table: no statement limit.
+    engine = make_engine(_settings(), statement_timeout=False)
     try:
         async with engine.begin() as conn:
             await conn.run_sync(_configure)

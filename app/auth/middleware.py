@@ -8,6 +8,7 @@ from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.auth.sessions import COOKIE, CSRF_HEADER, SessionStore, WebSession
+from app.health.outage import is_outage, unavailable
 
 UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 # Plain HTML forms: their routes check the CSRF form field themselves.
@@ -39,7 +40,15 @@ class WebSessionMiddleware:
         session = None
         # A Bearer token wins over a cookie: API clients need no CSRF token.
         if "authorization" not in headers and not scope["path"].startswith(_PUBLIC):
-            session = await _cookie_session(scope, headers)
+            try:
+                session = await _cookie_session(scope, headers)
+            except Exception as exc:
+                # Out here the app's exception handlers do not apply.
+                if not is_outage(exc):
+                    raise
+                scope["app"].state.db_failures.failed("database unavailable", exc)
+                await unavailable()(scope, receive, send)
+                return
         if session is not None:
             if (
                 scope["method"] in UNSAFE
@@ -64,11 +73,7 @@ async def _cookie_session(scope: Scope, headers: Headers) -> WebSession | None:
         return None
     app_state = scope["app"].state
     store: SessionStore = app_state.web_sessions
-    session = await store.get(app_state.sessionmaker, session_id)
-    if session is not None and store.due_for_recheck(session):
-        if not await store.recheck_token(app_state.sessionmaker, session):
-            return None
-    return session
+    return await store.get(app_state.sessionmaker, session_id)
 
 
 def _security_headers(scope: Scope, send: Send) -> Send:

@@ -2,25 +2,29 @@
 
 Sessions live in the database (table `web_sessions`), so a restart in the middle of a live
 event signs nobody out and every worker sees the same sessions. The cookie holds a random id;
-the table holds only its sha256, so a leaked database does not leak live cookies.
+the table holds only its sha256, so a leaked database does not leak live cookies. What a
+process read of a session it trusts for `ttl` (a sign-out here is seen at once, one in another
+process within `ttl`), and the token it was signed in with is checked through the token cache.
 """
 
 from __future__ import annotations
 
 import hmac
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from fastapi import Request, Response
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from app.auth.tokens import ADMIN_ACTOR, Principal, authenticate, hash_token
+from app.auth.principals import TokenCheck
+from app.auth.tokens import ADMIN_ACTOR, Principal, hash_token
 from kit.clock import Clock, utcnow
 from kit.db import read_only
+from kit.expiring import Expiring, Missing
 from kit.settings import ApiSettings
-from models import ApiToken, DashboardSession
+from models import DashboardSession, Role
 
 COOKIE = "liveq_session"
 # Before sign-in there is no session: the sign-in form is protected by a double-submit cookie.
@@ -40,10 +44,20 @@ class WebSession:
     token_hash: str | None  # the hash of the token signed in with
     csrf: str
     expires_at: datetime
-    checked_at: datetime
 
     def csrf_ok(self, sent: str | None) -> bool:
         return sent is not None and hmac.compare_digest(sent.encode(), self.csrf.encode())
+
+
+@dataclass(frozen=True, slots=True)
+class _Stored:
+    """What the table holds of a session, as cached."""
+
+    actor: str
+    role: Role
+    token_hash: str | None
+    csrf: str
+    expires_at: datetime
 
 
 def _key(session_id: str) -> str:
@@ -55,39 +69,44 @@ class SessionStore:
     """Sessions in the database, each call in a short transaction of its own.
 
     Methods take the session maker rather than a session so that each can choose its
-    transaction: a read-only one for the lookup every request makes (on SQLite it does not
-    queue behind collectors' writes), a writing one only to sign in, sign out or recheck.
+    transaction: a read-only one for a lookup (on SQLite it does not queue behind collectors'
+    writes), a writing one only to sign in or out.
     """
 
+    tokens: TokenCheck = field(default_factory=TokenCheck)
     lifetime: timedelta = timedelta(hours=12)
-    # How often a session's token is checked again, so revoking a token ends its sessions.
-    recheck: timedelta = timedelta(seconds=30)
     clock: Clock = utcnow
     # Expired rows deleted per sign-in: cleanup stays a small cost of one request.
     sweep: int = 100
     # The admin token in force (LIVEQ_ADMIN_TOKEN), hashed: an admin session signed in with
     # another one (the token was rotated, or unset) ends at its next request.
     admin_token_hash: str | None = None
+    ttl: timedelta = timedelta(seconds=10)
+    size: int = 10_000
+
+    def __post_init__(self) -> None:
+        self._cache: Expiring[str, _Stored | None] = Expiring(
+            ttl=self.ttl, size=self.size, clock=self.clock
+        )
+        self._generation = 0
 
     async def sign_in(
-        self, maker: Maker, *, token: str, admin_token: str | None, replacing: str | None = None
+        self, maker: Maker, *, token: str, address: str | None, replacing: str | None = None
     ) -> WebSession | None:
-        """Trade an API token for a session (None if the token is not valid), in one transaction.
-
-        One transaction, not the request's session and then another: on SQLite the first
-        would hold the write lock the second waits for.
-        """
+        """Trade an API token for a session (None if the token is not valid; Throttled after
+        too many failures from `address` or with the token's prefix)."""
+        principal = await self.tokens.sign_in(maker, token=token, address=address)
+        if principal is None:
+            return None
         async with maker() as db, db.begin():
-            principal = await authenticate(
-                db, token=token, admin_token=admin_token, now=self.clock()
-            )
-            if principal is None:
-                return None
             if replacing:
                 await db.execute(
                     delete(DashboardSession).where(DashboardSession.id_hash == _key(replacing))
                 )
-            return await self._insert(db, principal, hash_token(token))
+            session = await self._insert(db, principal, hash_token(token))
+        if replacing:
+            self._forget(_key(replacing))
+        return session
 
     async def open(
         self, maker: Maker, principal: Principal, *, token_hash: str | None
@@ -97,65 +116,68 @@ class SessionStore:
             return await self._insert(db, principal, token_hash)
 
     async def get(self, maker: Maker, session_id: str) -> WebSession | None:
-        """The session behind a cookie; None (and the row deleted) once it has expired."""
-        async with maker() as db:
-            await read_only(db)
-            row = await db.scalar(
-                select(DashboardSession).where(DashboardSession.id_hash == _key(session_id))
-            )
-        if row is None:
+        """The session behind a cookie; None (and the row deleted) once it has expired, or
+        its token was revoked."""
+        key = _key(session_id)
+        stored = self._cache.get(key)
+        if isinstance(stored, Missing):
+            stored = await self._load(maker, key)
+        if stored is None:
             return None
-        if row.expires_at <= self.clock() or not self._admin_current(row):
+        if stored.expires_at <= self.clock() or not self._admin_current(stored):
+            await self.close(maker, session_id)
+            return None
+        if stored.actor != ADMIN_ACTOR and (
+            stored.token_hash is None or await self.tokens.by_hash(maker, stored.token_hash) is None
+        ):
             await self.close(maker, session_id)
             return None
         return WebSession(
             id=session_id,
-            principal=Principal(actor=row.actor, role=row.role),
-            token_hash=row.token_hash,
-            csrf=row.csrf,
-            expires_at=row.expires_at,
-            checked_at=row.checked_at,
+            principal=Principal(actor=stored.actor, role=stored.role),
+            token_hash=stored.token_hash,
+            csrf=stored.csrf,
+            expires_at=stored.expires_at,
         )
+
+    async def _load(self, maker: Maker, key: str) -> _Stored | None:
+        generation = self._generation
+        async with maker() as db:
+            await read_only(db)
+            row = await db.scalar(select(DashboardSession).where(DashboardSession.id_hash == key))
+        stored = (
+            None
+            if row is None
+            else _Stored(row.actor, row.role, row.token_hash, row.csrf, row.expires_at)
+        )
+        if generation == self._generation:
+            self._cache.put(key, stored)
+        return stored
 
     async def close(self, maker: Maker, session_id: str) -> None:
         async with maker() as db, db.begin():
             await db.execute(
                 delete(DashboardSession).where(DashboardSession.id_hash == _key(session_id))
             )
+        self._forget(_key(session_id))
 
-    def _admin_current(self, row: DashboardSession) -> bool:
-        if row.actor != ADMIN_ACTOR:
+    def _forget(self, key: str) -> None:
+        self._generation += 1
+        self._cache.pop(key)
+
+    def forget_all(self) -> None:
+        """Drop every cached session (sessions were deleted in bulk, e.g. a token revoked)."""
+        self._generation += 1
+        self._cache.clear()
+
+    def _admin_current(self, stored: _Stored) -> bool:
+        if stored.actor != ADMIN_ACTOR:
             return True
         return (
             self.admin_token_hash is not None
-            and row.token_hash is not None
-            and hmac.compare_digest(row.token_hash, self.admin_token_hash)
+            and stored.token_hash is not None
+            and hmac.compare_digest(stored.token_hash, self.admin_token_hash)
         )
-
-    def due_for_recheck(self, session: WebSession) -> bool:
-        """API-token sessions are checked against the table every `recheck` (admin sessions
-        against the admin token in force, at every request)."""
-        return (
-            session.principal.actor != ADMIN_ACTOR
-            and self.clock() - session.checked_at > self.recheck
-        )
-
-    async def recheck_token(self, maker: Maker, session: WebSession) -> bool:
-        """False (and the session closed) when its token was revoked or deleted."""
-        now = self.clock()
-        async with maker() as db, db.begin():
-            alive = await db.scalar(
-                select(ApiToken.id).where(
-                    ApiToken.token_hash == session.token_hash, ApiToken.revoked.is_(False)
-                )
-            )
-            target = DashboardSession.id_hash == _key(session.id)
-            if alive is None:
-                await db.execute(delete(DashboardSession).where(target))
-                return False
-            await db.execute(update(DashboardSession).where(target).values(checked_at=now))
-        session.checked_at = now
-        return True
 
     async def _insert(
         self, db: AsyncSession, principal: Principal, token_hash: str | None
@@ -168,7 +190,6 @@ class SessionStore:
             token_hash=token_hash,
             csrf=secrets.token_urlsafe(32),
             expires_at=now + self.lifetime,
-            checked_at=now,
         )
         db.add(
             DashboardSession(

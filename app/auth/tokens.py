@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import hashlib
-import hmac
+import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import ApiToken, Role
@@ -28,6 +27,15 @@ class Principal:
     role: Role
 
 
+# Every issued token is "lq_" and 43 characters of urlsafe base64 (32 random bytes).
+_ISSUED = re.compile(r"lq_[A-Za-z0-9_-]{43}")
+
+
+def could_be_issued(token: str) -> bool:
+    """Whether `token` has the shape of a token create_token() made (else: no need to look)."""
+    return _ISSUED.fullmatch(token) is not None
+
+
 def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
@@ -40,19 +48,3 @@ async def create_token(session: AsyncSession, *, role: Role, name: str, now: dat
     )
     await session.flush()
     return token
-
-
-async def authenticate(
-    session: AsyncSession, *, token: str, admin_token: str | None, now: datetime
-) -> Principal | None:
-    if admin_token and hmac.compare_digest(token.encode(), admin_token.encode()):
-        return Principal(actor=ADMIN_ACTOR, role=Role.admin)
-    row = await session.scalar(
-        select(ApiToken).where(
-            ApiToken.token_hash == hash_token(token), ApiToken.revoked.is_(False)
-        )
-    )
-    if row is None:
-        return None
-    row.last_used_at = now
-    return Principal(actor=f"token:{row.id}:{row.name}", role=row.role)

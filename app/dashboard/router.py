@@ -12,6 +12,7 @@ from fastapi import APIRouter, Form, Request, status
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
+from app.auth.principals import Throttled
 from app.auth.sessions import (
     COOKIE,
     CSRF_FIELD,
@@ -23,7 +24,7 @@ from app.auth.sessions import (
 )
 from app.auth.tokens import ACTING, HOSTING, Principal
 from app.dashboard.service import seen_chats
-from app.deps import IntakeDep, SessionDep, SettingsDep
+from app.deps import IntakeDep, SessionDep, SettingsDep, client_address
 from app.events.service import get_event, list_events
 from app.live.stats import chart_bars, event_stats
 from models import QuestionMode
@@ -122,12 +123,23 @@ async def signin(
             error="The form expired. Please sign in again.",
         )
     store: SessionStore = request.app.state.web_sessions
-    web = await store.sign_in(
-        request.app.state.sessionmaker,
-        token=token.strip(),
-        admin_token=settings.admin_token,
-        replacing=request.cookies.get(COOKIE),
-    )
+    try:
+        web = await store.sign_in(
+            request.app.state.sessionmaker,
+            token=token.strip(),
+            address=client_address(request),
+            replacing=request.cookies.get(COOKIE),
+        )
+    except Throttled as exc:
+        refused = _signin_form(
+            request,
+            settings,
+            next_=_safe_next(next),
+            status_code=429,
+            error=f"Too many failed sign-ins. Please wait {exc.retry_after} s and try again.",
+        )
+        refused.headers["Retry-After"] = str(exc.retry_after)
+        return refused
     if web is None:
         return _signin_form(
             request,

@@ -20,6 +20,8 @@ from dataclasses import dataclass, field
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from app.health.outage import is_outage
+from app.live.guard import GuardSettings
 from app.live.render import (
     Rendered,
     change_messages,
@@ -49,9 +51,11 @@ class Subscriber:
     seen: set[int] = field(default_factory=set)
     joined: bool = False
     closed: bool = False
+    last_sent: float = field(default_factory=time.monotonic)  # for heartbeats
 
     def send(self, messages: list[str]) -> None:
         self.pending.extend(messages)
+        self.last_sent = time.monotonic()
         self.wake.set()
 
     def push(self, batch: Rendered, position: int) -> None:
@@ -65,6 +69,7 @@ class Subscriber:
         else:
             self.pending.extend(messages)
             self.pending.append(batch.counts)
+        self.last_sent = time.monotonic()
         self.wake.set()
 
     def close(self) -> None:
@@ -89,7 +94,11 @@ class EventFeed:
         settings: LiveSettings,
         sqlite: bool,
         fast_poll: Callable[[], bool],
+        on_outage: Callable[[BaseException], None],
+        guard: GuardSettings,
     ) -> None:
+        self._on_outage = on_outage
+        self._guard = guard
         self._maker = maker
         self.event_id = event_id
         self._settings = settings
@@ -175,10 +184,15 @@ class EventFeed:
                     failures = 0
                 except asyncio.CancelledError:
                     raise
-                except Exception as exc:  # the database may be down: keep streams, retry
+                except Exception as exc:
                     failures += 1
-                    if failures == 1:
-                        log.warning("live feed %s: %s", self.event_id, type(exc).__name__)
+                    if is_outage(exc):
+                        # The database is unavailable: every stream is told to come back later
+                        # (the browser resumes from the last id it saw); the reader retries.
+                        self._on_outage(exc)
+                        self._send_away()
+                    elif failures == 1:
+                        log.exception("live feed %s: reading changes failed", self.event_id)
                     await asyncio.sleep(min(settings.poll_seconds * 2**failures, 5.0))
                     continue
                 now = time.monotonic()
@@ -272,6 +286,17 @@ class EventFeed:
             after = entries[-1].id
         return messages, seen
 
+    def _send_away(self) -> None:
+        goodbye = [
+            f"retry: {self._guard.outage_retry_ms}\n\n",
+            sse({"reason": "database unavailable"}, event="reconnect"),
+        ]
+        for sub in [*self.subscribers, *self._joining]:
+            sub.send(goodbye)
+            sub.close()
+        self.subscribers.clear()
+        self._joining.clear()
+
     def _publish(self, published: Published) -> None:
         self.recent.append(published)
         kept = sum(len(p.ids) for p in self.recent)
@@ -293,7 +318,11 @@ class Feeds:
         *,
         sqlite: bool,
         listening: Callable[[], bool] = lambda: False,
+        on_outage: Callable[[BaseException], None] = lambda exc: None,
+        guard: GuardSettings | None = None,
     ) -> None:
+        self._on_outage = on_outage
+        self._guard = guard or GuardSettings()
         self._maker = maker
         self._settings = settings
         self._sqlite = sqlite
@@ -310,6 +339,8 @@ class Feeds:
                 settings=self._settings,
                 sqlite=self._sqlite,
                 fast_poll=lambda: not self._listening(),
+                on_outage=self._on_outage,
+                guard=self._guard,
             )
         return feed
 

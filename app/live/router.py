@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Header, Query, Request
 from fastapi.responses import StreamingResponse
 
-from app.deps import CurrentUser, IntakeDep, RequireHost, SessionDep
+from app.deps import CurrentUser, IntakeDep, RequireHost, SessionDep, StillSignedIn
 from app.events.service import get_event
 from app.live import service
 from app.live.stats import StatsOut, event_stats
@@ -21,12 +21,14 @@ async def event_stream(
     event_id: int,
     request: Request,
     _user: CurrentUser,
+    signed_in: StillSignedIn,
     last_event_id: Annotated[str | None, Header(max_length=20)] = None,
     after: Annotated[int | None, Query(ge=0, description="resume after this entry id")] = None,
     authors: Literal["none", "names"] = "none",
 ) -> StreamingResponse:
     """Each change as an SSE event whose id is its audit entry id; reconnects resume."""
     state = request.app.state
+    signed_in_at = state.intake.clock()  # the caller was authenticated just now
     async with state.sessionmaker() as session:
         await get_event(session, event_id=event_id)
     resume = int(last_event_id) if last_event_id and last_event_id.isdigit() else after
@@ -43,6 +45,10 @@ async def event_stream(
                 names=authors == "names",
                 settings=settings,
                 stop=stop,
+                guard=state.stream_guard,
+                signed_in=signed_in,
+                signed_in_at=signed_in_at,
+                clock=state.intake.clock,
             ):
                 yield message
         finally:

@@ -12,10 +12,13 @@ import time
 import weakref
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 
-from app.live.feed import Feeds
+from app.live.feed import Feeds, Subscriber
+from app.live.guard import GuardSettings, SignedIn
 from app.live.render import last_entry_id, sse, tab_counts
 from app.live.settings import LiveSettings
+from kit.clock import Clock
 
 __all__ = ["LiveSettings", "Streams", "last_entry_id", "sse", "stream", "tab_counts"]
 
@@ -28,10 +31,19 @@ class Streams:
     _stops: weakref.WeakSet[asyncio.Event] = field(default_factory=weakref.WeakSet)
     feeds: Feeds | None = None
 
+    _opened: asyncio.Event = field(default_factory=asyncio.Event)
+
     def open(self) -> asyncio.Event:
         stop = asyncio.Event()
         self._stops.add(stop)
+        self._opened.set()
         return stop
+
+    async def wait_open(self, count: int = 1) -> None:
+        """Until at least `count` streams are open (tests and benchmarks await this)."""
+        while len(self._stops) < count:
+            self._opened.clear()
+            await self._opened.wait()
 
     def release(self, stop: asyncio.Event) -> None:
         self._stops.discard(stop)
@@ -54,12 +66,21 @@ async def stream(
     names: bool,
     settings: LiveSettings,
     stop: asyncio.Event,
+    guard: GuardSettings | None = None,
+    signed_in: SignedIn | None = None,
+    signed_in_at: datetime | None = None,
+    clock: Clock | None = None,
 ) -> AsyncIterator[str]:
-    """The event's changes after `after` (or from now), until stopped or `max_seconds`."""
+    """The event's changes after `after` (or from now), until stopped or `max_seconds`; with a
+    `signed_in` check, until the caller signs out (asked every `guard.recheck_seconds` of
+    `clock`)."""
+    guard = guard or GuardSettings()
     yield f"retry: {settings.retry_ms}\n\n"
     feed = feeds.get(event_id)
     sub = feed.subscribe(names=names, after=after)
     ends = time.monotonic() + settings.max_seconds
+    recheck = timedelta(seconds=guard.recheck_seconds)
+    checked = signed_in_at if signed_in_at is not None else (clock() if clock else None)
     try:
         while not stop.is_set() and not sub.closed:
             while sub.pending:
@@ -67,13 +88,33 @@ async def stream(
             left = ends - time.monotonic()
             if left <= 0:
                 break
+            if signed_in is not None and clock is not None and checked is not None:
+                if clock() - checked >= recheck:
+                    checked = clock()
+                    if not await signed_in():
+                        yield sse({"reason": "signed out"}, event="signedout")
+                        return
             sub.wake.clear()
             if sub.pending:
                 continue
+            # Wakes for a message, a stop, a heartbeat, or (with a sign-in to check) a look at
+            # the clock.
+            wait = min(settings.heartbeat_seconds, left)
+            if signed_in is not None:
+                wait = min(wait, guard.tick_seconds)
             try:
-                await asyncio.wait_for(sub.wake.wait(), min(settings.heartbeat_seconds, left))
+                await asyncio.wait_for(sub.wake.wait(), wait)
             except TimeoutError:
-                if sub.joined and time.monotonic() < ends:
+                if sub.joined and time.monotonic() >= quiet_until(sub, settings):
+                    sub.last_sent = time.monotonic()
                     yield ": heartbeat\n\n"
+        # Closed by the feed (database trouble): what it left is the last word.
+        while sub.pending:
+            yield sub.pending.popleft()
     finally:
         await feeds.leave(feed, sub)
+
+
+def quiet_until(sub: Subscriber, settings: LiveSettings) -> float:
+    """When a quiet stream is due its next heartbeat."""
+    return sub.last_sent + settings.heartbeat_seconds

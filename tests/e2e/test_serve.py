@@ -124,7 +124,7 @@ async def test_serve_collects_a_linked_telegram_group(tmp_path: Path, fake_teleg
                 items = await _until(merged, within=20, what="the questions to be collected")
             except AssertionError:
                 print(log_path.read_text()[-3000:])
-                print((await client.get("/readyz")).text)
+                print((await client.get("/api/v1/status")).text)
                 raise
             assert len(items) == 1 and items[0]["platforms"] == ["telegram"]
 
@@ -133,7 +133,7 @@ async def test_serve_collects_a_linked_telegram_group(tmp_path: Path, fake_teleg
                 return {c["id"] for c in chats} >= {-1001999, -1005}
 
             await _until(other_chat_seen, within=10, what="the other chat to be remembered")
-            ready = (await client.get("/readyz")).json()
+            ready = (await client.get("/api/v1/status")).json()
             assert ready["collectors"]["telegram"]["state"] == "running", ready
     finally:
         proc.terminate()
@@ -196,7 +196,7 @@ async def test_serve_collects_a_youtube_live_chat(tmp_path: Path):
 
             items = await _until(merged, within=30, what="the chat's questions")
             assert [q["platforms"] for q in items] == [["youtube"]]
-            ready = (await client.get("/readyz")).json()
+            ready = (await client.get("/api/v1/status")).json()
             assert "youtube" in ready["collectors"], ready
     finally:
         proc.terminate()

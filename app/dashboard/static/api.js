@@ -74,6 +74,13 @@ export function live(url, handlers, onState = () => {}) {
       });
     }
     source.addEventListener("open", () => onState("live"));
+    // The database is unavailable: the browser comes back by itself after the retry delay.
+    source.addEventListener("reconnect", () => onState("reconnecting"));
+    // Signed out elsewhere (or the token revoked): the page itself goes to the sign-in form.
+    source.addEventListener("signedout", () => {
+      source.close();
+      window.location.reload();
+    });
     source.addEventListener("error", () => {
       onState("reconnecting");
       if (source.readyState === EventSource.CLOSED) setTimeout(open, 3000);

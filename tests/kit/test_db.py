@@ -1,0 +1,45 @@
+"""Connection set-up: advisory locks are per schema; PostgreSQL statements have a limit."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
+
+from kit.db import lock_until_end, make_engine, make_sessionmaker
+
+
+@pytest.fixture
+def two_schemas(databases):
+    if databases.backend != "postgres":
+        pytest.skip("advisory locks: PostgreSQL only (needs LIVEQ_TEST_POSTGRES_URL)")
+    return databases.new(), databases.new()
+
+
+async def test_locks_in_two_schemas_never_wait_on_each_other(two_schemas):
+    engines = [make_engine(db) for db in two_schemas]
+    here, there = (make_sessionmaker(e) for e in engines)
+    try:
+        async with here() as holder, holder.begin():
+            await lock_until_end(holder, 7, 1)
+            async with there() as other, other.begin():
+                await other.execute(text("SET LOCAL lock_timeout = '200ms'"))
+                await lock_until_end(other, 7, 1)  # another schema: at once
+            async with here() as same, same.begin():
+                await same.execute(text("SET LOCAL lock_timeout = '200ms'"))
+                with pytest.raises(DBAPIError, match="lock timeout"):
+                    await lock_until_end(same, 7, 1)  # the same schema: it waits
+    finally:
+        for engine in engines:
+            await engine.dispose()
+
+
+async def test_a_statement_past_its_limit_is_cancelled(two_schemas):
+    db = two_schemas[0].model_copy(update={"database_statement_timeout": 0.2})
+    engine = make_engine(db)
+    try:
+        async with make_sessionmaker(engine)() as s:
+            with pytest.raises(DBAPIError, match="statement timeout"):
+                await s.execute(text("SELECT pg_sleep(5)"))
+    finally:
+        await engine.dispose()
