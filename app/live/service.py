@@ -78,14 +78,17 @@ async def stream(
     yield f"retry: {settings.retry_ms}\n\n"
     feed = feeds.get(event_id)
     sub = feed.subscribe(names=names, after=after)
-    ends = time.monotonic() + settings.max_seconds
+    # The stream's life counts from its greeting: a slow join (a long catch-up) costs none of it.
+    ends: float | None = None
     recheck = timedelta(seconds=guard.recheck_seconds)
     checked = signed_in_at if signed_in_at is not None else (clock() if clock else None)
     try:
         while not stop.is_set() and not sub.closed:
             while sub.pending:
                 yield sub.pending.popleft()
-            left = ends - time.monotonic()
+            if ends is None and sub.joined:
+                ends = time.monotonic() + settings.max_seconds
+            left = ends - time.monotonic() if ends is not None else settings.heartbeat_seconds
             if left <= 0:
                 break
             if signed_in is not None and clock is not None and checked is not None:
@@ -105,7 +108,7 @@ async def stream(
             try:
                 await asyncio.wait_for(sub.wake.wait(), wait)
             except TimeoutError:
-                if sub.joined and time.monotonic() >= quiet_until(sub, settings):
+                if ends is not None and time.monotonic() >= quiet_until(sub, settings):
                     sub.last_sent = time.monotonic()
                     yield ": heartbeat\n\n"
         # Closed by the feed (database trouble): what it left is the last word.

@@ -38,7 +38,7 @@ class TestOnByDefault:
         monkeypatch.delenv("LIVEQ_SEMANTIC_SUGGESTIONS", raising=False)
         async with api_client(engine, sessionmaker, semantic_suggestions=None) as c:
             assert c.app.state.meaning is not None
-            ready = (await c.get("/readyz")).json()
+            ready = (await c.get("/api/v1/status")).json()
             assert ready["suggestions"] == "by words and meaning", ready
             event_id = await _event(c)
             vote = await add(c, event_id, VOTE)
@@ -62,7 +62,7 @@ class TestOnByDefault:
         monkeypatch.setenv("LIVEQ_SEMANTIC_SUGGESTIONS", "false")
         async with api_client(engine, sessionmaker, semantic_suggestions=None) as c:
             assert c.app.state.meaning is None
-            ready = (await c.get("/readyz")).json()
+            ready = (await c.get("/api/v1/status")).json()
             assert ready["suggestions"] == "by words only (LIVEQ_SEMANTIC_SUGGESTIONS=false)"
             event_id = await _event(c)
             vote = await add(c, event_id, VOTE)
@@ -84,7 +84,7 @@ class TestOnByDefault:
             async with api_client(
                 engine, sessionmaker, intake=intake, semantic_suggestions=True
             ) as c:
-                ready = (await c.get("/readyz")).json()
+                ready = (await c.get("/api/v1/status")).json()
                 assert ready["status"] == "ready"
                 assert "did not load (OSError: weights missing)" in ready["suggestions"]
                 event_id = await _event(c)
