@@ -10,7 +10,7 @@ WORKERS ?= 2
 # Extras installed into .venv (CI adds `semantic`, so the embedding stage's tests run too).
 EXTRAS ?= dev
 
-.PHONY: run test test-setup bench lint demo eval-dedup migrate clean
+.PHONY: run test test-setup bench lint demo eval-dedup eval-detect migrate clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -42,6 +42,10 @@ bench: $(STAMP)
 ## eval-dedup: the duplicate matcher's precision and recall on the held-out labelled set
 eval-dedup: $(STAMP)
 	$(BIN)/python -m intake.matching.evaluate $(EVAL_ARGS)
+
+## eval-detect: question detection's precision and recall on the held-out labelled chat set
+eval-detect: $(STAMP)
+	$(BIN)/python -m intake.text.evaluate $(EVAL_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check app collectors intake models kit fakes tests bench

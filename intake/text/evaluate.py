@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from intake.text.detect import has_question_mark, is_question
+from intake.text.normalize import has_marker
 from models.event import QuestionMode
 
 DATA = Path(__file__).resolve().parents[2] / "tests" / "data" / "detect_eval.jsonl"
@@ -82,13 +83,16 @@ def load(path: Path = DATA) -> list[Labelled]:
 
 
 def evaluate(rows: Iterable[Labelled]) -> tuple[dict[str, Score], list[tuple[Labelled, bool]]]:
-    """Scores by slice (all, with "?", without "?", near misses, per language) and the errors."""
+    """Scores by slice (all, with "?", without "?", form only, per language) and the errors."""
     scores: dict[str, Score] = {}
     errors = []
     for row in rows:
         said = is_question(row.text, QuestionMode.auto)
         marked = "with ?" if has_question_mark(row.text) else "without ?"
-        for name in ("all", marked, f"lang {row.lang}"):
+        names = ["all", marked, f"lang {row.lang}"]
+        if marked == "without ?" and not has_marker(row.text):
+            names.append("form only")  # neither a question mark nor a marker: form alone
+        for name in names:
             scores.setdefault(name, Score()).add(truth=row.question, said=said)
         if said != row.question:
             errors.append((row, said))
@@ -96,7 +100,7 @@ def evaluate(rows: Iterable[Labelled]) -> tuple[dict[str, Score], list[tuple[Lab
 
 
 def report(scores: dict[str, Score]) -> str:
-    order = ["all", "without ?", "with ?", *sorted(k for k in scores if k.startswith("lang "))]
+    order = ["all", "without ?", "form only", "with ?", *sorted(k for k in scores if k.startswith("lang "))]
     lines = [f"{'slice':<12} {'n':>5} {'precision':>10} {'recall':>8}"]
     for name in order:
         if name in scores:

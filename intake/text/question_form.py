@@ -32,6 +32,8 @@ _REACTION = re.compile(
     "^(?:" + "|".join(sorted(map(re.escape, words.REACTIONS), key=len, reverse=True)) + r")$"
 )
 
+_READ = 600  # characters of a long message whose form is read
+
 _QUESTION_MARKS = "?？؟⸮\u037e"
 _STOPS = ".!;:,¿¡…\n" + _QUESTION_MARKS
 _CLAUSE = re.compile(f"([^{re.escape(_STOPS)}]+)([{re.escape(_STOPS)}]*)")
@@ -89,6 +91,10 @@ def has_question_mark(text: str) -> bool:
 def asks_by_form(text: str) -> bool:
     """Whether a message asks something: by its form, or by a question mark that is more than
     a reaction; chatter about the stream, small talk and exclamations never ask."""
+    if len(text) > _READ:
+        # A long message is no reaction: its question mark counts wherever it is, and its
+        # form is read at its start (keeps the cost per message bounded).
+        return has_question_mark(text) or asks_by_form(text[:_READ])
     before = 0  # words in the clause before: "the budget is going up, right?" asks
     for clause, ending in _clauses(text):
         if _CHATTER.search(clause):
@@ -104,7 +110,7 @@ def asks_by_form(text: str) -> bool:
 
 
 def _clauses(text: str) -> list[tuple[str, str]]:
-    text = unicodedata.normalize("NFKC", text[:2000]).casefold().translate(_FOLD)
+    text = unicodedata.normalize("NFKC", text).casefold().translate(_FOLD)
     text = _URL.sub(" ", text)
     text = _MENTION.sub(" ", text)
     text = _NOISE.sub(" ", text)
