@@ -24,6 +24,7 @@ from app.events.router import router as events_router
 from app.events.service import NotFound
 from app.exports.router import router as exports_router
 from app.health.router import router as health_router
+from app.live.chatter import router as chatter_router
 from app.live.router import router as live_router
 from app.live.service import LiveSettings, Streams
 from app.questions.repository import BadCursor
@@ -107,6 +108,7 @@ def create_app(
         questions_router,
         exports_router,
         live_router,
+        chatter_router,
         dashboard_router,
     ):
         app.include_router(router)

@@ -35,6 +35,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from intake.asks import IncomingAsk, IngestResult, Outcome
 from intake.bookkeeping import author_key, new_question, pseudonym_key, score_of, touch
+from intake.chatter import ChatterLog
 from intake.matching import IndexRegistry, LexicalMatcher
 from intake.matching.index import EventIndex
 from intake.text.detect import is_question
@@ -71,10 +72,12 @@ class EventNotFound(LookupError):
 
 @dataclass
 class Intake:
-    """Ingestion's process-wide state, made at start-up: the indexes and the clock."""
+    """Ingestion's process-wide state, made at start-up: the indexes, the clock, and the
+    recent chatter (in memory only, for the chat panel)."""
 
     indexes: IndexRegistry = field(default_factory=lambda: IndexRegistry(LexicalMatcher()))
     clock: Clock = utcnow
+    chatter: ChatterLog = field(default_factory=ChatterLog)
     # How stale the index may be about other processes' writes (this process's own are
     # applied at once). Bounds the refresh cost under a flood.
     refresh_every: timedelta = timedelta(seconds=1)
@@ -220,6 +223,7 @@ async def _ingest_held(
     provisional: dict[int, Question] = {}
     in_batch: dict[tuple[str, str, str], _Staged] = {}
     chatter: dict[str, int] = {}
+    set_aside: list[IncomingAsk] = []  # chatter with words in it, for the chat panel
     staged: list[_Staged] = []
     joined: dict[int, _Joined] = {}
 
@@ -248,6 +252,8 @@ async def _ingest_held(
             if not key or not is_question(text, event.question_mode, force=incoming.force_question):
                 platform = incoming.platform.value
                 chatter[platform] = chatter.get(platform, 0) + 1
+                if key:
+                    set_aside.append(incoming)
                 staged.append(_Staged(Outcome.chatter))
                 continue
 
@@ -297,6 +303,7 @@ async def _ingest_held(
             in_batch[identity] = item
             staged.append(item)
 
+    intake.chatter.add_on_commit(session, event_id, set_aside, now=now)
     with session.no_autoflush:
         await _count_chatter(session, event_id, chatter)
     # Ids given up front let the new questions go in as one executemany, not a row at a time.

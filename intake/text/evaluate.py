@@ -100,7 +100,8 @@ def evaluate(rows: Iterable[Labelled]) -> tuple[dict[str, Score], list[tuple[Lab
 
 
 def report(scores: dict[str, Score]) -> str:
-    order = ["all", "without ?", "form only", "with ?", *sorted(k for k in scores if k.startswith("lang "))]
+    langs = sorted(k for k in scores if k.startswith("lang "))
+    order = ["all", "without ?", "form only", "with ?", *langs]
     lines = [f"{'slice':<12} {'n':>5} {'precision':>10} {'recall':>8}"]
     for name in order:
         if name in scores:
@@ -117,10 +118,13 @@ def main(argv: list[str] | None = None) -> None:
     rows = [r for r in load() if args.split == "all" or r.split == args.split]
     scores, errors = evaluate(rows)
     langs = len({r.lang for r in rows})
-    print(f"question detection (auto mode) on {len(rows)} messages, {langs} languages, split {args.split}")
+    print(
+        f"question detection (auto mode) on {len(rows)} messages, {langs} languages,"
+        f" split {args.split}"
+    )
     print(report(scores))
     if args.errors:
-        for row, said in errors:
+        for row, _said in errors:
             what = "missed" if row.question else f"false ({row.kind})"
             print(f"  {what:<20} {row.lang} {row.text}")
 

@@ -45,24 +45,23 @@ _MENTION = re.compile(r"(?<!\w)@\w+")
 # symbols go.
 _NOISE = re.compile(f"[^\\w\\s'\\-{re.escape(_STOPS)}]+")
 _SPACES = re.compile(r"\s+")
-_FOLD = str.maketrans(
-    {
-        "’": "'",
-        "‘": "'",
-        "`": "'",
-        "´": "'",
-        "أ": "ا",
-        "إ": "ا",
-        "آ": "ا",
-        "ٱ": "ا",
-        "ى": "ي",
-        "ة": "ه",
-        "ـ": None,  # tatweel
-        "_": " ",
-        **{chr(c): None for c in range(0x064B, 0x0660)},  # harakat
-        0x0670: None,
-    }
-)
+_FOLD_MAP: dict[str, str | None] = {
+    "’": "'",
+    "‘": "'",
+    "`": "'",
+    "´": "'",
+    "أ": "ا",
+    "إ": "ا",
+    "آ": "ا",
+    "ٱ": "ا",
+    "ى": "ي",
+    "ة": "ه",
+    "ـ": None,  # tatweel
+    "_": " ",
+    **{chr(c): None for c in range(0x064B, 0x0660)},  # harakat
+    "\u0670": None,
+}
+_FOLD = str.maketrans(_FOLD_MAP)
 _FILLER = re.compile(
     r"^(?:(?:hi|hello|hey|heya|hiya|yo|ok|okay|okey|so|and|also|well|oh|um|uh|umm|btw|sorry|"
     r"dear|all|everyone|everybody|folks|guys|team|friends|good (?:morning|afternoon|evening|day)|"

@@ -1,3 +1,4 @@
+# ruff: noqa: E501  (word lists: one alternation a line reads better than a wrapped one)
 """The words and phrases by which chat asks (or only seems to ask), per language.
 
 Each entry is a regular-expression fragment matched against a clause that has been casefolded,
@@ -155,7 +156,8 @@ _DE_SUBJECT = (
 DE_STARTS = [
     r"(?:wer|wen|wem|wessen|was|wann|wo|woher|wohin|warum|wieso|weshalb|weswegen|wie|welche|welcher|welches|welchen|welchem|wozu|womit|wofür|wofur|worüber|woruber|worauf|woran|wodurch|inwiefern|inwieweit)",
     r"(?:bis|seit|ab) wann",
-    r"(?:kann|kannst|können|konnen|könnt|konnt|könnte|könnten|konnte|darf|dürfen|durfen|muss|müssen|mussen|soll|sollte|sollen|wird|werden|werdet|wirst|ist|sind|seid|bist|hat|haben|habt|hast|war|waren|wäre|wären|ware|würde|würden|plant|planen|weiß|weiss|wisst|kommt|kommen|bekommt|bekommen|gab|gibt) " + _DE_SUBJECT,
+    r"(?:kann|kannst|können|konnen|könnt|konnt|könnte|könnten|konnte|darf|dürfen|durfen|muss|müssen|mussen|soll|sollte|sollen|wird|werden|werdet|wirst|ist|sind|seid|bist|hat|haben|habt|hast|war|waren|wäre|wären|ware|würde|würden|plant|planen|weiß|weiss|wisst|kommt|kommen|bekommt|bekommen|gab|gibt) "
+    + _DE_SUBJECT,
     r"(?:gibts|gibt's|gibt es)",
     r"(?:ich würde|ich wurde|ich möchte|ich mochte|ich wüsste|ich wusste) (?:gern |gerne )?(?:wissen|fragen|erfahren|verstehen)",
     r"mich (?:würde|wurde|interessiert)",
@@ -299,7 +301,9 @@ ID_NOT_STARTS = [
     r"mana (?:mungkin|ada|bisa)",
 ]
 
-STARTS = EN_STARTS + FR_STARTS + ES_STARTS + DE_STARTS + PT_STARTS + RU_STARTS + AR_STARTS + ID_STARTS
+STARTS = (
+    EN_STARTS + FR_STARTS + ES_STARTS + DE_STARTS + PT_STARTS + RU_STARTS + AR_STARTS + ID_STARTS
+)
 NOT_STARTS = (
     EN_NOT_STARTS
     + FR_NOT_STARTS

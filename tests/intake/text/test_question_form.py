@@ -87,13 +87,28 @@ CHATTER = {
         "who else is watching from Kenya?",
         "no way?!",
     ],
-    "fr": ["merci pour cette belle session", "on n'entend plus rien", "quelle belle énergie", "à la prochaine tout le monde"],
-    "es": ["saludos desde Quito", "qué bonito ver a tanta gente", "no se escucha bien", "hasta la próxima"],
+    "fr": [
+        "merci pour cette belle session",
+        "on n'entend plus rien",
+        "quelle belle énergie",
+        "à la prochaine tout le monde",
+    ],
+    "es": [
+        "saludos desde Quito",
+        "qué bonito ver a tanta gente",
+        "no se escucha bien",
+        "hasta la próxima",
+    ],
     "de": ["Grüße aus Hamburg", "wie schön das ist", "der Ton ist ganz leise", "bis bald"],
     "pt": ["abraço de Salvador", "que demais essa sessão", "o áudio tá ruim", "até mais pessoal"],
     "ru": ["привет из Новосибирска", "как же здорово", "звук пропал", "до встречи"],
     "ar": ["تحية من تونس", "ما أحلى هذا اللقاء", "الصوت ضعيف جدا", "إلى اللقاء"],
-    "id": ["salam dari Makassar", "keren banget acaranya", "suaranya kecil banget", "sampai ketemu lagi"],
+    "id": [
+        "salam dari Makassar",
+        "keren banget acaranya",
+        "suaranya kecil banget",
+        "sampai ketemu lagi",
+    ],
 }
 
 
