@@ -10,7 +10,7 @@ from app.live.chatter import stream
 from app.live.service import LiveSettings
 from intake.ingest import Intake, ingest
 from kit.db import make_engine, make_sessionmaker
-from models import Ask, Question
+from models import Ask
 from models.base import Base
 from tests.api_client import api_client
 from tests.app.test_auth import _token
