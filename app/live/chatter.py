@@ -55,15 +55,22 @@ class ChatterList(BaseModel):
     cap: int
 
 
+def _printable(text: str) -> str:
+    """Chat text as JSON can carry it: a lone surrogate (valid in a platform's JSON escape, not
+    in UTF-8) becomes U+FFFD; pairs and everything else stay as sent."""
+    return text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+
+
 def chatter_out(entry: ChatterMessage, *, names: bool) -> ChatterOut:
     ask = entry.ask
+    author = ask.author_name if names else None
     return ChatterOut(
         id=entry.id,
         platform=ask.platform.value,
-        text=ask.text,
+        text=_printable(ask.text),
         asked_at=ask.asked_at,
         received_at=entry.received_at,
-        author=ask.author_name if names else None,
+        author=_printable(author) if author is not None else None,
     )
 
 

@@ -136,6 +136,25 @@ class TestPromote:
             assert r.status_code == 404
 
 
+class TestHostileText:
+    async def test_nul_lone_surrogates_and_bidi_controls_are_served(self, real_db):
+        engine, maker = real_db
+        async with api_client(engine, maker) as client:
+            event_id = (await client.post("/api/v1/events", json={"title": "Hour"})).json()["id"]
+            intake = client.app.state.intake
+            texts = ["hi\x00 there", "lol \ud800 ok", "safe\u202egpj.exe nice", "x" * 4096]
+            intake.chatter.add(
+                event_id,
+                [chatter(i, t, author_name="\udfff Ada") for i, t in enumerate(texts)],
+                now=intake.clock(),
+            )
+            r = await client.get(f"/api/v1/events/{event_id}/chatter?authors=names")
+            assert r.status_code == 200
+            got = [i["text"] for i in r.json()["items"]]
+            assert got == ["hi\x00 there", "lol \ufffd ok", "safe\u202egpj.exe nice", "x" * 4096]
+            assert r.json()["items"][0]["author"] == "\ufffd Ada"
+
+
 class TestRoles:
     @pytest.mark.parametrize("role", ["viewer"])
     async def test_only_moderators_hosts_and_admins(self, engine, sessionmaker, role):
