@@ -61,7 +61,10 @@ class ChatterLog:
             kept[entry.id] = entry
         while len(kept) > self.cap:
             kept.popitem(last=False)
-        self._expire(event_id, now)
+        # Every event's old chatter goes, not only this one's: an event nobody watches any
+        # more must not hold its last messages until a restart.
+        for other in list(self._events):
+            self._expire(other, now)
         self._wake(event_id)
 
     def recent(self, event_id: int, *, now: datetime) -> list[ChatterMessage]:

@@ -70,6 +70,8 @@ class TestLive:
         page.click('[data-chat-platform="youtube"]')
         expect(message(page, "greetings from Jakarta")).to_be_visible()
         expect(message(page, "hello from Lagos!")).to_be_hidden()
+        page.keyboard.press("?")  # the page's help lists the panel's keys
+        expect(page.locator("#help")).to_contain_text("the chat panel")
 
     def test_names_only_when_the_host_asks_and_text_stays_text(self, pages, server, event_id):
         page = panel_page(pages, event_id)

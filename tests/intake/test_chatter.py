@@ -32,6 +32,12 @@ class TestLog:
         assert log.recent(2, now=later) == []
         assert log.recent(3, now=later) == []
 
+    def test_an_event_no_one_reads_any_more_is_emptied_by_the_next_arrival(self):
+        log = ChatterLog()
+        log.add(1, [ask("hello", 1)], now=T)
+        log.add(2, [ask("hi", 2)], now=T + timedelta(minutes=20))
+        assert log.size(1) == 0 and log.size(2) == 1
+
     def test_a_cap_per_event_bounds_memory(self):
         log = ChatterLog(cap=3)
         log.add(1, [ask(f"msg {i}", i) for i in range(10)], now=T)
