@@ -331,7 +331,12 @@ REQUESTS = [
 # Chatter whatever its form: the stream's sound and picture, small talk about where people are.
 CHATTER = [
     # en
-    r"(?:sound|audio|mic|microphone|volume|unmute|muted|mute|echo|lagg?(?:ing|y)?|buffering|froze|frozen|freezing|louder)",
+    # "sound" and "audio" alone are also topics ("audio description", "the sound archive"):
+    # only with a word of trouble.
+    r"(?:no|bad|low|poor|better|terrible|awful|choppy|broken|your|ur|her|his) (?:sound|audio|mic|microphone|volume)",
+    r"(?:sound|audio|mic|microphone|volume) (?:is |are |was |keeps |seems )?(?:very |so |really |too |a bit )?(?:off|low|bad|gone|choppy|cutting|muted|broken|terrible|awful|quiet|loud|not working|down|out|lagging|delayed|dropping|fine|ok|back|weird|echoing|distorted)",
+    r"(?:mic|microphone|unmute|muted|mute|echo|lagg?(?:ing|y)?|buffering|froze|frozen|freezing|louder)",
+    r"(?:problems?|issues?|trouble) with (?:the )?(?:sound|audio|mic|stream|video)",
     r"(?:can't|cant|cannot|can not|don't|dont|unable to) hear",
     r"(?:hear|hearing) (?:me|us|you|anything|nothing|the speaker|her|him)",
     r"stream (?:is )?(?:down|dead|stuck|frozen|laggy|lagging|broken)",
@@ -339,9 +344,10 @@ CHATTER = [
     # fr
     r"(?:on )?n'entend (?:rien|pas|plus)|m'entendez|pas de son|le son|son coupe|son coupé|micro|figée?|plus fort",
     # es
-    r"no se (?:escucha|oye)|no (?:escucho|oigo)|me escuchan|se escucha|sonido|micr[óo]fono|se (?:congeló|congelo|trabó|trabo|cortó|corto|traba|corta)|más fuerte|mas fuerte|sin audio",
+    r"no se (?:escucha|oye)|no (?:escucho|oigo)|me escuchan|se escucha|sonido|micr[óo]fono|se (?:congeló|congelo|trabó|trabo|cortó|corto|traba|corta)|más fuerte|mas fuerte|sin audio|(?:problemas?|fallas?) con el (?:audio|sonido|micro|video|stream)|el audio (?:se|está|esta|no)",
     # de
-    r"kein ton|hört (?:nichts|man nichts|ihr mich)|man hört|ton ist|der ton|mikro|hängt|ruckelt|lauter|mit dem ton",
+    # ("Ton" is also "tone": only with a word of trouble.)
+    r"kein ton|hört (?:nichts|man nichts|ihr mich)|man hört|ton (?:ist )?(?:weg|leise|abgehackt|schlecht|kaputt|zu leise|ganz leise|hängt)|mikro|hängt|ruckelt|lauter|mit dem ton",
     # pt
     r"(?:não|nao) (?:tô|to|estou|tá|ta) ouvindo|sem (?:som|áudio|audio)|o som|áudio|me ouv|ouvindo|microfone|trav(?:ou|ando|ado)|mais alto",
     # ru

@@ -138,6 +138,23 @@ class TestQuestionMarks:
     def test_a_reaction_with_a_question_mark_does_not(self, text):
         assert not is_question(text, QuestionMode.auto)
 
+    @pytest.mark.parametrize(
+        "text",
+        [
+            "will there be audio description for blind viewers?",
+            "what about the sound archive project?",
+            "wie ist der Ton in der Community?",
+        ],
+    )
+    def test_a_word_about_sound_is_not_a_complaint_by_itself(self, text):
+        assert is_question(text, QuestionMode.auto)
+
+    @pytest.mark.parametrize(
+        "text", ["is the audio gone?", "sound is so bad?", "your mic?", "der Ton ist weg?"]
+    )
+    def test_a_complaint_about_sound_is_chatter(self, text):
+        assert not is_question(text, QuestionMode.auto)
+
     def test_a_tag_question_after_a_statement_asks(self):
         assert is_question("the vote closes on friday, right?", QuestionMode.auto)
 
