@@ -11,7 +11,7 @@ WORKERS ?= 2
 # empty alias kept so EXTRAS=dev,semantic (CI) still works.
 EXTRAS ?= dev
 
-.PHONY: run test test-setup bench lint demo eval-dedup migrate clean
+.PHONY: run test test-setup bench lint demo eval-dedup eval-detect migrate clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -43,6 +43,10 @@ bench: $(STAMP)
 ## eval-dedup: the duplicate matcher's precision and recall on the held-out labelled set
 eval-dedup: $(STAMP)
 	$(BIN)/python -m intake.matching.evaluate $(EVAL_ARGS)
+
+## eval-detect: question detection's precision and recall on the held-out labelled chat set
+eval-detect: $(STAMP)
+	$(BIN)/python -m intake.text.evaluate $(EVAL_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check app collectors intake models kit fakes tests bench

@@ -28,6 +28,7 @@ from app.events.service import NotFound
 from app.exports.router import router as exports_router
 from app.health import outage
 from app.health.router import router as health_router
+from app.live.chatter import router as chatter_router
 from app.live.feed import Feeds
 from app.live.guard import GuardSettings
 from app.live.router import router as live_router
@@ -154,6 +155,7 @@ def create_app(
         exports_router,
         live_router,
         tokens_router,
+        chatter_router,
         dashboard_router,
     ):
         app.include_router(router)

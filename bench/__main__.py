@@ -16,6 +16,7 @@ BENCHES = [
     "bench.matching_bench",
     "bench.semantic_bench",
     "bench.suggestions_bench",
+    "bench.detect_bench",
 ]
 
 

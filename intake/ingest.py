@@ -28,6 +28,7 @@ from intake.batch import (
     write_asks,
 )
 from intake.bookkeeping import author_key, new_question, pseudonym_key
+from intake.chatter import ChatterLog
 from intake.matching import IndexRegistry, LexicalMatcher
 from intake.matching.index import EventIndex
 from intake.matching.suggest import Meaning
@@ -60,10 +61,12 @@ class EventNotFound(LookupError):
 
 @dataclass
 class Intake:
-    """Ingestion's process-wide state, made at start-up: the indexes and the clock."""
+    """Ingestion's process-wide state, made at start-up: the indexes, the clock, and the
+    recent chatter (in memory only, for the chat panel)."""
 
     indexes: IndexRegistry = field(default_factory=lambda: IndexRegistry(LexicalMatcher()))
     clock: Clock = utcnow
+    chatter: ChatterLog = field(default_factory=ChatterLog)
     # How stale the index may be about other processes' writes (this process's own are
     # applied at once). Bounds the refresh cost under a flood.
     refresh_every: timedelta = timedelta(seconds=1)
@@ -176,6 +179,7 @@ async def _ingest_held(
     provisional: dict[int, Question] = {}
     in_batch: dict[tuple[str, str, str], Staged] = {}
     chatter: dict[str, int] = {}
+    set_aside: list[IncomingAsk] = []  # chatter with words in it, for the chat panel
     staged: list[Staged] = []
     joined: dict[int, Joined] = {}
 
@@ -206,6 +210,8 @@ async def _ingest_held(
             if not key:
                 platform = incoming.platform.value
                 chatter[platform] = chatter.get(platform, 0) + 1
+                if key:
+                    set_aside.append(incoming)
                 staged.append(Staged(Outcome.chatter))
                 continue
 
@@ -255,6 +261,7 @@ async def _ingest_held(
             in_batch[identity] = item
             staged.append(item)
 
+    intake.chatter.add_on_commit(session, event_id, set_aside, now=now)
     with session.no_autoflush:
         await count_chatter(session, event_id, chatter)
     # Ids given up front let the new questions go in as one executemany, not a row at a time.

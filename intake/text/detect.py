@@ -1,15 +1,19 @@
-"""Question detection: is this message a question, under the event's question mode?"""
+"""Question detection: is this message a question, under the event's question mode?
+
+- `auto`: a marker, a question mark (of any script) that is more than a reaction, or the form
+  of a question without one (question_form: question words, inversion, requests, in eight
+  languages); chatter about the stream, small talk and exclamations stay out.
+- `marked`: what the mode's label says, "only marked (?, /ask)": a question mark or a marker.
+- `all`: every message with text.
+"""
 
 from __future__ import annotations
 
-from intake.text.normalize import strip_marker
+from intake.text.normalize import has_marker
+from intake.text.question_form import asks_by_form, has_question_mark
 from models.event import QuestionMode
 
-_GREEK_QUESTION = "\u037e"  # GREEK QUESTION MARK, which NFKC turns into ';'
-
-
-def has_question_mark(text: str) -> bool:
-    return any(ch in "?？؟⸮" or ch == _GREEK_QUESTION for ch in text)
+__all__ = ["has_question_mark", "is_question"]
 
 
 def is_question(text: str, mode: QuestionMode, *, force: bool = False) -> bool:
@@ -18,7 +22,8 @@ def is_question(text: str, mode: QuestionMode, *, force: bool = False) -> bool:
         return True
     if mode is QuestionMode.all:
         return bool(text.strip())
-    _, marked = strip_marker(text)
+    if has_marker(text):
+        return True
     if mode is QuestionMode.marked:
-        return marked
-    return marked or has_question_mark(text)
+        return has_question_mark(text)
+    return asks_by_form(text)

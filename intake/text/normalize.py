@@ -26,6 +26,11 @@ def strip_marker(text: str) -> tuple[str, bool]:
     return text[match.end() :], True
 
 
+def has_marker(text: str) -> bool:
+    """A question marker at the start ("Q:", "/ask", "#q", "#question") or a trailing "#q"."""
+    return MARKER_RE.match(text) is not None or _TRAILING_MARKER_RE.search(text) is not None
+
+
 def shown_text(text: str) -> str:
     """A question's text as the host reads it: without the marker that flagged it as one
     ("Q: …", "/ask …", "… #q"). The ask keeps what was typed."""
@@ -38,6 +43,7 @@ def normalize(text: str) -> str:
     """NFKC, casefold, no markers, mentions, URLs, emoji, punctuation or zero-width marks."""
     text = unicodedata.normalize("NFKC", text).translate(_ZERO_WIDTH)
     text, _ = strip_marker(text)
+    text = _TRAILING_MARKER_RE.sub("", text)
     text = _URL_RE.sub(" ", text)
     text = _MENTION_RE.sub(" ", text)
     text = text.casefold()

@@ -233,7 +233,21 @@ class TestDetection:
                 make_ask(text="budget plans", message_id="3", force_question=True),
             ],
         )
-        assert [r.outcome for r in results] == [Outcome.chatter, Outcome.created, Outcome.created]
+        # Marked mode takes what its label says: a question mark or a marker.
+        assert [r.outcome for r in results] == [Outcome.created, Outcome.merged, Outcome.created]
+
+    async def test_marked_mode_leaves_the_form_alone(self, session):
+        event = await make_event(session, mode=QuestionMode.marked)
+        results = await ingest(
+            session,
+            intake=Intake(),
+            event_id=event.id,
+            asks=[
+                make_ask(text="when is the vote", message_id="1"),
+                make_ask(text="when is the vote #q", message_id="2"),
+            ],
+        )
+        assert [r.outcome for r in results] == [Outcome.chatter, Outcome.created]
 
     async def test_review_mode_holds_new_questions(self, session):
         event = await make_event(session, review=True)

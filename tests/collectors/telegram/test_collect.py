@@ -120,7 +120,8 @@ class TestRouting:
     ) -> None:
         event = await _event(db, telegram_chats=(GROUP["id"],), mode=QuestionMode.marked)
         fake.push(
-            message(chat=GROUP, message_id=30, text="Is this a question?"),
+            # Marked mode takes a question mark or a marker, never the form alone.
+            message(chat=GROUP, message_id=30, text="is this a question"),
             message(chat=GROUP, message_id=31, text="/ask what about pensions"),
             message(chat=GROUP, message_id=32, text="/ask@liveq_test_bot and housing"),
             message(chat=GROUP, message_id=33, text="/ask@other_bot not for us"),

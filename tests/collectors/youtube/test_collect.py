@@ -231,7 +231,7 @@ class TestChatEnd:
         event_id = await world.event()
         chat = world.fake.add_video(VIDEO)
         await world.start_collector()
-        world.fake.post(chat, "Is this on?", channel_id="UCa")
+        world.fake.post(chat, "Is the budget public?", channel_id="UCa")
 
         async def one():
             return await world.questions(event_id)

@@ -33,7 +33,7 @@ class TestWaitingForTheStream:
         assert not world.fake.calls("/messages")
         assert "not started" in collector.source_status(event_id)[0]["reason"]
         world.fake.go_live(VIDEO)
-        world.fake.post(chat, "Can you hear us now?", channel_id="UCa")
+        world.fake.post(chat, "When does the vote close?", channel_id="UCa")
 
         async def one():
             return await world.questions(event_id)

@@ -11,7 +11,7 @@ class TestNormalize:
 
     def test_drops_mentions_urls_emoji_and_zero_width(self):
         text = "@liveq_bot When\u200b is the vote? 🗳️ https://example.org/vote #q"
-        assert normalize(text) == "when is the vote q"
+        assert normalize(text) == "when is the vote"
 
     def test_strips_leading_markers(self):
         for marked in (
@@ -39,7 +39,8 @@ class TestDetect:
             "When is the vote?",
             "¿Cuándo es la votación？",
             "متى التصويت؟",
-            "what ⸮",
+            "budget ⸮",
+            "when is the vote #q",
             "Q: tell us about the budget",
             "/ask budget plans",
             "#q budget",
@@ -56,9 +57,12 @@ class TestDetect:
     def test_auto_chatter(self, text):
         assert not is_question(text, QuestionMode.auto)
 
-    def test_marked_needs_a_marker(self):
-        assert not is_question("When is the vote?", QuestionMode.marked)
+    def test_marked_takes_a_marker_or_a_question_mark_as_its_label_says(self):
+        assert is_question("When is the vote?", QuestionMode.marked)
+        assert is_question("¿Cuándo es la votación？", QuestionMode.marked)
         assert is_question("Q: when is the vote", QuestionMode.marked)
+        assert is_question("when is the vote #q", QuestionMode.marked)
+        assert not is_question("when is the vote", QuestionMode.marked)
         assert is_question("anything", QuestionMode.marked, force=True)
 
     def test_all_takes_everything_but_blank(self):
