@@ -210,8 +210,8 @@ async def _ingest_held(
             if not key:
                 platform = incoming.platform.value
                 chatter[platform] = chatter.get(platform, 0) + 1
-                if key:
-                    set_aside.append(incoming)
+                if any(ch.isalnum() for ch in text):
+                    set_aside.append(incoming)  # words a moderator may want to promote
                 staged.append(Staged(Outcome.chatter))
                 continue
 
