@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.exc import IntegrityError
@@ -18,8 +19,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from app.auth.middleware import WebSessionMiddleware
 from app.auth.sessions import SessionStore
 from app.auth.tokens import hash_token
+from app.body_limit import BodyLimitMiddleware, route_limit
 from app.dashboard.router import STATIC
 from app.dashboard.router import router as dashboard_router
+from app.errors import API_ERRORS, validation_error
 from app.events.router import router as events_router
 from app.events.service import NotFound
 from app.exports.router import router as exports_router
@@ -101,18 +104,20 @@ def create_app(
     app.state.live = LiveSettings()
     app.state.streams = Streams()
 
-    for router in (
-        health_router,
-        events_router,
-        questions_router,
-        exports_router,
-        live_router,
-        dashboard_router,
-    ):
-        app.include_router(router)
+    app.include_router(health_router)
+    for router in (events_router, questions_router, exports_router, live_router):
+        app.include_router(router, responses=API_ERRORS)
+    app.include_router(dashboard_router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.add_middleware(WebSessionMiddleware)
-    app.include_router(telegram_router)
+    # Outermost: a body over the route's limit is refused before a session or token is read.
+    app.add_middleware(
+        BodyLimitMiddleware,
+        limit_for=lambda method, path: route_limit(
+            method, path, max_import_bytes=api.max_import_bytes
+        ),
+    )
+    app.include_router(telegram_router, responses=API_ERRORS)
     app.include_router(telegram_webhook_router)
     _error_handlers(app)
     return app
@@ -126,6 +131,8 @@ def _error(status: int, field: str | None, message: str) -> JSONResponse:
 
 
 def _error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(RequestValidationError, validation_error)  # type: ignore[arg-type]
+
     @app.exception_handler(NotFound)
     @app.exception_handler(EventNotFound)
     async def not_found(_: Request, exc: Exception) -> JSONResponse:

@@ -14,7 +14,9 @@ from app.deps import (
     SessionDep,
     SettingsDep,
 )
+from app.events.names import reveal_names
 from app.events.service import get_event
+from app.fields import AskIdPath, EventIdPath, QuestionIdPath
 from app.live.service import tab_counts
 from app.questions import repository, service
 from app.questions.schemas import (
@@ -62,10 +64,10 @@ def parse_statuses(raw: str) -> list[QuestionStatus]:
 
 @router.get("/events/{event_id}/questions", response_model=QuestionPage)
 async def list_questions(
-    event_id: int,
+    event_id: EventIdPath,
     session: SessionDep,
-    _user: CurrentUser,
-    status_: Annotated[str, Query(alias="status")] = DEFAULT_STATUSES,
+    user: CurrentUser,
+    status_: Annotated[str, Query(alias="status", max_length=200)] = DEFAULT_STATUSES,
     sort: Literal["score", "time"] = "score",
     q: Annotated[str | None, Query(max_length=200)] = None,
     platform: Literal["telegram", "youtube", "manual", "email", "web"] | None = None,
@@ -73,7 +75,8 @@ async def list_questions(
     cursor: Annotated[str | None, Query(max_length=500)] = None,
     authors: Authors = "none",
 ) -> QuestionPage:
-    await get_event(session, event_id=event_id)
+    event = await get_event(session, event_id=event_id)
+    names = reveal_names(user, event, authors)
     page = await repository.page_questions(
         session,
         event_id=event_id,
@@ -84,7 +87,6 @@ async def list_questions(
         limit=limit,
         cursor=cursor,
     )
-    names = authors == "names"
     return QuestionPage(
         items=[service.question_out(x, names=names) for x in page.items],
         next_cursor=page.next_cursor,
@@ -92,7 +94,7 @@ async def list_questions(
 
 
 @router.get("/events/{event_id}/counts")
-async def counts(event_id: int, session: SessionDep, _user: CurrentUser) -> dict[str, int]:
+async def counts(event_id: EventIdPath, session: SessionDep, _user: CurrentUser) -> dict[str, int]:
     """Questions per status (the dashboard's tabs), and `as_of`: the stream position (SSE event
     id) they include at least."""
     await get_event(session, event_id=event_id)
@@ -103,7 +105,11 @@ async def counts(event_id: int, session: SessionDep, _user: CurrentUser) -> dict
     "/events/{event_id}/questions", status_code=status.HTTP_201_CREATED, response_model=IngestOut
 )
 async def add_question(
-    event_id: int, data: QuestionCreate, session: SessionDep, user: RequireActor, intake: IntakeDep
+    event_id: EventIdPath,
+    data: QuestionCreate,
+    session: SessionDep,
+    user: RequireActor,
+    intake: IntakeDep,
 ) -> IngestOut:
     result = await service.add_by_hand(
         session,
@@ -131,7 +137,7 @@ async def add_question(
 
 @router.post("/events/{event_id}/import", response_model=ImportReport)
 async def import_questions(
-    event_id: int,
+    event_id: EventIdPath,
     session: SessionDep,
     user: RequireActor,
     intake: IntakeDep,
@@ -175,17 +181,20 @@ async def import_questions(
 
 @router.get("/questions/{question_id}", response_model=QuestionOut)
 async def get_question(
-    question_id: int, session: SessionDep, _user: CurrentUser, authors: Authors = "none"
+    question_id: QuestionIdPath, session: SessionDep, user: CurrentUser, authors: Authors = "none"
 ) -> QuestionOut:
     question = await service.get_question(session, question_id=question_id)
-    return service.question_out(question, names=authors == "names")
+    names = authors == "names" and reveal_names(
+        user, await get_event(session, event_id=question.event_id), authors
+    )
+    return service.question_out(question, names=names)
 
 
 @router.get("/questions/{question_id}/similar", response_model=SimilarList)
 async def similar(
-    question_id: int,
+    question_id: QuestionIdPath,
     session: SessionDep,
-    _user: CurrentUser,
+    user: CurrentUser,
     intake: IntakeDep,
     meaning: MeaningDep,
     limit: Annotated[int, Query(ge=1, le=20)] = SUGGEST_LIMIT,
@@ -194,10 +203,12 @@ async def similar(
     """Questions that may say the same, most alike first: to merge by hand. The matcher merges
     at its own threshold by itself; these are the ones below it, for a moderator to judge."""
     question = await service.get_question(session, question_id=question_id)
+    names = authors == "names" and reveal_names(
+        user, await get_event(session, event_id=question.event_id), authors
+    )
     found = await service.similar(
         session, intake=intake, question=question, limit=limit, meaning=meaning
     )
-    names = authors == "names"
     return SimilarList(
         items=[
             SimilarOut(question=service.question_out(q, names=names), score=score, by=by)
@@ -208,7 +219,7 @@ async def similar(
 
 @router.patch("/questions/{question_id}", response_model=QuestionOut)
 async def patch_question(
-    question_id: int,
+    question_id: QuestionIdPath,
     data: QuestionPatch,
     session: SessionDep,
     user: RequireActor,
@@ -223,7 +234,7 @@ async def patch_question(
 
 @router.post("/questions/{question_id}/upvote", response_model=QuestionOut)
 async def upvote(
-    question_id: int, session: SessionDep, user: RequireActor, intake: IntakeDep
+    question_id: QuestionIdPath, session: SessionDep, user: RequireActor, intake: IntakeDep
 ) -> QuestionOut:
     question = await service.take_question(session, intake=intake, question_id=question_id)
     await service.upvote(session, intake=intake, question=question, actor=user.actor)
@@ -232,7 +243,7 @@ async def upvote(
 
 @router.post("/questions/{question_id}/merge", response_model=QuestionOut)
 async def merge(
-    question_id: int,
+    question_id: QuestionIdPath,
     data: MergeIn,
     request: Request,
     session: SessionDep,
@@ -253,7 +264,7 @@ async def merge(
 
 @router.post("/asks/{ask_id}/split", response_model=QuestionOut)
 async def split(
-    ask_id: int, request: Request, session: SessionDep, user: RequireActor, intake: IntakeDep
+    ask_id: AskIdPath, request: Request, session: SessionDep, user: RequireActor, intake: IntakeDep
 ) -> QuestionOut:
     question = await service.split(
         session,
