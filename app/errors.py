@@ -15,6 +15,7 @@ from fastapi import Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
+from starlette.routing import Match
 
 EXCERPT = 80  # characters of invalid input echoed back
 MESSAGE = 300  # characters of a message (some quote the input)
@@ -110,3 +111,18 @@ async def validation_error(_: Request, exc: RequestValidationError) -> JSONRespo
     errors = list(exc.errors())
     detail = [describe(e) for e in errors[:20]]
     return JSONResponse({"detail": detail}, status_code=422)
+
+
+async def method_not_allowed(request: Request, exc: Exception) -> JSONResponse:
+    """405 with `Allow` naming every method of the path, not only the first route's."""
+    methods: set[str] = set()
+    for route in request.app.routes:
+        match, _ = route.matches(request.scope)
+        if match is not Match.NONE:
+            methods |= set(getattr(route, "methods", None) or ())
+    allow = ", ".join(sorted(methods))
+    return JSONResponse(
+        {"detail": f"method {request.method} not allowed here; allowed: {allow}"},
+        status_code=405,
+        headers={"Allow": allow},
+    )

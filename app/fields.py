@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import Path
-from pydantic import AfterValidator, Field, Strict
+from pydantic import AfterValidator, BeforeValidator, Field, Strict
 
 INT32_MAX = 2**31 - 1
 INT64_MIN = -(2**63)
@@ -34,14 +34,32 @@ def no_lone_surrogate(value: str) -> str:
     return _no_lone_surrogate(value)
 
 
+def _json_integer(value: object) -> object:
+    # JSON Schema's integer: a number without a fraction (7 or 7.0), never `false` or "7".
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ValueError(f"must be an integer, not {type(value).__name__}")
+    return value
+
+
+def _json_datetime(value: object) -> object:
+    # An ISO 8601 string: a bare number is not silently read as seconds since 1970.
+    if not isinstance(value, str | datetime):
+        raise ValueError("must be an ISO 8601 date-time string with an offset")
+    return value
+
+
 # Text from a request body: any Unicode, but no lone surrogate.
 CleanText = Annotated[str, AfterValidator(_no_lone_surrogate)]
 
+# A body integer: a JSON number without a fraction, not a boolean nor a string of digits.
+BodyInt = Annotated[int, BeforeValidator(_json_integer)]
 # Integers sized to their columns (ids are int4 on PostgreSQL; Telegram ids need int8).
-RowId = Annotated[int, Strict(), Field(ge=1, le=INT32_MAX)]
-BigInt = Annotated[int, Strict(), Field(ge=INT64_MIN, le=INT64_MAX)]
-Int32 = Annotated[int, Strict(), Field(ge=0, le=INT32_MAX)]
+RowId = Annotated[BodyInt, Field(ge=1, le=INT32_MAX)]
+BigInt = Annotated[BodyInt, Field(ge=INT64_MIN, le=INT64_MAX)]
+Int32 = Annotated[BodyInt, Field(ge=0, le=INT32_MAX)]
 StrictBool = Annotated[bool, Strict()]
+# A timestamp given as ISO 8601 text with an offset, returned in UTC.
+IsoDateTime = Annotated[datetime, BeforeValidator(_json_datetime)]
 
 # Path ids: 1 … 2**31-1, else 422 naming the bound.
 EventIdPath = Annotated[int, Path(ge=1, le=INT32_MAX, description="the event's id")]

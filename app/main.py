@@ -22,7 +22,7 @@ from app.auth.tokens import hash_token
 from app.body_limit import BodyLimitMiddleware, route_limit
 from app.dashboard.router import STATIC
 from app.dashboard.router import router as dashboard_router
-from app.errors import API_ERRORS, validation_error
+from app.errors import API_ERRORS, method_not_allowed, validation_error
 from app.events.router import router as events_router
 from app.events.service import NotFound
 from app.exports.router import router as exports_router
@@ -132,6 +132,7 @@ def _error(status: int, field: str | None, message: str) -> JSONResponse:
 
 def _error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, validation_error)  # type: ignore[arg-type]
+    app.add_exception_handler(405, method_not_allowed)
 
     @app.exception_handler(NotFound)
     @app.exception_handler(EventNotFound)

@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, Strict, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from app.fields import BigInt, CleanText, StrictBool, in_utc
+from app.fields import BigInt, BodyInt, CleanText, IsoDateTime, StrictBool, in_utc
 from collectors.youtube.parse import video_id
 from models import EventStatus, QuestionMode
 
@@ -39,12 +39,12 @@ class EventCreate(BaseModel):
     question_mode: QuestionMode = QuestionMode.auto
     review: StrictBool = False
     acknowledge: StrictBool = False
-    paid_boost: Annotated[int, Strict()] = Field(default=0, ge=0, le=1000)
+    paid_boost: BodyInt = Field(default=0, ge=0, le=1000)
     include_moderators: StrictBool = False
     moderators_see_names: StrictBool = Field(
         default=False, description="moderators may show askers' names (hosts always may)"
     )
-    planned_end_at: datetime | None = None
+    planned_end_at: IsoDateTime | None = None
     sources: list[SourceIn] = Field(default_factory=list, max_length=20)
 
     @field_validator("title")
@@ -66,10 +66,10 @@ class EventPatch(BaseModel):
     question_mode: QuestionMode | None = None
     review: StrictBool | None = None
     acknowledge: StrictBool | None = None
-    paid_boost: Annotated[int, Strict()] | None = Field(default=None, ge=0, le=1000)
+    paid_boost: BodyInt | None = Field(default=None, ge=0, le=1000)
     include_moderators: StrictBool | None = None
     moderators_see_names: StrictBool | None = None
-    planned_end_at: datetime | None = None
+    planned_end_at: IsoDateTime | None = None
     sources: list[SourceIn] | None = Field(default=None, max_length=20)
     status: Literal["ended", "live"] | None = None
 

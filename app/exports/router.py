@@ -13,8 +13,11 @@ from app.fields import EventIdPath
 router = APIRouter(prefix="/api/v1", tags=["exports"])
 
 
-# Each format's media type, documented (one schema: the file's text).
-_CONTENT = {media.split(";")[0]: {"schema": {"type": "string"}} for media in MEDIA.values()}
+# Each format's media type, documented: the text formats as text, json as a list of questions.
+_CONTENT: dict[str, object] = {
+    media.split(";")[0]: {"schema": {"type": "string"}} for media in MEDIA.values()
+}
+_CONTENT["application/json"] = {"schema": {"type": "array", "items": {"type": "object"}}}
 
 
 @router.get(

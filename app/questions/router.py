@@ -40,6 +40,8 @@ from models import QuestionStatus
 router = APIRouter(prefix="/api/v1", tags=["questions"])
 
 DEFAULT_STATUSES = "pending,open,on_air"
+_ONE_STATUS = "(" + "|".join(s.value for s in QuestionStatus) + ")"
+STATUSES_PATTERN = f"^(all|{_ONE_STATUS}(,{_ONE_STATUS})*)$"
 Authors = Annotated[Literal["none", "names"], Query(description="askers' names: off by default")]
 
 
@@ -67,7 +69,15 @@ async def list_questions(
     event_id: EventIdPath,
     session: SessionDep,
     user: CurrentUser,
-    status_: Annotated[str, Query(alias="status", max_length=200)] = DEFAULT_STATUSES,
+    status_: Annotated[
+        str,
+        Query(
+            alias="status",
+            max_length=200,
+            pattern=STATUSES_PATTERN,
+            description="one status, several comma-separated, or all",
+        ),
+    ] = DEFAULT_STATUSES,
     sort: Literal["score", "time"] = "score",
     q: Annotated[str | None, Query(max_length=200)] = None,
     platform: Literal["telegram", "youtube", "manual", "email", "web"] | None = None,
