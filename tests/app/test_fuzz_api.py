@@ -1,6 +1,6 @@
 """Schemathesis against the app's own OpenAPI, in-process over ASGI, on a migrated database.
 
-Every operation but the live stream (an endless response, covered by tests/app/test_live*.py)
+Every operation but the live stream (an endless response, covered by tests/app/dashboard/test_stream.py)
 gets the examples, coverage (boundaries: ids at 2**31, empty and oversized strings…) and
 fuzzing phases, positive and negative data, with every check: no 5xx, no answer outside the
 schema, invalid input refused, valid input accepted. Derandomized with a fixed seed, so a failure
