@@ -1,10 +1,11 @@
 """Schemathesis against the app's own OpenAPI, in-process over ASGI, on a migrated database.
 
-Every operation but the live stream (an endless response, covered by tests/app/dashboard/test_stream.py)
-gets the examples, coverage (boundaries: ids at 2**31, empty and oversized strings…) and
-fuzzing phases, positive and negative data, with every check: no 5xx, no answer outside the
-schema, invalid input refused, valid input accepted. Derandomized with a fixed seed, so a failure
-reproduces; bounded examples per operation keep the run short.
+Every operation but the live stream (an endless response, covered by
+tests/app/dashboard/test_stream.py) gets the examples, coverage (boundaries: ids at 2**31,
+empty and oversized strings…) and fuzzing phases, positive and negative data, with every
+check: no 5xx, no answer outside the schema, invalid input refused, valid input accepted.
+Derandomized with a fixed seed, so a failure reproduces; bounded examples per operation keep
+the run short. On SQLite always, and on PostgreSQL when LIVEQ_TEST_POSTGRES_URL is set.
 """
 
 from __future__ import annotations
