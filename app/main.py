@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.exc import IntegrityError
@@ -21,8 +22,10 @@ from app.auth.principals import TokenCheck
 from app.auth.sessions import SessionStore
 from app.auth.throttle import FailureThrottle
 from app.auth.tokens import hash_token
+from app.body_limit import BodyLimitMiddleware, route_limit
 from app.dashboard.router import STATIC
 from app.dashboard.router import router as dashboard_router
+from app.errors import API_ERRORS, method_not_allowed, validation_error
 from app.events.router import router as events_router
 from app.events.service import NotFound
 from app.exports.router import router as exports_router
@@ -147,8 +150,8 @@ def create_app(
     app.state.stream_guard = GuardSettings()
     app.state.streams = Streams()
 
+    app.include_router(health_router)
     for router in (
-        health_router,
         events_router,
         questions_router,
         suggestions_router,
@@ -156,12 +159,19 @@ def create_app(
         live_router,
         tokens_router,
         chatter_router,
-        dashboard_router,
     ):
-        app.include_router(router)
+        app.include_router(router, responses=API_ERRORS)
+    app.include_router(dashboard_router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.add_middleware(WebSessionMiddleware)
-    app.include_router(telegram_router)
+    # Outermost: a body over the route's limit is refused before a session or token is read.
+    app.add_middleware(
+        BodyLimitMiddleware,
+        limit_for=lambda method, path: route_limit(
+            method, path, max_import_bytes=api.max_import_bytes
+        ),
+    )
+    app.include_router(telegram_router, responses=API_ERRORS)
     app.include_router(telegram_webhook_router)
     _error_handlers(app)
     outage.install(app, app.state.db_failures)
@@ -176,6 +186,9 @@ def _error(status: int, field: str | None, message: str) -> JSONResponse:
 
 
 def _error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(RequestValidationError, validation_error)  # type: ignore[arg-type]
+    app.add_exception_handler(405, method_not_allowed)
+
     @app.exception_handler(NotFound)
     @app.exception_handler(EventNotFound)
     async def not_found(_: Request, exc: Exception) -> JSONResponse:

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import BigInteger, Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy import Enum as SAEnum
+from sqlalchemy import false as sa_false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import Base
@@ -54,6 +55,10 @@ class Event(Base):
     acknowledge: Mapped[bool] = mapped_column(Boolean, default=False)
     paid_boost: Mapped[int] = mapped_column(Integer, default=0)
     include_moderators: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Whether moderators may reveal askers' names (hosts and admins always may, viewers never).
+    moderators_see_names: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=sa_false()
+    )
     planned_end_at: Mapped[datetime | None]
     created_at: Mapped[datetime]
     ended_at: Mapped[datetime | None]

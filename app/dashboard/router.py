@@ -25,7 +25,9 @@ from app.auth.sessions import (
 from app.auth.tokens import ACTING, HOSTING, Principal
 from app.dashboard.service import seen_chats
 from app.deps import IntakeDep, SessionDep, SettingsDep, client_address
+from app.events.names import may_see_names
 from app.events.service import get_event, list_events
+from app.fields import EventIdPath
 from app.live.stats import chart_bars, event_stats
 from models import QuestionMode
 
@@ -192,16 +194,18 @@ async def events_page(request: Request, session: SessionDep) -> Response:
 
 
 @router.get("/events/{event_id}")
-async def queue_page(event_id: int, request: Request, session: SessionDep) -> Response:
+async def queue_page(event_id: EventIdPath, request: Request, session: SessionDep) -> Response:
     if (who := _signed_in(request)) is None:
         return _to_signin(request)
     event = await get_event(session, event_id=event_id)
-    return _page(request, "queue.html", who, event=event)
+    # The names switch is shown only to those who may use it.
+    see_names = may_see_names(who[0].role, event)
+    return _page(request, "queue.html", who, event=event, can_see_names=see_names)
 
 
 @router.get("/events/{event_id}/present")
 async def presenter_page(
-    event_id: int,
+    event_id: EventIdPath,
     request: Request,
     session: SessionDep,
     names: bool = False,
@@ -211,12 +215,13 @@ async def presenter_page(
     if (who := _signed_in(request)) is None:
         return _to_signin(request)
     event = await get_event(session, event_id=event_id)
+    names = names and may_see_names(who[0].role, event)
     return _page(request, "present.html", who, event=event, names=names, transparent=transparent)
 
 
 @router.get("/events/{event_id}/stats")
 async def stats_page(
-    event_id: int, request: Request, session: SessionDep, intake: IntakeDep
+    event_id: EventIdPath, request: Request, session: SessionDep, intake: IntakeDep
 ) -> Response:
     if (who := _signed_in(request)) is None:
         return _to_signin(request)

@@ -7,6 +7,7 @@ from fastapi import APIRouter, Request, status
 from app.deps import CurrentUser, IntakeDep, RequireHost, SessionDep
 from app.events import service
 from app.events.schemas import EventCreate, EventOut, EventPatch, SourceOut
+from app.fields import EventIdPath
 
 router = APIRouter(prefix="/api/v1/events", tags=["events"])
 
@@ -25,13 +26,17 @@ async def list_events(session: SessionDep, _user: CurrentUser) -> list[EventOut]
 
 
 @router.get("/{event_id}", response_model=EventOut)
-async def get_event(event_id: int, session: SessionDep, _user: CurrentUser) -> EventOut:
+async def get_event(event_id: EventIdPath, session: SessionDep, _user: CurrentUser) -> EventOut:
     return service.event_out(await service.get_event(session, event_id=event_id))
 
 
 @router.patch("/{event_id}", response_model=EventOut)
 async def patch_event(
-    event_id: int, data: EventPatch, session: SessionDep, user: RequireHost, intake: IntakeDep
+    event_id: EventIdPath,
+    data: EventPatch,
+    session: SessionDep,
+    user: RequireHost,
+    intake: IntakeDep,
 ) -> EventOut:
     event = await service.get_event(session, event_id=event_id)
     event = await service.update_event(
@@ -42,7 +47,7 @@ async def patch_event(
 
 @router.get("/{event_id}/sources", response_model=list[SourceOut])
 async def event_sources(
-    event_id: int, request: Request, session: SessionDep, _user: CurrentUser
+    event_id: EventIdPath, request: Request, session: SessionDep, _user: CurrentUser
 ) -> list[SourceOut]:
     """Each source's state, with what its collector reports (YouTube quota, pacing…)."""
     event = await service.get_event(session, event_id=event_id)
@@ -52,7 +57,7 @@ async def event_sources(
 
 @router.post("/{event_id}/purge")
 async def purge(
-    event_id: int, session: SessionDep, user: RequireHost, intake: IntakeDep
+    event_id: EventIdPath, session: SessionDep, user: RequireHost, intake: IntakeDep
 ) -> dict[str, int]:
     """Forget the askers of this event (names, pseudonymous keys, voters)."""
     event = await service.get_event(session, event_id=event_id)

@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from app.fields import BigInt, BodyInt, CleanText, IsoDateTime, StrictBool, in_utc
 from collectors.youtube.parse import video_id
 from models import EventStatus, QuestionMode
 
@@ -14,14 +15,14 @@ from models import EventStatus, QuestionMode
 class TelegramSourceIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     platform: Literal["telegram"]
-    chat_id: int
-    thread_id: int | None = Field(default=None, description="forum topic to restrict to")
+    chat_id: BigInt = Field(description="the chat's id (64-bit, negative for groups)")
+    thread_id: BigInt | None = Field(default=None, description="forum topic to restrict to")
 
 
 class YoutubeSourceIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     platform: Literal["youtube"]
-    video: str = Field(description="a video id or any YouTube URL")
+    video: CleanText = Field(description="a video id or any YouTube URL", max_length=500)
 
     @field_validator("video")
     @classmethod
@@ -34,13 +35,16 @@ SourceIn = Annotated[TelegramSourceIn | YoutubeSourceIn, Field(discriminator="pl
 
 class EventCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    title: str = Field(min_length=1, max_length=200)
+    title: CleanText = Field(min_length=1, max_length=200)
     question_mode: QuestionMode = QuestionMode.auto
-    review: bool = False
-    acknowledge: bool = False
-    paid_boost: int = Field(default=0, ge=0, le=1000)
-    include_moderators: bool = False
-    planned_end_at: datetime | None = None
+    review: StrictBool = False
+    acknowledge: StrictBool = False
+    paid_boost: BodyInt = Field(default=0, ge=0, le=1000)
+    include_moderators: StrictBool = False
+    moderators_see_names: StrictBool = Field(
+        default=False, description="moderators may show askers' names (hosts always may)"
+    )
+    planned_end_at: IsoDateTime | None = None
     sources: list[SourceIn] = Field(default_factory=list, max_length=20)
 
     @field_validator("title")
@@ -53,22 +57,33 @@ class EventCreate(BaseModel):
     @field_validator("planned_end_at")
     @classmethod
     def _aware(cls, value: datetime | None) -> datetime | None:
-        if value is not None and value.tzinfo is None:
-            raise ValueError("must include a timezone offset")
-        return value
+        return in_utc(value)
 
 
 class EventPatch(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    title: str | None = Field(default=None, min_length=1, max_length=200)
+    title: CleanText | None = Field(default=None, min_length=1, max_length=200)
     question_mode: QuestionMode | None = None
-    review: bool | None = None
-    acknowledge: bool | None = None
-    paid_boost: int | None = Field(default=None, ge=0, le=1000)
-    include_moderators: bool | None = None
-    planned_end_at: datetime | None = None
+    review: StrictBool | None = None
+    acknowledge: StrictBool | None = None
+    paid_boost: BodyInt | None = Field(default=None, ge=0, le=1000)
+    include_moderators: StrictBool | None = None
+    moderators_see_names: StrictBool | None = None
+    planned_end_at: IsoDateTime | None = None
     sources: list[SourceIn] | None = Field(default=None, max_length=20)
     status: Literal["ended", "live"] | None = None
+
+    @field_validator("title")
+    @classmethod
+    def _title(cls, value: str | None) -> str | None:
+        if value is not None and not value.strip():
+            raise ValueError("must not be blank")
+        return value.strip() if value is not None else None
+
+    @field_validator("planned_end_at")
+    @classmethod
+    def _aware(cls, value: datetime | None) -> datetime | None:
+        return in_utc(value)
 
 
 class SourceOut(BaseModel):
@@ -93,6 +108,7 @@ class EventOut(BaseModel):
     acknowledge: bool
     paid_boost: int
     include_moderators: bool
+    moderators_see_names: bool
     planned_end_at: datetime | None
     created_at: datetime
     ended_at: datetime | None

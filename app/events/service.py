@@ -86,6 +86,7 @@ async def create_event(
         acknowledge=data.acknowledge,
         paid_boost=data.paid_boost,
         include_moderators=data.include_moderators,
+        moderators_see_names=data.moderators_see_names,
         planned_end_at=data.planned_end_at,
         created_at=now,
     )
@@ -117,6 +118,7 @@ async def update_event(
         "acknowledge",
         "paid_boost",
         "include_moderators",
+        "moderators_see_names",
         "planned_end_at",
     ):
         if field in changes and changes[field] is not None:
@@ -213,6 +215,7 @@ def event_out(
         acknowledge=event.acknowledge,
         paid_boost=event.paid_boost,
         include_moderators=event.include_moderators,
+        moderators_see_names=event.moderators_see_names,
         planned_end_at=event.planned_end_at,
         created_at=event.created_at,
         ended_at=event.ended_at,

@@ -8,13 +8,18 @@ from collections.abc import Sequence
 
 from app.exports.rows import ExportRow
 
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n")
+# Full-width forms some spreadsheets fold to their ASCII sign.
+_FORMULA_SIGNS = ("=", "+", "-", "@", "\uff1d", "\uff0b", "\uff0d", "\uff20")
 
 
 def cell(value: object) -> str:
-    """A cell a spreadsheet will not run: text starting like a formula gets a leading quote."""
+    """A cell a spreadsheet will not run: text starting like a formula (also after leading
+    spaces) gets a leading quote."""
     text = "" if value is None else str(value)
-    return "'" + text if text.startswith(_FORMULA_START) else text
+    if text.startswith(_FORMULA_START) or text.lstrip().startswith(_FORMULA_SIGNS):
+        return "'" + text
+    return text
 
 
 def render(rows: Sequence[ExportRow], *, title: str, names: bool) -> bytes:

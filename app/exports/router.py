@@ -2,29 +2,41 @@
 
 from __future__ import annotations
 
-from typing import Literal
-
 from fastapi import APIRouter, Response
 
 from app.deps import CurrentUser, SessionDep
+from app.events.names import Authors, reveal_names
 from app.events.service import get_event
-from app.exports.service import Format, Scope, export
+from app.exports.service import MEDIA, Format, Scope, export
+from app.fields import EventIdPath
 
 router = APIRouter(prefix="/api/v1", tags=["exports"])
 
 
-@router.get("/events/{event_id}/export")
+# Each format's media type, documented: the text formats as text, json as a list of questions.
+_CONTENT: dict[str, object] = {
+    media.split(";")[0]: {"schema": {"type": "string"}} for media in MEDIA.values()
+}
+_CONTENT["application/json"] = {"schema": {"type": "array", "items": {"type": "object"}}}
+
+
+@router.get(
+    "/events/{event_id}/export",
+    response_class=Response,
+    responses={200: {"description": "The file, in the chosen format", "content": _CONTENT}},
+)
 async def export_event(
-    event_id: int,
+    event_id: EventIdPath,
     session: SessionDep,
-    _user: CurrentUser,
+    user: CurrentUser,
     format: Format = "md",
     status: Scope = "unanswered",
-    authors: Literal["none", "names"] = "none",
+    authors: Authors = "none",
 ) -> Response:
     event = await get_event(session, event_id=event_id)
+    names = reveal_names(user, event, authors)
     body, media, filename = await export(
-        session, event=event, fmt=format, scope=status, names=authors == "names"
+        session, event=event, fmt=format, scope=status, names=names
     )
     return Response(
         body,

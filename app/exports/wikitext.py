@@ -8,16 +8,26 @@ from collections.abc import Sequence
 from app.exports.rows import ExportRow
 
 # Anything the parser could read as markup: links, templates, tags, bold/italic, tables,
-# signatures (~~~~), entities, magic words (__TOC__), or list/heading syntax at line start.
-_MARKUP = re.compile(r"[\[\]{}<>|~&']|__|^[*#:;=\-]|=$|https?://|\bISBN\b|\bRFC\b|\bPMID\b")
+# signatures (~~~~), entities, magic words (__TOC__), list/heading syntax at line start, and any
+# scheme in any case (MediaWiki links free https:, HTTPS:, ftp:, irc:, mailto:, news:…).
+_MARKUP = re.compile(
+    r"[\[\]{}<>|~&']|__|^[*#:;=\-!]|=$|[a-z][a-z0-9+.\-]*:|//|\b(?:ISBN|RFC|PMID)\b",
+    re.IGNORECASE,
+)
+
+# Control characters show nothing and stop some parsers (a NUL ends mwparserfromhell's text).
+_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")
 
 
 def escape(text: str) -> str:
     """Chat text as plain text on the wiki; wrapped in <nowiki> only when it needs it."""
-    text = " ".join(text.split())
+    text = " ".join(_CONTROL.sub("", text).split())
     if not _MARKUP.search(text):
         return text
-    return "<nowiki>" + text.replace("<", "&lt;").replace(">", "&gt;") + "</nowiki>"
+    # Inside <nowiki> entities still decode: & < > are written as entities, so the text can
+    # neither close the tag nor turn into other characters.
+    safe = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return "<nowiki>" + safe + "</nowiki>"
 
 
 def render(rows: Sequence[ExportRow], *, title: str, names: bool) -> bytes:

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from typing import Annotated, Literal
+from typing import Annotated
 
-from fastapi import APIRouter, Header, Query, Request
+from fastapi import APIRouter, Header, HTTPException, Query, Request
 from fastapi.responses import StreamingResponse
 
 from app.deps import CurrentUser, IntakeDep, RequireHost, SessionDep, StillSignedIn
+from app.events.names import Authors, reveal_names
 from app.events.service import get_event
+from app.fields import INT32_MAX, EventIdPath
 from app.live import service
 from app.live.stats import StatsOut, event_stats
 
@@ -18,20 +20,36 @@ router = APIRouter(prefix="/api/v1", tags=["live"])
 
 @router.get("/events/{event_id}/stream", response_class=StreamingResponse)
 async def event_stream(
-    event_id: int,
+    event_id: EventIdPath,
     request: Request,
-    _user: CurrentUser,
+    user: CurrentUser,
     signed_in: StillSignedIn,
     last_event_id: Annotated[str | None, Header(max_length=20)] = None,
-    after: Annotated[int | None, Query(ge=0, description="resume after this entry id")] = None,
-    authors: Literal["none", "names"] = "none",
+    after: Annotated[
+        int | None, Query(ge=0, le=INT32_MAX, description="resume after this entry id")
+    ] = None,
+    authors: Authors = "none",
 ) -> StreamingResponse:
     """Each change as an SSE event whose id is its audit entry id; reconnects resume."""
     state = request.app.state
     signed_in_at = state.intake.clock()  # the caller was authenticated just now
     async with state.sessionmaker() as session:
-        await get_event(session, event_id=event_id)
-    resume = int(last_event_id) if last_event_id and last_event_id.isdigit() else after
+        event = await get_event(session, event_id=event_id)
+    names = reveal_names(user, event, authors)
+    resume = after
+    if last_event_id and last_event_id.isascii() and last_event_id.isdigit():
+        if int(last_event_id) > INT32_MAX:
+            raise HTTPException(
+                422,
+                [
+                    {
+                        "loc": ["header", "last-event-id"],
+                        "msg": f"must be at most {INT32_MAX} (an id this stream sent)",
+                        "type": "less_than_equal",
+                    }
+                ],
+            )
+        resume = int(last_event_id)
     settings: service.LiveSettings = state.live
     streams: service.Streams = state.streams
     stop = streams.open()
@@ -42,7 +60,7 @@ async def event_stream(
                 feeds=state.feeds,
                 event_id=event_id,
                 after=resume,
-                names=authors == "names",
+                names=names,
                 settings=settings,
                 stop=stop,
                 guard=state.stream_guard,
@@ -63,7 +81,7 @@ async def event_stream(
 
 @router.get("/events/{event_id}/stats", response_model=StatsOut)
 async def stats(
-    event_id: int, session: SessionDep, _user: CurrentUser, intake: IntakeDep
+    event_id: EventIdPath, session: SessionDep, _user: CurrentUser, intake: IntakeDep
 ) -> StatsOut:
     """Questions per minute per platform, totals and the share answered."""
     event = await get_event(session, event_id=event_id)

@@ -6,7 +6,7 @@ import base64
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, Literal
 
 from sqlalchemy import Row, Select, and_, case, func, or_, select
@@ -23,6 +23,9 @@ Sort = Literal["score", "time"]
 # on_air first, then pinned, then the sort's own keys; the id makes every key unique.
 _ON_AIR_RANK = case((Question.status == QuestionStatus.on_air, 0), else_=1)
 _PINNED_RANK = case((Question.pinned, 0), else_=1)
+
+
+_INT32 = 2**31 - 1
 
 
 class BadCursor(ValueError):
@@ -66,9 +69,25 @@ def _decode_cursor(cursor: str, sort: Sort) -> list[object]:
         values = values[1:]
         if len(values) != len(_key_columns(sort)):
             raise ValueError
-        values[-2] = datetime.fromisoformat(values[-2])
+        # Every value must fit its column: a forged cursor must not overflow the database.
+        for i, value in enumerate(values):
+            if i == len(values) - 2:
+                continue
+            if type(value) is not int or not -_INT32 <= value <= _INT32:
+                raise ValueError
+        at = datetime.fromisoformat(values[-2])
+        if at.tzinfo is None:
+            raise ValueError
+        values[-2] = at.astimezone(UTC)
         return values  # type: ignore[no-any-return]
-    except (ValueError, TypeError, json.JSONDecodeError, IndexError) as exc:
+    except (
+        ValueError,
+        TypeError,
+        OverflowError,
+        RecursionError,
+        json.JSONDecodeError,
+        IndexError,
+    ) as exc:
         raise BadCursor("cursor is not one this API issued for this sort") from exc
 
 

@@ -24,7 +24,9 @@ from app.deps import (
     SessionDep,
     SettingsDep,
 )
+from app.events.names import reveal_names
 from app.events.service import get_event
+from app.fields import AskIdPath, EventIdPath, QuestionIdPath
 from app.live.render import last_entry_id, tab_counts
 from app.questions import service
 from app.questions.cache import QueueCache
@@ -50,6 +52,8 @@ from models import QuestionStatus
 router = APIRouter(prefix="/api/v1", tags=["questions"])
 
 DEFAULT_STATUSES = "pending,open,on_air"
+_ONE_STATUS = "(" + "|".join(s.value for s in QuestionStatus) + ")"
+STATUSES_PATTERN = f"^(all|{_ONE_STATUS}(,{_ONE_STATUS})*)$"
 Authors = Annotated[Literal["none", "names"], Query(description="askers' names: off by default")]
 
 
@@ -78,10 +82,18 @@ def parse_statuses(raw: str) -> list[QuestionStatus]:
     responses={304: {"description": "Not modified: the page is the one the ETag names"}},
 )
 async def list_questions(
-    event_id: int,
+    event_id: EventIdPath,
     request: Request,
-    _user: CurrentUser,
-    status_: Annotated[str, Query(alias="status")] = DEFAULT_STATUSES,
+    user: CurrentUser,
+    status_: Annotated[
+        str,
+        Query(
+            alias="status",
+            max_length=200,
+            pattern=STATUSES_PATTERN,
+            description="one status, several comma-separated, or all",
+        ),
+    ] = DEFAULT_STATUSES,
     sort: Literal["score", "time"] = "score",
     q: Annotated[str | None, Query(max_length=200)] = None,
     platform: Literal["telegram", "youtube", "manual", "email", "web"] | None = None,
@@ -96,8 +108,13 @@ async def list_questions(
     """The queue in the host's order, a page at a time; served from memory while the event
     has not changed, with an ETag (If-None-Match → 304)."""
     statuses = parse_statuses(status_)
-    key = (event_id, tuple(statuses), sort, q, platform, limit, cursor, authors, suggested)
     maker = request.app.state.sessionmaker
+    if authors == "names":  # only some may: ask the event (names are rare, and never cached
+        # past a change of who may see them: that change moves the event's version)
+        async with maker() as session:
+            await read_only(session)
+            reveal_names(user, await get_event(session, event_id=event_id), authors)
+    key = (event_id, tuple(statuses), sort, q, platform, limit, cursor, authors, suggested)
     cache: QueueCache = request.app.state.queue_cache
 
     async def build() -> tuple[bytes, int]:
@@ -132,7 +149,7 @@ async def list_questions(
 
 
 @router.get("/events/{event_id}/counts")
-async def counts(event_id: int, session: SessionDep, _user: CurrentUser) -> dict[str, int]:
+async def counts(event_id: EventIdPath, session: SessionDep, _user: CurrentUser) -> dict[str, int]:
     """Questions per status (the dashboard's tabs), and `as_of`: the stream position (SSE event
     id) they include at least."""
     await get_event(session, event_id=event_id)
@@ -143,7 +160,11 @@ async def counts(event_id: int, session: SessionDep, _user: CurrentUser) -> dict
     "/events/{event_id}/questions", status_code=status.HTTP_201_CREATED, response_model=IngestOut
 )
 async def add_question(
-    event_id: int, data: QuestionCreate, session: SessionDep, user: RequireActor, intake: IntakeDep
+    event_id: EventIdPath,
+    data: QuestionCreate,
+    session: SessionDep,
+    user: RequireActor,
+    intake: IntakeDep,
 ) -> IngestOut:
     result = await service.add_by_hand(
         session,
@@ -171,7 +192,7 @@ async def add_question(
 
 @router.post("/events/{event_id}/import", response_model=ImportReport)
 async def import_questions(
-    event_id: int,
+    event_id: EventIdPath,
     session: SessionDep,
     user: RequireActor,
     intake: IntakeDep,
@@ -215,17 +236,20 @@ async def import_questions(
 
 @router.get("/questions/{question_id}", response_model=QuestionOut)
 async def get_question(
-    question_id: int, session: SessionDep, _user: CurrentUser, authors: Authors = "none"
+    question_id: QuestionIdPath, session: SessionDep, user: CurrentUser, authors: Authors = "none"
 ) -> QuestionOut:
     question = await service.get_question(session, question_id=question_id)
-    return service.question_out(question, names=authors == "names")
+    names = authors == "names" and reveal_names(
+        user, await get_event(session, event_id=question.event_id), authors
+    )
+    return service.question_out(question, names=names)
 
 
 @router.get("/questions/{question_id}/similar", response_model=SimilarList)
 async def similar(
-    question_id: int,
+    question_id: QuestionIdPath,
     session: SessionDep,
-    _user: CurrentUser,
+    user: CurrentUser,
     intake: IntakeDep,
     meaning: MeaningDep,
     limit: Annotated[int, Query(ge=1, le=20)] = SUGGEST_LIMIT,
@@ -234,10 +258,12 @@ async def similar(
     """Questions that may say the same, most alike first: to merge by hand. The matcher merges
     at its own threshold by itself; these are the ones below it, for a moderator to judge."""
     question = await service.get_question(session, question_id=question_id)
+    names = authors == "names" and reveal_names(
+        user, await get_event(session, event_id=question.event_id), authors
+    )
     found = await service.similar(
         session, intake=intake, question=question, limit=limit, meaning=meaning
     )
-    names = authors == "names"
     return SimilarList(
         items=[
             SimilarOut(question=service.question_out(q, names=names), score=score, by=by)
@@ -248,7 +274,7 @@ async def similar(
 
 @router.patch("/questions/{question_id}", response_model=QuestionOut)
 async def patch_question(
-    question_id: int,
+    question_id: QuestionIdPath,
     data: QuestionPatch,
     session: SessionDep,
     user: RequireActor,
@@ -263,7 +289,7 @@ async def patch_question(
 
 @router.post("/questions/{question_id}/upvote", response_model=QuestionOut)
 async def upvote(
-    question_id: int, session: SessionDep, user: RequireActor, intake: IntakeDep
+    question_id: QuestionIdPath, session: SessionDep, user: RequireActor, intake: IntakeDep
 ) -> QuestionOut:
     question = await service.take_question(session, intake=intake, question_id=question_id)
     await service.upvote(session, intake=intake, question=question, actor=user.actor)
@@ -272,7 +298,7 @@ async def upvote(
 
 @router.post("/questions/{question_id}/merge", response_model=QuestionOut)
 async def merge(
-    question_id: int,
+    question_id: QuestionIdPath,
     data: MergeIn,
     request: Request,
     session: SessionDep,
@@ -293,7 +319,7 @@ async def merge(
 
 @router.post("/asks/{ask_id}/split", response_model=QuestionOut)
 async def split(
-    ask_id: int, request: Request, session: SessionDep, user: RequireActor, intake: IntakeDep
+    ask_id: AskIdPath, request: Request, session: SessionDep, user: RequireActor, intake: IntakeDep
 ) -> QuestionOut:
     question = await service.split(
         session,

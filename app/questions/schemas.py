@@ -7,6 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from app.fields import CleanText, Int32, RowId, StrictBool
 from models import MAX_TEXT, QuestionStatus
 
 
@@ -61,9 +62,9 @@ class QuestionPage(BaseModel):
 
 class QuestionCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    text: str = Field(min_length=1, max_length=MAX_TEXT)
-    author: str | None = Field(default=None, max_length=200)
-    source: str | None = Field(default=None, max_length=40)
+    text: CleanText = Field(min_length=1, max_length=MAX_TEXT)
+    author: CleanText | None = Field(default=None, max_length=200)
+    source: CleanText | None = Field(default=None, max_length=40)
 
     @field_validator("text")
     @classmethod
@@ -76,16 +77,16 @@ class QuestionCreate(BaseModel):
 class QuestionPatch(BaseModel):
     model_config = ConfigDict(extra="forbid")
     status: QuestionStatus | None = None
-    pinned: bool | None = None
-    text: str | None = Field(default=None, min_length=1, max_length=MAX_TEXT)
-    note: str | None = Field(default=None, max_length=MAX_TEXT)
+    pinned: StrictBool | None = None
+    text: CleanText | None = Field(default=None, min_length=1, max_length=MAX_TEXT)
+    note: CleanText | None = Field(default=None, max_length=MAX_TEXT)
     # Optional optimistic check: the version the caller saw. A stale one is refused (409).
-    version: int | None = None
+    version: Int32 | None = None
 
 
 class MergeIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    into: int
+    into: RowId = Field(description="the question to keep")
 
 
 class IngestOut(BaseModel):

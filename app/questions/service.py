@@ -67,6 +67,18 @@ async def take_question(session: AsyncSession, *, intake: Intake, question_id: i
     return await get_question(session, question_id=question_id, lock=True)
 
 
+def _refuse_if_empty(question: Question, doing: str) -> None:
+    """A question left with no asks (merged into another, or every message deleted) is an
+    empty row: it cannot come back to the queue, be voted on or take part in a merge."""
+    if question.asks:
+        return
+    where = f" ({question.note})" if question.note and question.note.startswith("merged") else ""
+    raise Conflict(
+        f"question {question.id} has no asks left{where}: it cannot {doing}; "
+        "act on the question its asks went to"
+    )
+
+
 async def _event(session: AsyncSession, event_id: int) -> Event:
     event = await session.get(Event, event_id)
     if event is None:
@@ -120,6 +132,7 @@ async def change(
     event = await _event(session, question.event_id)
     fields = data.model_dump(exclude_unset=True, exclude={"version"})
     if data.status is not None and data.status is not question.status:
+        _refuse_if_empty(question, f"change status to {data.status.value}")
         if data.status is QuestionStatus.on_air:
             # Putting one on air returns the previous one to open (unless answered).
             await session.execute(
@@ -168,6 +181,7 @@ async def change(
 
 async def upvote(session: AsyncSession, *, intake: Intake, question: Question, actor: str) -> None:
     """An explicit vote from the room or the host: each call counts one."""
+    _refuse_if_empty(question, "be upvoted")
     await add_vote(
         session,
         intake=intake,
@@ -192,6 +206,8 @@ async def merge(
     target = await get_question(session, question_id=into_id)
     if target.event_id != question.event_id:
         raise Conflict(f"question {into_id} belongs to another event")
+    _refuse_if_empty(question, "be merged")
+    _refuse_if_empty(target, "take a merge")
     event = await _event(session, question.event_id)
     now = intake.clock()
     await session.execute(

@@ -93,6 +93,11 @@ def _json_rows(text: str) -> list[tuple[int, dict[str, Any]]]:
         doc = json.loads(text)
     except json.JSONDecodeError as exc:
         raise ImportFileError(f"invalid JSON at line {exc.lineno}: {exc.msg}") from exc
+    except RecursionError as exc:
+        # 200,000 nested `[` is no list of questions; say so instead of crashing.
+        raise ImportFileError("invalid JSON: nested too deeply (questions are one level)") from exc
+    except ValueError as exc:  # e.g. an integer of more than 4,300 digits
+        raise ImportFileError(f"invalid JSON: {str(exc)[:200]}") from exc
     if isinstance(doc, dict) and isinstance(doc.get("questions"), list):
         doc = doc["questions"]
     if not isinstance(doc, list):

@@ -19,7 +19,7 @@ EXPECTED_MD = """\
 - When does the vote close? — _asked 3× (email, Telegram, YouTube)_
   - Note: Answer in the wiki FAQ
 - Is \\[\\[Main Page\\]\\] \\{\\{protected\\}\\} forever? — _asked once (in the room)_
-- =HYPERLINK\\("http://evil"\\) — _asked once (in the room)_
+- =HYPERLINK\\("http\\://evil"\\) — _asked once (in the room)_
 """
 
 

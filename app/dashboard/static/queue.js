@@ -7,6 +7,8 @@ const $ = (selector, root = document) => root.querySelector(selector);
 const page = $("#queue-page");
 const EVENT = Number(page.dataset.eventId);
 const CAN_ACT = page.dataset.canAct === "1";
+// Hosts and admins (moderators if the event allows) may show askers' names; the API refuses others.
+const CAN_SEE_NAMES = page.dataset.canSeeNames === "1";
 const TABS = {
   pending: ["pending"], open: ["on_air", "open"], on_air: ["on_air"],
   answered: ["answered"], dismissed: ["dismissed"], hidden: ["hidden"],
@@ -24,7 +26,7 @@ const askTemplate = $("#ask-tpl").content.firstElementChild;
 
 const state = {
   tab: "open", platform: "", q: "", sort: "score",
-  names: new URLSearchParams(location.search).get("names") === "1",
+  names: CAN_SEE_NAMES && new URLSearchParams(location.search).get("names") === "1",
   items: new Map(), // id → question, as last seen
   order: [], // ids shown, in the API's order
   rows: new Map(), // id → <li>
@@ -562,8 +564,8 @@ $("#search").addEventListener("input", (event) => {
   }, 250);
 });
 $("#help-open").addEventListener("click", () => $("#help").showModal());
-$("#names").checked = state.names;
-$("#names").addEventListener("change", (event) => {
+if ($("#names")) $("#names").checked = state.names;
+$("#names")?.addEventListener("change", (event) => {
   state.names = event.target.checked;
   const url = new URL(location.href);
   if (state.names) url.searchParams.set("names", "1");
