@@ -65,6 +65,7 @@ IsoDateTime = Annotated[datetime, BeforeValidator(_json_datetime)]
 EventIdPath = Annotated[int, Path(ge=1, le=INT32_MAX, description="the event's id")]
 QuestionIdPath = Annotated[int, Path(ge=1, le=INT32_MAX, description="the question's id")]
 AskIdPath = Annotated[int, Path(ge=1, le=INT32_MAX, description="the ask's id")]
+SuggestionIdPath = Annotated[int, Path(ge=1, le=INT32_MAX, description="the suggestion's id")]
 
 
 def in_utc(value: datetime | None) -> datetime | None:

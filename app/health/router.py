@@ -10,6 +10,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
 from app.deps import RequireHost
+from app.errors import API_ERRORS
 from app.health.outage import describe
 from kit.logs import redact
 from kit.migrate import current_revision
@@ -35,7 +36,7 @@ async def readyz(request: Request) -> JSONResponse:
     )
 
 
-@router.get("/api/v1/status")
+@router.get("/api/v1/status", responses=API_ERRORS)
 async def status(request: Request, _host: RequireHost) -> JSONResponse:
     """Readiness with its detail: the database, the schema, each collector's report."""
     ready, body = await _database(request)

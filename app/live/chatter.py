@@ -17,7 +17,7 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi import APIRouter, HTTPException, Path, Query, Request
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel
 from sqlalchemy import event as sa_event
@@ -25,7 +25,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
 from app.deps import IntakeDep, RequireActor, SessionDep
+from app.events.names import reveal_names
 from app.events.service import get_event
+from app.fields import EventIdPath
 from app.live.service import LiveSettings, Streams, sse
 from app.questions import service as questions
 from app.questions.schemas import IngestOut
@@ -84,26 +86,26 @@ def _listing(log: ChatterLog, entries: list[ChatterMessage], *, names: bool) -> 
 
 @router.get("/events/{event_id}/chatter", response_model=ChatterList)
 async def recent_chatter(
-    event_id: int,
+    event_id: EventIdPath,
     session: SessionDep,
-    _user: RequireActor,
+    user: RequireActor,
     intake: IntakeDep,
     authors: Authors = "none",
 ) -> ChatterList:
     """The last 15 minutes of messages set aside as chatter (held in memory, never stored)."""
-    await get_event(session, event_id=event_id)
+    names = reveal_names(user, await get_event(session, event_id=event_id), authors)
     log = intake.chatter
-    return _listing(log, log.recent(event_id, now=intake.clock()), names=authors == "names")
+    return _listing(log, log.recent(event_id, now=intake.clock()), names=names)
 
 
 @router.get("/events/{event_id}/chatter/stream", response_class=StreamingResponse)
 async def chatter_stream(
-    event_id: int, request: Request, _user: RequireActor, authors: Authors = "none"
+    event_id: EventIdPath, request: Request, user: RequireActor, authors: Authors = "none"
 ) -> StreamingResponse:
     """The chatter live: a `snapshot` on connecting, then `add` and `remove` as it changes."""
     state = request.app.state
     async with state.sessionmaker() as session:
-        await get_event(session, event_id=event_id)
+        names = reveal_names(user, await get_event(session, event_id=event_id), authors)
     streams: Streams = state.streams
     stop = streams.open()
 
@@ -112,7 +114,7 @@ async def chatter_stream(
             async for message in stream(
                 state.intake,
                 event_id=event_id,
-                names=authors == "names",
+                names=names,
                 settings=state.live,
                 stop=stop,
             ):
@@ -169,7 +171,11 @@ async def stream(
     "/events/{event_id}/chatter/{message_id}/promote", status_code=201, response_model=IngestOut
 )
 async def promote(
-    event_id: int, message_id: int, session: SessionDep, user: RequireActor, intake: IntakeDep
+    event_id: EventIdPath,
+    message_id: Annotated[int, Path(ge=1, le=2**63 - 1, description="the message's id")],
+    session: SessionDep,
+    user: RequireActor,
+    intake: IntakeDep,
 ) -> IngestOut:
     """Make a message the detector set aside a question: ingested like any ask, with its
     platform, time and asker, and merged if it is a duplicate."""

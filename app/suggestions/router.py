@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 
 from app.deps import IntakeDep, RequireActor, SessionDep
+from app.fields import SuggestionIdPath
 from app.questions.schemas import QuestionOut
 from app.questions.service import question_out
 from app.suggestions import service
@@ -14,7 +15,7 @@ router = APIRouter(prefix="/api/v1", tags=["suggestions"])
 
 @router.post("/suggestions/{suggestion_id}/merge", response_model=QuestionOut)
 async def merge(
-    suggestion_id: int,
+    suggestion_id: SuggestionIdPath,
     request: Request,
     session: SessionDep,
     user: RequireActor,
@@ -34,7 +35,7 @@ async def merge(
 
 @router.post("/suggestions/{suggestion_id}/dismiss", response_model=QuestionOut)
 async def dismiss(
-    suggestion_id: int, session: SessionDep, user: RequireActor, intake: IntakeDep
+    suggestion_id: SuggestionIdPath, session: SessionDep, user: RequireActor, intake: IntakeDep
 ) -> QuestionOut:
     """Not the same: the pair is never offered again. The question, with its next suggestion."""
     question = await service.dismiss(
