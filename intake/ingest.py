@@ -31,6 +31,7 @@ from intake.bookkeeping import author_key, new_question, pseudonym_key
 from intake.matching import IndexRegistry, LexicalMatcher
 from intake.matching.index import EventIndex
 from intake.tallies import count_ask, count_chatter, count_new_askers
+from intake.text.clean import clean_ask
 from intake.text.detect import is_question
 from intake.text.normalize import normalize
 from kit.changes import notify_on_commit
@@ -154,6 +155,8 @@ async def _ingest_held(
     event = await session.get(Event, event_id)
     if event is None:
         raise EventNotFound(event_id)
+    # What no store or page can hold (NUL, lone surrogates…) leaves here, for every source.
+    asks = [clean_ask(a) for a in asks]
     now = intake.clock()
     secret = await intake.secret(session)
     index = await refresh_index(session, intake, event_id)

@@ -14,6 +14,7 @@ from models.question import (
     QuestionStatus,
     Vote,
 )
+from models.setaside import SetAsideMessage
 
 __all__ = [
     "MAX_TEXT",
@@ -33,6 +34,7 @@ __all__ = [
     "QuestionMode",
     "QuestionStatus",
     "Role",
+    "SetAsideMessage",
     "SourceState",
     "TelegramChat",
     "Vote",
