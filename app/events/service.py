@@ -226,14 +226,15 @@ def event_out(
 
 
 async def set_aside_by_source(session: AsyncSession, *, event: Event) -> dict[int, SetAsideSummary]:
-    """Messages set aside since the event was made, per source of the event (by source id)."""
+    """Messages set aside, per source of the event (by source id). A Telegram chat linked to
+    several events over time shows all of its own."""
     keys: dict[int, tuple[Platform, str]] = {}
     for src in event.sources:
         if src.platform is Platform.telegram and src.telegram_chat_id is not None:
             keys[src.id] = (Platform.telegram, str(src.telegram_chat_id))
         elif src.platform is Platform.youtube and src.youtube_live_chat_id:
             keys[src.id] = (Platform.youtube, src.youtube_live_chat_id)
-    found = await set_aside_summaries(session, sources=list(keys.values()), since=event.created_at)
+    found = await set_aside_summaries(session, sources=list(keys.values()))
     empty = SetAsideSummary(0, [])
     return {source_id: found.get(key, empty) for source_id, key in keys.items()}
 
