@@ -26,6 +26,7 @@ from app.exports.router import router as exports_router
 from app.health.router import router as health_router
 from app.live.router import router as live_router
 from app.live.service import LiveSettings, Streams
+from app.questions.imports import ImportJobs
 from app.questions.repository import BadCursor
 from app.questions.router import router as questions_router
 from app.questions.service import Conflict
@@ -76,6 +77,7 @@ def create_app(
             yield
         finally:
             app.state.streams.close_all()
+            await app.state.imports.close()
             for collector in app.state.collectors.values():
                 await collector.stop()
             if own_engine:
@@ -100,6 +102,7 @@ def create_app(
     )
     app.state.live = LiveSettings()
     app.state.streams = Streams()
+    app.state.imports = ImportJobs()
 
     for router in (
         health_router,

@@ -95,16 +95,18 @@ async def store_or_set_aside(
     *,
     store: Callable[[Sequence[T]], Awaitable[None]],
     healthy: Callable[[], Awaitable[bool]],
+    fatal: tuple[type[Exception], ...] = (),
 ) -> list[tuple[T, Exception]]:
     """Store `items` in order with `store` (one transaction per call); returns the items set
-    aside with their error. Raises the error when the database itself is in trouble."""
+    aside with their error. Raises the error when the database itself is in trouble, and
+    `fatal` errors (no single message's fault) as they come."""
     set_aside: list[tuple[T, Exception]] = []
 
     async def attempt(part: Sequence[T]) -> Exception | None:
         try:
             await store(part)
         except Exception as exc:
-            if is_outage(exc) or not await healthy():
+            if isinstance(exc, fatal) or is_outage(exc) or not await healthy():
                 raise
             return exc
         return None

@@ -107,3 +107,36 @@ class TestPoisonUpdates:
         logged = "\n".join(r.getMessage() for r in caplog.records)
         assert "set aside" in logged and REASON in logged
         assert secret not in logged and MARKER not in logged
+
+
+class TestPassingFailures:
+    async def test_a_one_off_failure_on_a_healthy_database_loses_and_sets_aside_nothing(
+        self, fake: FakeTelegram, db, collector: CollectorFactory
+    ) -> None:
+        from sqlalchemy import event
+        from sqlalchemy.orm import Session
+
+        class Flaky(Session):
+            pass
+
+        failed = []
+
+        @event.listens_for(Flaky, "before_commit")
+        def boom(session: Session) -> None:
+            is_batch = any(isinstance(o, TelegramChat) for o in session.identity_map.values())
+            if is_batch and not failed:
+                failed.append(1)
+                raise RuntimeError("a passing conflict")
+
+        event_id = await _event(db)
+        maker = async_sessionmaker(db.kw["bind"], expire_on_commit=False, sync_session_class=Flaky)
+        fake.push(
+            *(
+                message(chat=GROUP, message_id=i, text=f"Question {i} on topic {i}?")
+                for i in range(1, 6)
+            )
+        )
+        c = await collector(sessionmaker=maker)
+        status = await c.wait_for(processed(5))
+        assert failed == [1] and status["updates_set_aside"] == 0
+        assert sorted(map(int, await _texts(db, event_id))) == [1, 2, 3, 4, 5]
