@@ -12,6 +12,7 @@ BENCHES = [
     "bench.dashboard_bench",
     "bench.matching_bench",
     "bench.semantic_bench",
+    "bench.import_bench",
 ]
 
 

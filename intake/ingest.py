@@ -6,6 +6,8 @@ event's questions that are not hidden → attach to the match or create a new qu
 
 from __future__ import annotations
 
+import asyncio
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -51,6 +53,8 @@ _REFRESH_OVERLAP = timedelta(seconds=3)
 # The advisory-lock space of "an event's queue" (any constant unique to liveq: "lvq1").
 _EVENT_LOCKS = 0x6C767131
 _HELD = "liveq_held_events"
+# The longest stretch of matching between two chances for the event loop to serve others.
+_YIELD_EVERY = 0.01
 
 
 class EventNotFound(LookupError):
@@ -173,10 +177,16 @@ async def _ingest_held(
     chatter: dict[str, int] = {}
     staged: list[Staged] = []
     joined: dict[int, Joined] = {}
+    yield_at = time.perf_counter() + _YIELD_EVERY
 
     # Loading a matched question must not flush the batch staged so far.
     with session.no_autoflush:
-        for incoming in asks:
+        for n, incoming in enumerate(asks):
+            if n % 4 == 3 and time.perf_counter() > yield_at:
+                # Matching is CPU work: a large batch lets the event loop serve others
+                # every few milliseconds instead of holding it for the whole batch.
+                await asyncio.sleep(0)
+                yield_at = time.perf_counter() + _YIELD_EVERY
             identity = (incoming.platform.value, incoming.source_id, incoming.message_id)
             if identity in known or identity in in_batch:
                 first = in_batch.get(identity)
