@@ -133,6 +133,15 @@ async def add_question(
     status_code=status.HTTP_202_ACCEPTED,
     response_model=ImportJobOut,
     responses={
+        202: {
+            "description": "the import started; its progress at `Location`",
+            "headers": {
+                "Location": {
+                    "description": "/api/v1/imports/{id}: the job's progress, then its report",
+                    "schema": {"type": "string"},
+                }
+            },
+        },
         200: {"model": ImportJobOut, "description": "with `wait=true`: the finished import"},
         404: {"description": "no such event"},
         413: {"description": "the file is larger than LIVEQ_MAX_IMPORT_BYTES"},
@@ -192,7 +201,11 @@ async def import_questions(
     return imports.job_out(job)
 
 
-@router.get("/imports/{job_id}", response_model=ImportJobOut, responses={404: {}})
+@router.get(
+    "/imports/{job_id}",
+    response_model=ImportJobOut,
+    responses={404: {"description": "no such import, or its report expired (kept an hour)"}},
+)
 async def import_progress(job_id: str, request: Request, _user: RequireActor) -> ImportJobOut:
     """An import's progress (rows processed of rows, counts so far), then its report."""
     job = request.app.state.imports.get(job_id)
