@@ -13,6 +13,7 @@ import csv
 import hashlib
 import io
 import json
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -136,9 +137,54 @@ def _csv_rows(text: str) -> list[tuple[int, dict[str, Any]]]:
     return rows
 
 
+_SPACE = re.compile(r"[ \t\n\r]*")
+_WRAPPED = re.compile(r'[ \t\n\r]*\{[ \t\n\r]*"questions"[ \t\n\r]*:[ \t\n\r]*(?=\[)')
+
+
+def _json_doc(text: str) -> Any:
+    """The document, its list read an item at a time: one json.loads of megabytes holds the
+    interpreter (and so the service's event loop) for its whole length; between items the
+    parsing thread lets it go. A wrapper with other keys is read whole."""
+    wrapped = _WRAPPED.match(text)
+    pos = wrapped.end() if wrapped else _SPACE.match(text).end()  # type: ignore[union-attr]
+    if not text.startswith("[", pos):
+        return json.loads(text)
+    decoder = json.JSONDecoder()
+    items: list[Any] = []
+    pos = _SPACE.match(text, pos + 1).end()  # type: ignore[union-attr]
+    if text.startswith("]", pos):
+        pos += 1
+    else:
+        while True:
+            item, pos = decoder.raw_decode(text, pos)
+            items.append(item)
+            if len(items) > MAX_ROWS:
+                raise ImportFileError(
+                    f"file has more than {MAX_ROWS} questions; at most {MAX_ROWS}"
+                )
+            pos = _SPACE.match(text, pos).end()  # type: ignore[union-attr]
+            if text.startswith(",", pos):
+                pos = _SPACE.match(text, pos + 1).end()  # type: ignore[union-attr]
+            elif text.startswith("]", pos):
+                pos += 1
+                break
+            else:
+                raise json.JSONDecodeError("Expecting ',' delimiter", text, pos)
+    rest = text[pos:].strip(" \t\n\r")
+    if wrapped is None:
+        if rest:
+            raise json.JSONDecodeError("Extra data", text, pos)
+        return items
+    if rest != "}":
+        return json.loads(text)  # more keys than "questions": read it whole
+    return {"questions": items}
+
+
 def _json_rows(text: str) -> list[tuple[int, dict[str, Any]]]:
     try:
-        doc = json.loads(text)
+        doc = _json_doc(text)
+    except ImportFileError:
+        raise
     except json.JSONDecodeError as exc:
         raise ImportFileError(f"invalid JSON at line {exc.lineno}: {exc.msg}") from exc
     except RecursionError as exc:

@@ -56,6 +56,8 @@ class TestHostileFiles:
             ("binary.csv", bytes(range(256)) * 20, "not UTF-8"),
             ("bad16.csv", b"\xff\xfe" + b"t\x00e\x00\x00\xd8", "UTF-16"),
             ("rows.csv", b"text\n" + b"Why?\n" * 100_001, "at most 100000"),
+            ("many.json", b"[" + b",".join([b'{"text":"Why?"}'] * 100_001) + b"]", "at most"),
+            ("comma.json", b'[{"text": "Why?"} {"text": "How?"}]', "invalid JSON at line 1"),
         ],
     )
     async def test_refused_whole_with_the_problem_named(self, client, event_id, name, data, words):
