@@ -37,6 +37,7 @@ from app.live.guard import GuardSettings
 from app.live.router import router as live_router
 from app.live.service import LiveSettings, Streams
 from app.questions.cache import QueueCache
+from app.questions.imports import ImportJobs
 from app.questions.repository import BadCursor
 from app.questions.router import router as questions_router
 from app.questions.service import Conflict
@@ -112,6 +113,7 @@ def create_app(
         finally:
             app.state.streams.close_all()
             await app.state.feeds.close()
+            await app.state.imports.close()
             for collector in app.state.collectors.values():
                 await collector.stop()
             if listener is not None:
@@ -149,6 +151,7 @@ def create_app(
     app.state.live = LiveSettings()
     app.state.stream_guard = GuardSettings()
     app.state.streams = Streams()
+    app.state.imports = ImportJobs()
 
     app.include_router(health_router)
     for router in (

@@ -17,6 +17,7 @@ BENCHES = [
     "bench.semantic_bench",
     "bench.suggestions_bench",
     "bench.detect_bench",
+    "bench.import_bench",
 ]
 
 

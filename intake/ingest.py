@@ -6,6 +6,8 @@ event's questions that are not hidden → attach to the match or create a new qu
 
 from __future__ import annotations
 
+import asyncio
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -34,6 +36,7 @@ from intake.matching.index import EventIndex
 from intake.matching.suggest import Meaning
 from intake.suggestions import embed_ahead, suggest_new
 from intake.tallies import count_ask, count_chatter, count_new_askers
+from intake.text.clean import clean_ask
 from intake.text.detect import is_question
 from intake.text.normalize import normalize
 from kit.changes import notify_on_commit
@@ -53,6 +56,8 @@ _REFRESH_OVERLAP = timedelta(seconds=3)
 # The advisory-lock space of "an event's queue" (any constant unique to liveq: "lvq1").
 _EVENT_LOCKS = 0x6C767131
 _HELD = "liveq_held_events"
+# The longest stretch of matching between two chances for the event loop to serve others.
+_YIELD_EVERY = 0.01
 
 
 class EventNotFound(LookupError):
@@ -165,6 +170,8 @@ async def _ingest_held(
     event = await session.get(Event, event_id)
     if event is None:
         raise EventNotFound(event_id)
+    # What no store or page can hold (NUL, lone surrogates…) leaves here, for every source.
+    asks = [clean_ask(a) for a in asks]
     now = intake.clock()
     secret = await intake.secret(session)
     index = await refresh_index(session, intake, event_id)
@@ -182,10 +189,16 @@ async def _ingest_held(
     set_aside: list[IncomingAsk] = []  # chatter with words in it, for the chat panel
     staged: list[Staged] = []
     joined: dict[int, Joined] = {}
+    yield_at = time.perf_counter() + _YIELD_EVERY
 
     # Loading a matched question must not flush the batch staged so far.
     with session.no_autoflush:
-        for incoming in asks:
+        for n, incoming in enumerate(asks):
+            if n % 4 == 3 and time.perf_counter() > yield_at:
+                # Matching is CPU work: a large batch lets the event loop serve others
+                # every few milliseconds instead of holding it for the whole batch.
+                await asyncio.sleep(0)
+                yield_at = time.perf_counter() + _YIELD_EVERY
             identity = (incoming.platform.value, incoming.source_id, incoming.message_id)
             if identity in known or identity in in_batch:
                 first = in_batch.get(identity)

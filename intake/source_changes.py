@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from intake.bookkeeping import audit, author_key, recount, touch
 from intake.ingest import Intake, refresh_index
+from intake.text.clean import clean_text
 from intake.text.normalize import normalize, shown_text
 from models import MAX_TEXT, Ask, Event, Platform, Question, QuestionStatus
 
@@ -75,7 +76,7 @@ async def edit_ask(
 ) -> list[int]:
     """The ask's text follows an edit; a question made of that ask alone follows too and is
     matched again. Returns the ids of the questions touched."""
-    text = text.strip()
+    text = clean_text(text).strip()
     if not text or len(text) > MAX_TEXT:
         return []
     now = intake.clock()

@@ -14,6 +14,7 @@ from models.question import (
     QuestionStatus,
     Vote,
 )
+from models.setaside import SetAsideMessage
 from models.suggestion import Suggestion, SuggestionStatus
 
 __all__ = [
@@ -34,6 +35,7 @@ __all__ = [
     "QuestionMode",
     "QuestionStatus",
     "Role",
+    "SetAsideMessage",
     "SourceState",
     "Suggestion",
     "SuggestionStatus",

@@ -86,6 +86,12 @@ class EventPatch(BaseModel):
         return in_utc(value)
 
 
+class SetAsideOut(BaseModel):
+    at: str
+    message: str = Field(description="where the message is on its platform (never its text)")
+    reason: str
+
+
 class SourceOut(BaseModel):
     id: int
     platform: str
@@ -96,6 +102,14 @@ class SourceOut(BaseModel):
     state: str
     state_reason: str | None = None
     collector: dict[str, object] | None = None
+    set_aside: int | None = Field(
+        default=None,
+        description="messages of this source that could not be stored and were set aside "
+        "(on /events/{id}/sources only)",
+    )
+    set_aside_recent: list[SetAsideOut] = Field(
+        default_factory=list, description="the latest of them, newest first"
+    )
 
 
 class EventOut(BaseModel):

@@ -13,8 +13,16 @@ from sqlalchemy import CursorResult, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
-from app.events.schemas import EventCreate, EventOut, EventPatch, SourceIn, SourceOut
+from app.events.schemas import (
+    EventCreate,
+    EventOut,
+    EventPatch,
+    SetAsideOut,
+    SourceIn,
+    SourceOut,
+)
 from intake.bookkeeping import audit
+from intake.setaside import SetAsideSummary, set_aside_summaries
 from kit.wakeups import announce_sources
 from models import Ask, Event, EventSource, EventStatus, Platform, SourceState, Vote
 
@@ -223,7 +231,25 @@ def event_out(
     )
 
 
-def source_out(src: EventSource, collector: dict[str, object] | None = None) -> SourceOut:
+async def set_aside_by_source(session: AsyncSession, *, event: Event) -> dict[int, SetAsideSummary]:
+    """Messages set aside, per source of the event (by source id). A Telegram chat linked to
+    several events over time shows all of its own."""
+    keys: dict[int, tuple[Platform, str]] = {}
+    for src in event.sources:
+        if src.platform is Platform.telegram and src.telegram_chat_id is not None:
+            keys[src.id] = (Platform.telegram, str(src.telegram_chat_id))
+        elif src.platform is Platform.youtube and src.youtube_live_chat_id:
+            keys[src.id] = (Platform.youtube, src.youtube_live_chat_id)
+    found = await set_aside_summaries(session, sources=list(keys.values()))
+    empty = SetAsideSummary(0, [])
+    return {source_id: found.get(key, empty) for source_id, key in keys.items()}
+
+
+def source_out(
+    src: EventSource,
+    collector: dict[str, object] | None = None,
+    set_aside: SetAsideSummary | None = None,
+) -> SourceOut:
     return SourceOut(
         id=src.id,
         platform=src.platform.value,
@@ -234,4 +260,6 @@ def source_out(src: EventSource, collector: dict[str, object] | None = None) -> 
         state=src.state.value,
         state_reason=src.state_reason,
         collector=collector,
+        set_aside=set_aside.count if set_aside is not None else None,
+        set_aside_recent=[SetAsideOut(**r) for r in set_aside.recent] if set_aside else [],
     )

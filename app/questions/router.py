@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Annotated, Literal
 
 from fastapi import (
@@ -28,11 +29,11 @@ from app.events.names import reveal_names
 from app.events.service import get_event
 from app.fields import AskIdPath, EventIdPath, QuestionIdPath
 from app.live.render import last_entry_id, tab_counts
-from app.questions import service
+from app.questions import imports, service
 from app.questions.cache import QueueCache
+from app.questions.imports import ImportJobs, TooManyImports
 from app.questions.schemas import (
-    ImportRejection,
-    ImportReport,
+    ImportJobOut,
     IngestOut,
     MergeIn,
     QuestionCreate,
@@ -43,8 +44,6 @@ from app.questions.schemas import (
     SimilarOut,
 )
 from collectors.manual.importer import ImportFileError, parse_import
-from intake.asks import Outcome
-from intake.ingest import ingest
 from intake.matching.index import SUGGEST_LIMIT
 from kit.db import read_only
 from models import QuestionStatus
@@ -190,16 +189,46 @@ async def add_question(
     return IngestOut(outcome=result.outcome.value, question=service.question_out(question))
 
 
-@router.post("/events/{event_id}/import", response_model=ImportReport)
+@router.post(
+    "/events/{event_id}/import",
+    status_code=status.HTTP_202_ACCEPTED,
+    response_model=ImportJobOut,
+    responses={
+        202: {
+            "description": "the import started; its progress at `Location`",
+            "headers": {
+                "Location": {
+                    "description": "/api/v1/imports/{id}: the job's progress, then its report",
+                    "schema": {"type": "string"},
+                }
+            },
+        },
+        200: {"model": ImportJobOut, "description": "with `wait=true`: the finished import"},
+        404: {"description": "no such event"},
+        413: {"description": "the file is larger than LIVEQ_MAX_IMPORT_BYTES"},
+        422: {"description": "the file cannot be read; `msg` names the problem"},
+        429: {"description": "imports already running; try again after Retry-After seconds"},
+    },
+)
 async def import_questions(
     event_id: EventIdPath,
-    session: SessionDep,
+    request: Request,
+    response: Response,
     user: RequireActor,
     intake: IntakeDep,
     settings: SettingsDep,
     file: Annotated[UploadFile, File(description="CSV or JSON of questions sent in before")],
-) -> ImportReport:
-    await get_event(session, event_id=event_id)
+    wait: Annotated[
+        bool, Query(description="answer when the import is done (200) instead of at once (202)")
+    ] = False,
+) -> ImportJobOut:
+    """Import a file of questions in the background: 202 with the job at once (its progress at
+    `Location`, /api/v1/imports/{id}), or with `wait=true` 200 with the finished report. The
+    file is read whole first: a file that cannot be read is refused (422) and nothing is
+    imported."""
+    jobs: ImportJobs = request.app.state.imports
+    maker = request.app.state.sessionmaker
+    await imports.ensure_event(maker, event_id=event_id)
     data = await file.read(settings.max_import_bytes + 1)
     if len(data) > settings.max_import_bytes:
         raise HTTPException(
@@ -207,31 +236,43 @@ async def import_questions(
             f"file: larger than {settings.max_import_bytes} bytes",
         )
     try:
-        parsed = parse_import(data, filename=file.filename or "upload", now=intake.clock())
+        # Parsing 5 MB takes seconds of CPU: in a thread, so the service keeps answering.
+        parsed = await asyncio.to_thread(
+            parse_import, data, filename=file.filename or "upload", now=intake.clock()
+        )
     except ImportFileError as exc:
         raise HTTPException(
             422, [{"loc": ["body", "file"], "msg": str(exc), "type": "value_error"}]
         ) from exc
-    results = await ingest(
-        session,
-        intake=intake,
-        event_id=event_id,
-        asks=[a for _, a in parsed.asks],
-        actor=user.actor,
-    )
-    rejected = [ImportRejection(line=r.line, reason=r.reason) for r in parsed.rejected]
-    rejected += [
-        ImportRejection(line=line, reason=res.reason or res.outcome.value)
-        for (line, _), res in zip(parsed.asks, results, strict=True)
-        if res.outcome in (Outcome.rejected, Outcome.chatter)
-    ]
-    tally = [r.outcome for r in results]
-    return ImportReport(
-        imported=tally.count(Outcome.created),
-        merged=tally.count(Outcome.merged),
-        duplicates=tally.count(Outcome.duplicate),
-        rejected=sorted(rejected, key=lambda r: r.line),
-    )
+    try:
+        job = jobs.start(
+            sessionmaker=maker, intake=intake, event_id=event_id, parsed=parsed, actor=user.actor
+        )
+    except TooManyImports as exc:
+        raise HTTPException(
+            status.HTTP_429_TOO_MANY_REQUESTS,
+            "imports are running already; try again when one is done",
+            headers={"Retry-After": "10"},
+        ) from exc
+    if wait:
+        await job.wait()
+        response.status_code = status.HTTP_200_OK
+    else:
+        response.headers["Location"] = f"/api/v1/imports/{job.id}"
+    return imports.job_out(job)
+
+
+@router.get(
+    "/imports/{job_id}",
+    response_model=ImportJobOut,
+    responses={404: {"description": "no such import, or its report expired (kept an hour)"}},
+)
+async def import_progress(job_id: str, request: Request, _user: RequireActor) -> ImportJobOut:
+    """An import's progress (rows processed of rows, counts so far), then its report."""
+    job = request.app.state.imports.get(job_id)
+    if job is None:
+        raise HTTPException(404, "no such import (reports are kept an hour)")
+    return imports.job_out(job)
 
 
 @router.get("/questions/{question_id}", response_model=QuestionOut)

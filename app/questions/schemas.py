@@ -106,6 +106,19 @@ class ImportReport(BaseModel):
     rejected: list[ImportRejection]
 
 
+class ImportJobOut(ImportReport):
+    """An import's progress while it runs (the counts so far), its report when done."""
+
+    id: str = Field(description="the job: follow it at /api/v1/imports/{id}")
+    event_id: int
+    status: Literal["running", "done", "failed"]
+    rows: int = Field(description="rows read from the file")
+    processed: int = Field(description="rows handled so far (rejected ones included)")
+    error: str | None = Field(default=None, description="why a failed import stopped")
+    started_at: datetime
+    finished_at: datetime | None = None
+
+
 class SimilarOut(BaseModel):
     """A question that may say the same as another: how alike (0–100), and by what."""
 

@@ -12,7 +12,7 @@ import asyncio
 import logging
 import random
 import secrets
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -25,9 +25,11 @@ from collectors.telegram.pacing import AckLimiter
 from collectors.telegram.parse import Parsed, parse_update
 from collectors.telegram.process import AckRequest, BatchOutcome, process_batch
 from collectors.telegram.redact import TokenRedaction
+from collectors.telegram.setaside import set_asides
 from collectors.telegram.settings import TelegramSettings
 from collectors.telegram.store import set_live_sources_state
 from intake.ingest import Intake
+from intake.setaside import database_answers, record_set_aside, store_or_set_aside
 from kit.clock import Clock, utcnow
 from kit.wakeups import SourceWatch, Wakeups
 from models import SourceState
@@ -95,6 +97,7 @@ class TelegramCollector:
             "acks_sent": 0,
             "acks_dropped": 0,
             "retries": 0,
+            "updates_set_aside": 0,
         }
 
     @property
@@ -283,6 +286,31 @@ class TelegramCollector:
     async def _ingest(self, raw: list[dict[str, Any]]) -> None:
         batch = self._parse(raw)
         outcome = BatchOutcome()
+        # A batch that fails is split until the update at fault is found; that one is set
+        # aside after a retry, so the updates after it are never held up (intake/setaside.py).
+        failed = await store_or_set_aside(
+            batch,
+            store=lambda part: self._store(part, outcome),
+            healthy=lambda: database_answers(self.sessionmaker),
+        )
+        if failed:
+            async with self.sessionmaker() as session, session.begin():
+                await record_set_aside(session, items=set_asides(failed), now=self.intake.clock())
+        ids = [u["update_id"] for u in raw if isinstance(u.get("update_id"), int)]
+        if ids:
+            self._offset = max(ids) + 1
+        for ack in outcome.acks:
+            self._acks.put_nowait(ack)
+        self._counts["batches"] += 1
+        self._counts["updates_processed"] += len(batch) - len(failed)
+        self._counts["updates_skipped"] += len(raw) - len(batch)
+        self._counts["updates_set_aside"] += len(failed)
+        await self._notify()
+
+    async def _store(self, batch: Sequence[Parsed], into: BatchOutcome) -> None:
+        """Store some updates in one transaction; `into` learns their acknowledgements once
+        committed."""
+        outcome = BatchOutcome()
         try:
             # One batch at a time, start to commit: webhook requests arrive concurrently, and
             # one transaction must not match questions another has not committed yet.
@@ -294,15 +322,7 @@ class TelegramCollector:
             for event_id in outcome.events:
                 self.intake.indexes.forget(event_id)
             raise
-        ids = [u["update_id"] for u in raw if isinstance(u.get("update_id"), int)]
-        if ids:
-            self._offset = max(ids) + 1
-        for ack in outcome.acks:
-            self._acks.put_nowait(ack)
-        self._counts["batches"] += 1
-        self._counts["updates_processed"] += len(batch)
-        self._counts["updates_skipped"] += len(raw) - len(batch)
-        await self._notify()
+        into.acks += outcome.acks
 
     def _parse(self, raw: list[dict[str, Any]]) -> list[Parsed]:
         parsed = []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -11,6 +12,7 @@ from sqlalchemy import Select, bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from collectors.telegram.parse import ChatSeen
+from intake.text.clean import clean_label
 from models import Event, EventSource, EventStatus, Platform, SourceState, TelegramChat
 
 # How fresh a remembered chat's "last seen" is kept.
@@ -97,7 +99,13 @@ async def remember_chats(
     session: AsyncSession, *, chats: Sequence[ChatSeen], now: datetime
 ) -> None:
     """Insert or refresh the chats of a batch (the caller commits)."""
-    by_id = {c.id: c for c in chats}
+    # A chat's title is hostile text like any message's: cleaned, and cut to its column.
+    by_id = {
+        c.id: dataclasses.replace(
+            c, title=clean_label(c.title, 255), type=clean_label(c.type, 20) or "unknown"
+        )
+        for c in chats
+    }
     known = {row.id: row for row in await session.scalars(_chats_query(), {"ids": list(by_id)})}
     for chat_id, seen in by_id.items():
         row = known.get(chat_id)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Coroutine
+from collections.abc import Coroutine, Sequence
 from typing import Any
 
 from sqlalchemy.exc import SQLAlchemyError
@@ -14,10 +14,12 @@ from collectors.youtube import pacing, store
 from collectors.youtube.api import TRANSIENT, CallFailed, Verdict, judge
 from collectors.youtube.budget import QuotaKeeper, quota_reason
 from collectors.youtube.core import PageReport, _Gone, _Stop
-from collectors.youtube.parse import ChatPage, chat_page, stream_state, video_id
+from collectors.youtube.parse import ChatPage, NewAsk, chat_page, stream_state, video_id
 from collectors.youtube.process import ingest_page
 from collectors.youtube.readers import Reader, Source
 from collectors.youtube.redact import redact
+from collectors.youtube.setaside import ingest_in_parts
+from intake.setaside import SetAside, database_answers, is_outage, record_set_aside
 from models import SourceState
 
 log = logging.getLogger("collectors.youtube")
@@ -160,6 +162,29 @@ class ChatFollower(QuotaKeeper):
         """Ingest a page into each member's event and save its token on each member's source,
         in one transaction. Returns the asks handed over."""
         assert reader.live_chat_id is not None
+        try:
+            return await self._commit_page(reader, pages)
+        except _Gone:
+            raise
+        except Exception as exc:
+            if is_outage(exc) or not await database_answers(self._sessionmaker):
+                raise
+        # A message on the page cannot be stored: the page goes in parts, the one at fault is
+        # set aside after a retry, and the token moves on (intake/setaside.py).
+        set_aside = await ingest_in_parts(
+            self._sessionmaker, self._intake, pages=pages, live_chat_id=reader.live_chat_id
+        )
+        return await self._commit_page(reader, pages, ingested=True, set_aside=set_aside)
+
+    async def _commit_page(
+        self,
+        reader: Reader,
+        pages: list[tuple[Source, ChatPage]],
+        *,
+        ingested: bool = False,
+        set_aside: Sequence[SetAside] = (),
+    ) -> int:
+        assert reader.live_chat_id is not None
         page = pages[0][1]
         state = SourceState.ended if page.ended else SourceState.active
         reason = "the live chat ended" if page.ended else None
@@ -167,6 +192,9 @@ class ChatFollower(QuotaKeeper):
         asks = 0
         async with self._sessionmaker() as s, s.begin():
             for member, member_page in pages:
+                if ingested:
+                    asks += sum(isinstance(i, NewAsk) for i in member_page.intents)
+                    continue
                 asks += await ingest_page(
                     s,
                     intake=self._intake,
@@ -174,6 +202,7 @@ class ChatFollower(QuotaKeeper):
                     live_chat_id=reader.live_chat_id,
                     page=member_page,
                 )
+            await record_set_aside(s, items=set_aside, now=now)
             gone = [
                 member.source_id
                 for member, _ in pages

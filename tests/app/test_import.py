@@ -15,7 +15,7 @@ Is the budget public?,Dee,form,
 
 async def _upload(client, event_id, name, data, mime="text/csv"):
     return await client.post(
-        f"/api/v1/events/{event_id}/import", files={"file": (name, data, mime)}
+        f"/api/v1/events/{event_id}/import?wait=true", files={"file": (name, data, mime)}
     )
 
 
