@@ -46,7 +46,7 @@ async def live_email_sources(session: AsyncSession) -> list[SourceRow]:
         )
         .order_by(EventSource.id)
     )
-    return [SourceRow(a, b, box or "", tag, move) for a, b, box, tag, move in rows.tuples()]
+    return [SourceRow(a, b, box or "", tag, move) for a, b, box, tag, move in rows]
 
 
 async def cursor(session: AsyncSession, *, mailbox: str) -> Cursor | None:
