@@ -200,6 +200,7 @@ default_internal_user = {users["internal"]}
 default_internal_group = {users["group"]}
 default_login_user = {users["login"]}
 mail_fsync = never
+auth_failure_delay = 0
 first_valid_uid = 1
 passdb {{
   driver = passwd-file

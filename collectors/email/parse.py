@@ -263,6 +263,8 @@ def _body(msg: Message) -> tuple[str, list[str]]:
         if disposition == "attachment":
             continue
         kind = part.get_content_type()
+        if kind.startswith("multipart/"):
+            kind = "text/plain"  # a multipart whose boundary never came: its body is text
         if kind == "text/plain" and plain is None:
             plain = part
         elif kind == "text/html" and html is None:
@@ -317,8 +319,14 @@ def _guess(payload: bytes, problems: list[str]) -> str:
     try:
         return payload.decode("utf-8")
     except UnicodeDecodeError:
-        problems.append("read as Windows-1252")
-        return payload.decode("cp1252", "replace")
+        pass
+    lenient = payload.decode("utf-8", "replace")
+    if any(ord(c) > 0x7F and c != "\ufffd" for c in lenient):
+        # Real UTF-8 sequences around a few broken bytes: UTF-8 it is.
+        problems.append("read as UTF-8 with the broken bytes replaced")
+        return lenient
+    problems.append("read as Windows-1252")
+    return payload.decode("cp1252", "replace")
 
 
 def _shorten(text: str) -> str:

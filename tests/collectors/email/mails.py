@@ -1,4 +1,4 @@
-"""The test mailbox's contents, as raw RFC 5322 bytes (built by hand: some are broken on purpose)."""
+"""The test mailbox: raw RFC 5322 bytes, built by hand (some are broken on purpose)."""
 
 from __future__ import annotations
 
