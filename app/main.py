@@ -15,6 +15,7 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from app.ask.router import router as ask_router
 from app.auth.middleware import WebSessionMiddleware
 from app.auth.sessions import SessionStore
 from app.auth.tokens import hash_token
@@ -108,6 +109,7 @@ def create_app(
         exports_router,
         live_router,
         dashboard_router,
+        ask_router,
     ):
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
