@@ -33,6 +33,7 @@ from collectors.email.settings import EmailSettings
 from intake.asks import IncomingAsk
 from intake.ingest import Intake
 from kit.clock import Clock, utcnow
+from kit.db import read_only
 from kit.logs import register_secret
 from models import SourceState
 
@@ -206,6 +207,7 @@ class EmailCollector:
 
     async def _pass(self) -> None:
         async with self._sessionmaker() as s:
+            await read_only(s)  # SQLite: a read must not take the write lock
             rows = await store.live_email_sources(s)
         wanted: dict[str, list[store.SourceRow]] = {}
         self._bad = {}
@@ -273,6 +275,7 @@ class EmailCollector:
         uidvalidity = await asyncio.to_thread(conn.open, password)
         reader.login_refused = False
         async with self._sessionmaker() as s:
+            await read_only(s)
             saved = await store.cursor(s, mailbox=box.url)
         if saved is not None and saved.uidvalidity != uidvalidity:
             log.warning(
