@@ -180,6 +180,7 @@ def split_questions(text: str) -> list[str]:
         kept.append(line)
     items: list[list[str]] = []
     current: list[str] | None = None
+    prose = 0
     for line in kept:
         m = _ITEM.match(line)
         if m:
@@ -191,7 +192,8 @@ def split_questions(text: str) -> list[str]:
             current.append(line.strip())  # an item's indented second line
         else:
             current = None
-    if len(items) >= 2:
+            prose += 1
+    if len(items) >= 2 or (items and not prose):
         return [_shorten(" ".join(item)) for item in items]
     whole = " ".join(" ".join(kept).split())
     return [_shorten(whole)] if whole else []
