@@ -139,3 +139,36 @@ async def _slug(s: Any, event_id: int) -> str:
 
     event = await s.get(Event, event_id)
     return str(event.slug)
+
+
+class TestHostSide:
+    def test_a_host_names_a_mailbox_and_opens_the_page_when_creating_the_event(
+        self, server: LiveServer, pages: Pages
+    ) -> None:
+        page = pages.open("/events")
+        page.fill("#ev-title", "Board Q&A")
+        page.fill("#ev-mailbox", "imaps://answers@example.org@imap.fastmail.com/INBOX")
+        page.fill("#ev-tag", "CR&S")
+        page.check("#ev-web")
+        page.click("#new-event button[type=submit]")
+        page.wait_for_url("**/events/*")
+        event_id = int(page.url.rsplit("/", 1)[1])
+
+        async def sources(s: Any) -> list[tuple[str, str | None, str | None]]:
+            rows = await s.execute(
+                select(
+                    EventSource.platform, EventSource.email_mailbox, EventSource.email_subject_tag
+                )
+                .where(EventSource.event_id == event_id)
+                .order_by(EventSource.id)
+            )
+            return [(p.value, m, t) for p, m, t in rows]
+
+        assert server.session(sources) == [
+            ("email", "imaps://answers%40example.org@imap.fastmail.com:993/INBOX", "CR&S"),
+            ("web", None, None),
+        ]
+        listing = pages.open("/events")
+        listing.click("a.badge.p-web")
+        listing.wait_for_selector("#ask")
+        assert listing.text_content("#title") == "Board Q&A"
