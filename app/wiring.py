@@ -44,10 +44,9 @@ def collector_factories(load: Callable[[Any], Any]) -> dict[str, Any]:
 
 def secrets_to_redact(api: ApiSettings, load: Callable[[Any], Any]) -> list[str]:
     """Every configured secret, for the log redaction filter."""
-    from collectors.telegram.settings import TelegramSettings
-
     from collectors.email.mailbox import Passwords
     from collectors.email.settings import EmailSettings
+    from collectors.telegram.settings import TelegramSettings
 
     found = [api.admin_token, load(TelegramSettings).token, *Passwords(load(EmailSettings)).all()]
     try:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hmac
+import re
 import secrets
 from collections import OrderedDict, deque
 from dataclasses import dataclass
@@ -18,6 +19,8 @@ from intake.ingest import Intake, ingest
 from models import MAX_TEXT, Platform
 
 MAX_NAME = 80
+# Controls (but tab and newline), and bidi overrides that would turn the queue's text around.
+_CONTROLS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 # A plain form holding the longest question, its name and the tokens, with room to spare.
 MAX_BODY = 4 * MAX_TEXT + 2048
 
@@ -55,8 +58,8 @@ class Problem(ValueError):
 
 def clean_submission(question: str, name: str) -> tuple[str, str | None]:
     """The question and the optional name, trimmed; Problem if they cannot be taken."""
-    question = question.replace("\x00", "").strip()
-    name = " ".join(name.replace("\x00", "").split())
+    question = _CONTROLS.sub("", question).replace("\r\n", "\n").strip()
+    name = " ".join(_CONTROLS.sub("", name).split())
     if not question:
         raise Problem("Please write your question first.")
     if len(question) > MAX_TEXT:

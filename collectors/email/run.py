@@ -77,6 +77,7 @@ class Reader:
     skipped_over_limit: int = 0
     reason: str | None = None
     login_refused: bool = False
+    mark_failed: bool = False  # logged once a pass
     senders: dict[str, deque[datetime]] = field(default_factory=dict)
 
 
@@ -273,7 +274,7 @@ class EmailCollector:
     async def _read_new(self, reader: Reader, conn: ImapConnection, password: str) -> None:
         box, settings = reader.mailbox, self.settings
         uidvalidity = await asyncio.to_thread(conn.open, password)
-        reader.login_refused = False
+        reader.login_refused = reader.mark_failed = False
         async with self._sessionmaker() as s:
             await read_only(s)
             saved = await store.cursor(s, mailbox=box.url)
@@ -309,10 +310,7 @@ class EmailCollector:
                 over_limit[sender] = over_limit.get(sender, 0) + n
             await self._guarded(self._store(reader, uidvalidity, plan))
             if plan.take_uids:
-                if plan.move_to:
-                    await asyncio.to_thread(conn.move, plan.take_uids, plan.move_to)
-                else:
-                    await asyncio.to_thread(conn.mark, plan.take_uids, settings.email_flag)
+                await self._mark(reader, conn, plan)
             if self._on_batch is not None:
                 asks = sum(len(a) for a in plan.asks.values())
                 self._on_batch(BatchReport(box.url, tuple(batch), asks))
@@ -330,6 +328,19 @@ class EmailCollector:
         reader.last_read_at = self._clock()
         reader.reason = None
         await self._set_state(reader, SourceState.active, None, errors=len(over_limit))
+
+    async def _mark(self, reader: Reader, conn: ImapConnection, plan: _Plan) -> None:
+        """Flag (or move) the taken messages; a server that refuses costs one log line a
+        pass, and nothing else: the cursor already keeps them from being read twice."""
+        try:
+            if plan.move_to:
+                await asyncio.to_thread(conn.move, plan.take_uids, plan.move_to)
+            else:
+                await asyncio.to_thread(conn.mark, plan.take_uids, self.settings.email_flag)
+        except ImapFailed as exc:
+            if not reader.mark_failed:
+                log.warning("email %s: %s; taken mail is left as it is", reader.mailbox.url, exc)
+            reader.mark_failed = True
 
     def _plan(
         self, reader: Reader, batch: list[int], fetched: list[Fetched], mails: list[Mail]

@@ -188,6 +188,16 @@ class TestPage:
             await host.patch(f"/api/v1/events/{event['id']}", json={"status": "ended"})
             assert (await public.get(f"/ask/{slug}")).status_code == 410
 
+    async def test_hostile_text_is_kept_harmless(self, host, sessionmaker) -> None:
+        event = await _event(host, {"platform": "web"})
+        async with _public(host) as public:
+            r = await _send(
+                public, event["slug"], "Is \u202egnp.exe\u202c\x00 safe?\r\nReally?", name="\x07Eve"
+            )
+            assert r.status_code == 303
+        [ask] = await _asks(sessionmaker, event["id"])
+        assert ask.text == "Is gnp.exe safe?\nReally?" and ask.author_name == "Eve"
+
     async def test_size_limits(self, host, sessionmaker) -> None:
         event = await _event(host, {"platform": "web"})
         async with _public(host) as public:
