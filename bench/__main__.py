@@ -9,6 +9,7 @@ BENCHES = [
     "bench.ingest_bench",
     "bench.telegram_bench",
     "bench.youtube_bench",
+    "bench.email_bench",
     "bench.dashboard_bench",
     "bench.matching_bench",
     "bench.semantic_bench",
