@@ -355,14 +355,14 @@ class EmailCollector:
                 continue  # not for any event here: left as it is
             plan.take_uids.append(item.uid)
             plan.move_to = plan.move_to or next((m.move_to for m in takers if m.move_to), None)
-            if mail.sender is not None:
-                times = reader.senders.setdefault(mail.sender, deque())
-                _prune(times, now)
-                if len(times) >= cap:
-                    tag = self._sender_tag(mail.sender)
-                    plan.over_limit[tag] = plan.over_limit.get(tag, 0) + 1
-                    continue
-                times.append(now)
+            sender = mail.sender or ""  # mail without a usable From shares one allowance
+            times = reader.senders.setdefault(sender, deque())
+            _prune(times, now)
+            if len(times) >= cap:
+                tag = self._sender_tag(sender) if sender else "no sender"
+                plan.over_limit[tag] = plan.over_limit.get(tag, 0) + 1
+                continue
+            times.append(now)
             problems = list(mail.problems)
             if item.truncated:
                 problems.append(
