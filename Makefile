@@ -27,10 +27,16 @@ migrate: $(STAMP)
 	$(BIN)/liveq migrate
 
 ## test-setup: Debian's Chromium for the browser tests (Playwright cannot download one here)
+## and Debian's Dovecot for the email collector's tests (a real IMAP server on loopback)
 test-setup: $(STAMP)
 	@command -v chromium >/dev/null 2>&1 || { \
 	  echo "installing Debian's chromium for the browser tests"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+	@command -v dovecot >/dev/null 2>&1 || test -x /usr/sbin/dovecot || { \
+	  if command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
+	    echo "installing Debian's dovecot-imapd for the email tests"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq dovecot-imapd >/dev/null; \
+	  else echo "dovecot not installed and no apt as root: the email collector's IMAP tests will skip"; fi; }
 
 ## test: the whole suite (SQLite always; PostgreSQL too when LIVEQ_TEST_POSTGRES_URL is set)
 test: test-setup

@@ -17,6 +17,7 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from app.ask.router import router as ask_router
 from app.auth.middleware import WebSessionMiddleware
 from app.auth.principals import TokenCheck
 from app.auth.sessions import SessionStore
@@ -165,6 +166,7 @@ def create_app(
     ):
         app.include_router(router, responses=API_ERRORS)
     app.include_router(dashboard_router)
+    app.include_router(ask_router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.add_middleware(WebSessionMiddleware)
     # Outermost: a body over the route's limit is refused before a session or token is read.

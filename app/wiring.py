@@ -18,6 +18,18 @@ def collector_factories(load: Callable[[Any], Any]) -> dict[str, Any]:
         from collectors.telegram.run import TelegramCollector
 
         factories["telegram"] = lambda sm, intake: TelegramCollector(telegram, sm, intake)
+    # Always on: with no email source it only looks for one each poll, and a source without
+    # a password says so on the sources page.
+    from collectors.email.settings import EmailSettings
+
+    email = load(EmailSettings)
+
+    def email_collector(sm: Any, intake: Any) -> Any:
+        from collectors.email.run import EmailCollector
+
+        return EmailCollector(email, sm, intake)
+
+    factories["email"] = email_collector
     try:
         from collectors.youtube.settings import YoutubeSettings
     except ModuleNotFoundError:  # pragma: no cover - the YouTube collector is optional
@@ -32,9 +44,11 @@ def collector_factories(load: Callable[[Any], Any]) -> dict[str, Any]:
 
 def secrets_to_redact(api: ApiSettings, load: Callable[[Any], Any]) -> list[str]:
     """Every configured secret, for the log redaction filter."""
+    from collectors.email.mailbox import Passwords
+    from collectors.email.settings import EmailSettings
     from collectors.telegram.settings import TelegramSettings
 
-    found = [api.admin_token, load(TelegramSettings).token]
+    found = [api.admin_token, load(TelegramSettings).token, *Passwords(load(EmailSettings)).all()]
     try:
         from collectors.youtube.settings import YoutubeSettings
 

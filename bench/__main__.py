@@ -10,6 +10,7 @@ BENCHES = [
     "bench.telegram_bench",
     "bench.youtube_bench",
     "bench.live_bench",
+    "bench.email_bench",
     "bench.dashboard_bench",
     "bench.feed_bench",
     "bench.load_bench",

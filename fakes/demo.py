@@ -3,7 +3,9 @@
 Starts the fake Telegram and YouTube servers, the liveq service on a fresh SQLite database with
 the real collectors pointed at the fakes, one live event linked to both chats, and plays a
 scripted hour: greetings, chatter, the same questions asked several ways on both platforms,
-an edit, a deletion and a ban. Open the printed URL and sign in with the printed token.
+an edit, a deletion and a ban. Before the stream starts, questions sent in advance arrive: two
+through the event's public submission page and, when Dovecot is installed, a few by email through
+the real IMAP collector. Open the printed URL and sign in with the printed token.
 """
 
 from __future__ import annotations
@@ -23,6 +25,27 @@ from fakes.telegram import FakeTelegram
 from fakes.youtube import FakeYoutube
 
 GROUP = tg.chat(-1001234567890, title="Conversation hour — Telegram")
+TAG = "CR&S"
+
+# Sent in advance: (sender, subject, body) by email, and questions typed into /ask/{slug}.
+MAILS: list[tuple[str, str, str]] = [
+    (
+        "Yaw Mensah <yaw@example.org>",
+        f"{TAG} two questions",
+        "Hello,\n\n1. Where will Wikimania 2027 be held?\n"
+        "2. How are the board candidates vetted?\n\nThanks,\nYaw\n-- \nYaw Mensah",
+    ),
+    ("Zoe <zoe@example.net>", f"{TAG} RSVP", "I will attend. Thank you!"),
+    (
+        "ines@example.pt",
+        f"Re: {TAG} two questions",
+        "Will there be captions in Portuguese?\n\nOn Mon, Yaw wrote:\n> 1. Where will Wikimania",
+    ),
+]
+SUBMITTED = [
+    ("Ola", "Is the recording going to be on Commons?"),
+    ("", "How can I volunteer for the next conversation hour?"),
+]
 VIDEO = "LiveQdemo01"
 
 # (who, where, what): "tg:<user>" or "yt:<user>"; the text is what they type.
@@ -123,9 +146,10 @@ async def run(port: int, pace: float, database: Path, stop_after: float | None) 
     yt_url = await fake_yt.start()
     chat = fake_yt.add_video(VIDEO, polling_interval_ms=1000, owner_name="Maggie (host)")
 
+    dovecot = await asyncio.to_thread(_mailbox)
     engine = make_engine(db)
     sessionmaker = make_sessionmaker(engine)
-    await _make_event(sessionmaker)
+    slug = await _make_event(sessionmaker, dovecot.url if dovecot else None)
 
     telegram = TelegramSettings(
         telegram_bot_token=SecretStr(fake_tg.token),
@@ -138,16 +162,23 @@ async def run(port: int, pace: float, database: Path, stop_after: float | None) 
         youtube_daily_quota=1_000_000,
         youtube_rescan_seconds=2,
     )
+    collectors: dict[str, Any] = {
+        "telegram": lambda sm, intake: TelegramCollector(telegram, sm, intake),
+        "youtube": lambda sm, intake: YoutubeCollector(youtube, sm, intake),
+    }
+    if dovecot is not None:
+        from collectors.email.run import EmailCollector
+        from collectors.email.settings import EmailSettings
+
+        email = EmailSettings(email_password=SecretStr(dovecot.password), email_poll_seconds=5)
+        collectors["email"] = lambda sm, intake: EmailCollector(email, sm, intake)
     app = create_app(
         database=db,
         api=ApiSettings(admin_token=admin),
         engine=engine,
         sessionmaker=sessionmaker,
         intake=Intake(),
-        collectors={
-            "telegram": lambda sm, intake: TelegramCollector(telegram, sm, intake),
-            "youtube": lambda sm, intake: YoutubeCollector(youtube, sm, intake),
-        },
+        collectors=collectors,
     )
     server = uvicorn.Server(
         uvicorn.Config(
@@ -160,6 +191,12 @@ async def run(port: int, pace: float, database: Path, stop_after: float | None) 
     print(
         f"\nliveq demo on http://127.0.0.1:{port}/  — sign in with: {admin}\n"
         f"(a simulated Telegram group and YouTube chat are playing a conversation hour)\n",
+        flush=True,
+    )
+    await _submit_ahead(port, slug)
+    print(
+        f"questions sent before the stream: {len(SUBMITTED)} on http://127.0.0.1:{port}/ask/{slug}"
+        + (f", {len(MAILS)} mails to {dovecot.url}" if dovecot else " (no Dovecot: no email)"),
         flush=True,
     )
     await asyncio.sleep(3 * pace)  # the collectors' first polls
@@ -175,24 +212,61 @@ async def run(port: int, pace: float, database: Path, stop_after: float | None) 
         await fake_tg.close()
         await fake_yt.stop()
         await engine.dispose()
+        if dovecot is not None:
+            await asyncio.to_thread(dovecot.stop)
 
 
-async def _make_event(sessionmaker: Any) -> None:
+def _mailbox() -> Any:
+    """A real Dovecot holding the mails sent in advance; None when it is not installed."""
+    from email.message import EmailMessage
+
+    from fakes.dovecot import Dovecot, dovecot_binary
+
+    if dovecot_binary() is None:
+        return None
+    server = Dovecot().start()
+    for sender, subject, body in MAILS:
+        mail = EmailMessage()
+        mail["From"], mail["To"], mail["Subject"] = sender, server.user, subject
+        mail.set_content(body)
+        server.append(bytes(mail))
+    return server
+
+
+async def _submit_ahead(port: int, slug: str) -> None:
+    """Type the questions into the public page, as a visitor's browser would post them."""
+    import re
+
+    import httpx
+
+    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=30) as client:
+        for name, question in SUBMITTED:
+            page = await client.get(f"/ask/{slug}")
+            fields = dict(re.findall(r'name="(csrf|form_id)" value="([^"]+)"', page.text))
+            await client.post(f"/ask/{slug}", data={"question": question, "name": name, **fields})
+
+
+async def _make_event(sessionmaker: Any, mailbox: str | None) -> str:
     from app.events.schemas import EventCreate
     from app.events.service import create_event
 
+    sources: list[dict[str, Any]] = [
+        {"platform": "telegram", "chat_id": GROUP["id"]},
+        {"platform": "youtube", "video": f"https://youtu.be/{VIDEO}"},
+        {"platform": "web", "note": "Send us your questions before the conversation hour."},
+    ]
+    if mailbox is not None:
+        sources.append({"platform": "email", "mailbox": mailbox, "subject_tag": TAG})
     data = EventCreate.model_validate(
         {
             "title": "Conversation hour (demo)",
             "planned_end_at": (datetime.now(UTC) + timedelta(hours=1)).isoformat(),
-            "sources": [
-                {"platform": "telegram", "chat_id": GROUP["id"]},
-                {"platform": "youtube", "video": f"https://youtu.be/{VIDEO}"},
-            ],
+            "sources": sources,
         }
     )
     async with sessionmaker() as session, session.begin():
-        await create_event(session, data=data, actor="demo", now=datetime.now(UTC))
+        event = await create_event(session, data=data, actor="demo", now=datetime.now(UTC))
+        return event.slug
 
 
 def main() -> None:

@@ -4,6 +4,7 @@ from models.access import ApiToken, DashboardSession, InstanceSecret, Role
 from models.audit import AuditEntry
 from models.base import Base
 from models.event import Event, EventSource, EventStatus, Platform, QuestionMode, SourceState
+from models.mail import EmailCursor
 from models.platforms import TelegramChat, YoutubeQuotaDay
 from models.question import (
     MAX_TEXT,
@@ -25,6 +26,7 @@ __all__ = [
     "Base",
     "ChatterCount",
     "DashboardSession",
+    "EmailCursor",
     "Event",
     "EventSource",
     "EventStatus",

@@ -106,5 +106,17 @@ class EventSource(Base):
     state: Mapped[SourceState] = mapped_column(_enum(SourceState, "source_state"))
     state_reason: Mapped[str | None] = mapped_column(Text)
     updated_at: Mapped[datetime]
+    # Email: the mailbox as `imaps://user@host:993/INBOX` (never a password), an optional
+    # subject tag a mail must carry, and a folder to move taken mail to (else it is flagged).
+    email_mailbox: Mapped[str | None] = mapped_column(String(300), index=True)
+    email_subject_tag: Mapped[str | None] = mapped_column(String(100))
+    email_move_to: Mapped[str | None] = mapped_column(String(200))
+    # The public submission page (platform web): the host's short text and its closing time.
+    web_note: Mapped[str | None] = mapped_column(Text)
+    web_closes_at: Mapped[datetime | None]
+    # What the source has done, for the sources listing: messages taken, errors, last read.
+    taken: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    errors: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    last_read_at: Mapped[datetime | None]
 
     event: Mapped[Event] = relationship(back_populates="sources", lazy="raise")

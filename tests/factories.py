@@ -25,6 +25,9 @@ async def make_event(
     acknowledge: bool = False,
     paid_boost: int = 0,
     include_moderators: bool = False,
+    mailboxes: tuple[str, ...] = (),
+    subject_tag: str | None = None,
+    move_to: str | None = None,
 ) -> Event:
     """A flushed event with the given sources."""
     now = datetime.now(UTC)
@@ -58,6 +61,18 @@ async def make_event(
                 event_id=event.id,
                 platform=Platform.youtube,
                 youtube_video_id=video,
+                state=SourceState.waiting,
+                updated_at=now,
+            )
+        )
+    for mailbox in mailboxes:
+        session.add(
+            EventSource(
+                event_id=event.id,
+                platform=Platform.email,
+                email_mailbox=mailbox,
+                email_subject_tag=subject_tag,
+                email_move_to=move_to,
                 state=SourceState.waiting,
                 updated_at=now,
             )

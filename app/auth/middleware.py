@@ -22,7 +22,7 @@ CSP = (
 # FastAPI's interactive docs load their own inline scripts.
 _NO_CSP = ("/docs", "/redoc")
 # Public, the same for everyone: no session to look up for them.
-_PUBLIC = ("/static/", "/healthz", "/readyz")
+_PUBLIC = ("/static/", "/healthz", "/readyz", "/ask/")
 
 
 class WebSessionMiddleware:

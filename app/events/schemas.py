@@ -8,6 +8,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from app.fields import BigInt, BodyInt, CleanText, IsoDateTime, StrictBool, in_utc
+from collectors.email.mailbox import parse_mailbox
 from collectors.youtube.parse import video_id
 from models import EventStatus, QuestionMode
 
@@ -30,7 +31,53 @@ class YoutubeSourceIn(BaseModel):
         return video_id(value)
 
 
-SourceIn = Annotated[TelegramSourceIn | YoutubeSourceIn, Field(discriminator="platform")]
+class EmailSourceIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    platform: Literal["email"]
+    mailbox: str = Field(
+        max_length=300, description="imaps://user@host:993/INBOX (the password is never here)"
+    )
+    subject_tag: str | None = Field(
+        default=None, max_length=100, description="only mail whose subject holds this, e.g. CR&S"
+    )
+    move_to: str | None = Field(
+        default=None, max_length=200, description="a folder taken mail is moved to (else flagged)"
+    )
+
+    @field_validator("mailbox")
+    @classmethod
+    def _mailbox(cls, value: str) -> str:
+        return parse_mailbox(value).url
+
+    @field_validator("subject_tag", "move_to")
+    @classmethod
+    def _blank_is_none(cls, value: str | None) -> str | None:
+        value = value.strip() if value is not None else None
+        if value and not value.isprintable():
+            raise ValueError("must be printable text on one line")
+        return value or None
+
+
+class WebSourceIn(BaseModel):
+    """The public submission page /ask/{slug}: off unless the event lists this source."""
+
+    model_config = ConfigDict(extra="forbid")
+    platform: Literal["web"]
+    note: str | None = Field(default=None, max_length=1000, description="the host's short text")
+    closes_at: datetime | None = Field(default=None, description="no questions taken after")
+
+    @field_validator("closes_at")
+    @classmethod
+    def _aware(cls, value: datetime | None) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            raise ValueError("must include a timezone offset")
+        return value
+
+
+SourceIn = Annotated[
+    TelegramSourceIn | YoutubeSourceIn | EmailSourceIn | WebSourceIn,
+    Field(discriminator="platform"),
+]
 
 
 class EventCreate(BaseModel):
@@ -99,8 +146,16 @@ class SourceOut(BaseModel):
     thread_id: int | None = None
     video: str | None = None
     live_chat_id: str | None = None
+    mailbox: str | None = None
+    subject_tag: str | None = None
+    move_to: str | None = None
+    note: str | None = None
+    closes_at: datetime | None = None
     state: str
     state_reason: str | None = None
+    taken: int = 0
+    errors: int = 0
+    last_read_at: datetime | None = None
     collector: dict[str, object] | None = None
     set_aside: int | None = Field(
         default=None,

@@ -57,27 +57,20 @@ def _sources(event_id: int, sources: Sequence[SourceIn], now: datetime) -> list[
     made = []
     seen: set[tuple[object, ...]] = set()
     for src in sources:
+        row = EventSource(event_id=event_id, state=SourceState.waiting, updated_at=now)
         if src.platform == "telegram":
-            identity: tuple[object, ...] = ("telegram", src.chat_id, src.thread_id)
-            row = EventSource(
-                event_id=event_id,
-                platform=Platform.telegram,
-                telegram_chat_id=src.chat_id,
-                telegram_thread_id=src.thread_id,
-                state=SourceState.waiting,
-                updated_at=now,
-            )
+            row.platform = Platform.telegram
+            row.telegram_chat_id, row.telegram_thread_id = src.chat_id, src.thread_id
+        elif src.platform == "youtube":
+            row.platform, row.youtube_video_id = Platform.youtube, src.video
+        elif src.platform == "email":
+            row.platform, row.email_mailbox = Platform.email, src.mailbox
+            row.email_subject_tag, row.email_move_to = src.subject_tag, src.move_to
         else:
-            identity = ("youtube", src.video, None)
-            row = EventSource(
-                event_id=event_id,
-                platform=Platform.youtube,
-                youtube_video_id=src.video,
-                state=SourceState.waiting,
-                updated_at=now,
-            )
-        if identity not in seen:
-            seen.add(identity)
+            row.platform, row.web_note, row.web_closes_at = Platform.web, src.note, src.closes_at
+            row.state = SourceState.active
+        if _identity(row) not in seen:
+            seen.add(_identity(row))
             made.append(row)
     return made
 
@@ -141,7 +134,7 @@ async def update_event(
             if _identity(existing) not in wanted:
                 await session.delete(existing)
             else:
-                del wanted[_identity(existing)]
+                _keep_options(existing, wanted.pop(_identity(existing)))
         session.add_all(wanted.values())
     audit(
         session,
@@ -159,7 +152,23 @@ async def update_event(
 
 
 def _identity(src: EventSource) -> tuple[object, ...]:
-    return (src.platform.value, src.telegram_chat_id, src.telegram_thread_id, src.youtube_video_id)
+    """What makes a source the same one: its options may change, its counts stay."""
+    return (
+        src.platform.value,
+        src.telegram_chat_id,
+        src.telegram_thread_id,
+        src.youtube_video_id,
+        src.email_mailbox,
+    )
+
+
+def _keep_options(existing: EventSource, given: EventSource) -> None:
+    """An email or web source listed again takes its new options (tag, folder, text, time)."""
+    existing.email_subject_tag, existing.email_move_to = (
+        given.email_subject_tag,
+        given.email_move_to,
+    )
+    existing.web_note, existing.web_closes_at = given.web_note, given.web_closes_at
 
 
 async def purge_personal_data(
@@ -195,6 +204,11 @@ def collector_reports(collectors: dict[str, Any], event: Event) -> dict[int, dic
     youtube = collectors.get("youtube")
     if youtube is not None:
         for report in youtube.source_status(event.id):
+            if isinstance(report.get("source_id"), int):
+                reports[report["source_id"]] = report
+    email = collectors.get("email")
+    if email is not None:
+        for report in email.source_status(event.id):
             if isinstance(report.get("source_id"), int):
                 reports[report["source_id"]] = report
     telegram = collectors.get("telegram")
@@ -257,8 +271,16 @@ def source_out(
         thread_id=src.telegram_thread_id,
         video=src.youtube_video_id,
         live_chat_id=src.youtube_live_chat_id,
+        mailbox=src.email_mailbox,
+        subject_tag=src.email_subject_tag,
+        move_to=src.email_move_to,
+        note=src.web_note,
+        closes_at=src.web_closes_at,
         state=src.state.value,
         state_reason=src.state_reason,
+        taken=src.taken,
+        errors=src.errors,
+        last_read_at=src.last_read_at,
         collector=collector,
         set_aside=set_aside.count if set_aside is not None else None,
         set_aside_recent=[SetAsideOut(**r) for r in set_aside.recent] if set_aside else [],

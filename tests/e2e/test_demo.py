@@ -69,3 +69,13 @@ async def test_demo_fills_the_queue(tmp_path: Path):
     assert "Will Wikimania 2028 be held in Africa or Asia?" in by_text  # followed the edit
     assert "Can everyone hear us?" not in by_text  # the host's own message
     assert not any("Lagos" in t for t in by_text)  # chatter
+    # Sent before the stream: through the submission page, and by email when Dovecot is here.
+    assert by_text["Is the recording going to be on Commons?"]["platforms"] == ["web"]
+    from fakes.dovecot import dovecot_binary
+
+    if dovecot_binary() is not None:
+        wikimania = by_text["Where will Wikimania 2027 be held?"]
+        assert wikimania["platforms"] == ["email", "telegram"]  # YouTube's has no "?"
+        assert "How are the board candidates vetted?" in by_text
+        assert "Will there be captions in Portuguese?" in by_text
+        assert not any("attend" in t for t in by_text)

@@ -9,6 +9,10 @@ form?.addEventListener("submit", async (event) => {
   if (data.get("chat")) sources.push({ platform: "telegram", chat_id: Number(data.get("chat")) });
   const video = String(data.get("youtube") ?? "").trim();
   if (video) sources.push({ platform: "youtube", video });
+  const mailbox = String(data.get("mailbox") ?? "").trim();
+  const tag = String(data.get("subject_tag") ?? "").trim();
+  if (mailbox) sources.push({ platform: "email", mailbox, subject_tag: tag || null });
+  if (data.get("web") === "on") sources.push({ platform: "web" });
   try {
     const made = await api("POST", "/api/v1/events", {
       title: String(data.get("title") ?? ""), question_mode: data.get("question_mode"),

@@ -1,0 +1,1 @@
+"""The email collector: questions sent to an IMAP mailbox before (and during) the event."""
