@@ -5,7 +5,7 @@ from __future__ import annotations
 import hmac
 import secrets
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 from urllib.parse import quote
 
 from fastapi import APIRouter, Form, Request, status
@@ -194,12 +194,22 @@ async def presenter_page(
     session: SessionDep,
     names: bool = False,
     transparent: bool = False,
+    layout: Literal["full", "lower"] = "full",
 ) -> Response:
-    """The question on air, large; names only with ?names=1; ?transparent=1 for OBS."""
+    """The question on air, large; names only with ?names=1; ?transparent=1 for OBS;
+    ?layout=lower for a lower third (the question shrinks to fit either layout)."""
     if (who := _signed_in(request)) is None:
         return _to_signin(request)
     event = await get_event(session, event_id=event_id)
-    return _page(request, "present.html", who, event=event, names=names, transparent=transparent)
+    return _page(
+        request,
+        "present.html",
+        who,
+        event=event,
+        names=names,
+        transparent=transparent,
+        layout=layout,
+    )
 
 
 @router.get("/events/{event_id}/stats")
