@@ -44,10 +44,16 @@ async def patch_event(
 async def event_sources(
     event_id: int, request: Request, session: SessionDep, _user: CurrentUser
 ) -> list[SourceOut]:
-    """Each source's state, with what its collector reports (YouTube quota, pacing…)."""
+    """Each source's state, with what its collector reports (YouTube quota, pacing…) and its
+    health in plain words: what it is doing, why it stopped, what fixes it."""
     event = await service.get_event(session, event_id=event_id)
-    reports = service.collector_reports(getattr(request.app.state, "collectors", {}), event)
-    return [service.source_out(s, reports.get(s.id)) for s in event.sources]
+    collectors = getattr(request.app.state, "collectors", {})
+    reports = service.collector_reports(collectors, event)
+    health = await service.sources_health(session, event=event, collectors=collectors)
+    return [
+        service.source_out(s, reports.get(s.id)).model_copy(update={"health": health.get(s.id)})
+        for s in event.sources
+    ]
 
 
 @router.post("/{event_id}/purge")

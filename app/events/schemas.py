@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from app.events.health import SourceHealth
 from collectors.youtube.parse import video_id
 from models import EventStatus, QuestionMode
 
@@ -81,6 +82,7 @@ class SourceOut(BaseModel):
     state: str
     state_reason: str | None = None
     collector: dict[str, object] | None = None
+    health: SourceHealth | None = None
 
 
 class EventOut(BaseModel):

@@ -107,6 +107,8 @@ class TelegramCollector:
         jitter: Callable[[], float] = random.random,
     ) -> None:
         self.settings, self.sessionmaker, self.intake = settings, sessionmaker, intake
+        self._clock = clock
+        self._last_update_at: str | None = None
         self.sleep = sleep
         self.backoff = Backoff(
             settings.telegram_backoff_initial, settings.telegram_backoff_max, jitter
@@ -200,6 +202,7 @@ class TelegramCollector:
             "privacy_warning": self._privacy_warning,
             "last_error": self._last_error,
             "acks_pending": self._acks.qsize(),
+            "last_update_at": self._last_update_at,
             **self._counts,
         }
 
@@ -332,6 +335,7 @@ class TelegramCollector:
         for ack in outcome.acks:
             self._acks.put_nowait(ack)
         self._counts["batches"] += 1
+        self._last_update_at = self._clock().isoformat()
         self._counts["updates_processed"] += len(batch)
         self._counts["updates_skipped"] += len(raw) - len(batch)
         await self._notify()
