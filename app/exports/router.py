@@ -6,7 +6,7 @@ from typing import Literal
 
 from fastapi import APIRouter, Response
 
-from app.deps import CurrentUser, SessionDep
+from app.deps import CurrentUser, IntakeDep, SessionDep
 from app.events.service import get_event
 from app.exports.service import Format, Scope, export
 
@@ -18,13 +18,22 @@ async def export_event(
     event_id: int,
     session: SessionDep,
     _user: CurrentUser,
+    intake: IntakeDep,
     format: Format = "md",
     status: Scope = "unanswered",
     authors: Literal["none", "names"] = "none",
+    bom: bool | None = None,
 ) -> Response:
+    """The queue as a file; a CSV starts with a byte-order mark unless ?bom=0."""
     event = await get_event(session, event_id=event_id)
     body, media, filename = await export(
-        session, event=event, fmt=format, scope=status, names=authors == "names"
+        session,
+        event=event,
+        fmt=format,
+        scope=status,
+        names=authors == "names",
+        now=intake.clock(),
+        bom=bom,
     )
     return Response(
         body,
