@@ -31,6 +31,44 @@ class Conflict(Exception):
     """The change was based on a stale view, or breaks a queue rule."""
 
 
+class FieldConflict(Conflict):
+    """Someone else changed the same field first: both versions, for the caller to choose."""
+
+    def __init__(self, *, question_id: int, field: str, theirs: object, yours: object) -> None:
+        what = {"text": "the text", "note": "the note", "status": "the status"}.get(field, field)
+        after = (
+            f" (it is now {str(theirs).replace('_', ' ')})"
+            if field == "status"
+            else ". Your version is kept: compare the two and save again, or cancel"
+        )
+        super().__init__(f"Someone else changed {what} of #{question_id} first{after}.")
+        self.question_id, self.field, self.theirs, self.yours = question_id, field, theirs, yours
+
+
+def _value(value: object) -> object:
+    return value.value if isinstance(value, QuestionStatus) else value
+
+
+def check_seen(question: Question, data: QuestionPatch) -> None:
+    """Refuse a change to a field that changed since the caller saw it (unless it already
+    reads as the caller wants). Fields the caller does not change never conflict."""
+    assert data.seen is not None
+    seen = data.seen.model_dump(exclude_unset=True)
+    for field, wanted in data.model_dump(exclude_unset=True, exclude={"version", "seen"}).items():
+        if field not in seen or wanted is None:
+            continue
+        now = getattr(question, field)
+        if field == "note":
+            now, wanted = now or "", (wanted or "").strip()
+            seen[field] = seen[field] or ""
+        if field == "text":
+            wanted = wanted.strip()
+        if _value(now) != _value(seen[field]) and _value(now) != _value(wanted):
+            raise FieldConflict(
+                question_id=question.id, field=field, theirs=_value(now), yours=_value(wanted)
+            )
+
+
 async def get_question(session: AsyncSession, *, question_id: int, lock: bool = False) -> Question:
     # populate_existing: asks written by ingestion's bulk insert are not in the identity map.
     query = (
@@ -102,13 +140,15 @@ async def change(
 ) -> Question:
     """Apply a host's change; every change is audited, one question on air per event."""
     now = intake.clock()
-    if data.version is not None and data.version != question.version:
+    if data.seen is not None:
+        check_seen(question, data)
+    elif data.version is not None and data.version != question.version:
         raise Conflict(
             f"question {question.id} changed since version {data.version} "
             f"(now version {question.version}, status {question.status.value})"
         )
     event = await _event(session, question.event_id)
-    fields = data.model_dump(exclude_unset=True, exclude={"version"})
+    fields = data.model_dump(exclude_unset=True, exclude={"version", "seen"})
     if data.status is not None and data.status is not question.status:
         if data.status is QuestionStatus.on_air:
             # Putting one on air returns the previous one to open (unless answered).

@@ -3,9 +3,10 @@
 export const csrf = document.querySelector('meta[name="csrf-token"]')?.content ?? "";
 
 export class ApiError extends Error {
-  constructor(status, message) {
+  constructor(status, message, data = null) {
     super(message);
     this.status = status;
+    this.data = data; // the error's JSON body (a 409 on one field carries both versions)
   }
 }
 
@@ -36,7 +37,7 @@ export async function api(method, url, body) {
   }
   const json = (response.headers.get("content-type") ?? "").includes("json");
   const data = json ? await response.json() : null;
-  if (!response.ok) throw new ApiError(response.status, describe(data, response.statusText));
+  if (!response.ok) throw new ApiError(response.status, describe(data, response.statusText), data);
   return data;
 }
 

@@ -346,7 +346,8 @@ async function refetch(id) {
 
 function failed(id, err) {
   if (err.status === 409) {
-    toast(`#${id} was changed by someone else first; showing the latest. ${err.message}`, "warn");
+    toast(err.data?.conflict ? err.message
+      : `#${id} was changed by someone else first; showing the latest. ${err.message}`, "warn");
     refetch(id);
   } else if (err.status === 404) {
     toast(`#${id} no longer exists (merged away?).`);
@@ -366,8 +367,36 @@ async function call(id, method, url, body) {
   }
 }
 
+// Each change says what it saw of the fields it changes: only a change to the same field
+// conflicts (a pin or a new ask elsewhere does not).
+const seenOf = (q, change) => Object.fromEntries(Object.keys(change).map((k) => [k, q[k] ?? null]));
 const patch = (q, change) => call(q.id, "PATCH", `/api/v1/questions/${q.id}`,
-  { ...change, version: q.version });
+  { ...change, seen: seenOf(q, change) });
+
+// Edit a text field; if someone else changed it first, the draft stays and both are shown.
+async function editField(q, field, title) {
+  let seen = q[field] ?? null;
+  let draft = q[field] ?? "";
+  let theirs = null;
+  for (;;) {
+    const value = await ask(title, draft, null, theirs);
+    if (value === null || (field === "text" && !value.trim())) return;
+    try {
+      const body = { [field]: value, seen: { [field]: seen } };
+      apply(await api("PATCH", `/api/v1/questions/${q.id}`, body), true);
+      return;
+    } catch (err) {
+      const conflict = err.data?.conflict;
+      if (err.status !== 409 || conflict?.field !== field) {
+        failed(q.id, err);
+        return;
+      }
+      toast(err.message, "warn");
+      [draft, seen, theirs] = [value, conflict.theirs, conflict.theirs ?? ""];
+      refetch(q.id);
+    }
+  }
+}
 
 async function run(action, id = state.selected) {
   const q = state.items.get(id);
@@ -381,11 +410,9 @@ async function run(action, id = state.selected) {
   } else if (action === "upvote") {
     await call(q.id, "POST", `/api/v1/questions/${q.id}/upvote`);
   } else if (action === "edit") {
-    const text = await ask(`Edit #${q.id}`, q.text);
-    if (text !== null && text.trim()) await patch(q, { text });
+    await editField(q, "text", `Edit #${q.id}`);
   } else if (action === "note") {
-    const note = await ask(`Note on #${q.id} (for the host)`, q.note ?? "");
-    if (note !== null) await patch(q, { note });
+    await editField(q, "note", `Note on #${q.id} (for the host)`);
   } else if (action === "merge") {
     await merge(q);
   }
@@ -443,8 +470,10 @@ async function splitAsk(askId, fromId) {
 
 // A small modal form: free text, or a choice among options in groups ([name, [value, label]
 // pairs] each).
-function ask(title, value, groups = null) {
+function ask(title, value, groups = null, theirs = null) {
   const dialog = $("#form-dialog");
+  $("#dialog-theirs").hidden = theirs === null;
+  $("#dialog-theirs-text").textContent = theirs ?? "";
   const text = $("#dialog-text");
   const choice = $("#dialog-select");
   $("#dialog-title").textContent = title;

@@ -1,0 +1,44 @@
+"""The queue page's rough edges a real event hits: conflicts, search, on air, notices."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.test_dashboard import api, exact_row, live_queue, question, row
+
+pytestmark = pytest.mark.browser
+
+
+class TestDraftsSurvive:
+    def test_a_pin_and_a_new_ask_do_not_throw_an_edit_away(self, pages, server, event_id):
+        [qid] = server.ingest(event_id, ["Is the budget public?"])
+        page = live_queue(pages, event_id)
+        expect(row(page, "budget")).to_be_visible()
+        page.keyboard.press("e")
+        page.fill("#dialog-text", "Is the 2027 budget public?")
+        with api(server) as c:
+            c.patch(f"/api/v1/questions/{qid}", json={"pinned": True}).raise_for_status()
+        server.ingest(event_id, ["is the budget public"])
+        expect(row(page, "budget").locator(".asked")).to_have_text("2 asked ▾")
+        page.click("#dialog-ok")
+        expect(exact_row(page, "Is the 2027 budget public?")).to_be_visible()
+        q = question(server, qid)
+        assert (q.text, q.pinned, q.ask_count) == ("Is the 2027 budget public?", True, 2)
+
+    def test_a_real_conflict_keeps_the_draft_and_shows_both(self, pages, server, event_id):
+        [qid] = server.ingest(event_id, ["Is the budget public?"])
+        page = live_queue(pages, event_id)
+        expect(row(page, "budget")).to_be_visible()
+        page.keyboard.press("n")
+        page.fill("#dialog-text", "Ask the treasurer")
+        with api(server) as c:
+            c.patch(f"/api/v1/questions/{qid}", json={"note": "Finance team"}).raise_for_status()
+        page.click("#dialog-ok")
+        expect(page.locator("#form-dialog")).to_be_visible()
+        expect(page.locator("#dialog-theirs-text")).to_have_text("Finance team")
+        expect(page.locator("#dialog-text")).to_have_value("Ask the treasurer")
+        expect(page.locator(".toast.warn")).to_contain_text("Someone else changed the note")
+        page.click("#dialog-ok")
+        expect(row(page, "budget").locator(".note")).to_have_text("Ask the treasurer")
+        assert question(server, qid).note == "Ask the treasurer"
