@@ -42,3 +42,18 @@ class TestDraftsSurvive:
         page.click("#dialog-ok")
         expect(row(page, "budget").locator(".note")).to_have_text("Ask the treasurer")
         assert question(server, qid).note == "Ask the treasurer"
+
+
+class TestSearch:
+    def test_escape_empties_the_box_and_the_filter(self, pages, server, event_id):
+        server.ingest(event_id, ["Is the budget public?", "When is the next meeting?"])
+        page = live_queue(pages, event_id)
+        expect(page.locator("#queue li.q")).to_have_count(2)
+        page.keyboard.press("/")
+        page.keyboard.type("budget")
+        expect(page.locator("#queue li.q")).to_have_count(1)
+        page.keyboard.press("Escape")
+        expect(page.locator("#search")).to_have_value("")
+        expect(page.locator("#queue li.q")).to_have_count(2)
+        page.keyboard.press("j")  # the keys work again at once
+        expect(page.locator("#queue li.q.selected")).to_have_count(1)

@@ -545,7 +545,11 @@ document.addEventListener("keydown", (event) => {
   if (event.ctrlKey || event.metaKey || event.altKey) return;
   if (event.key === "Enter" && event.target.closest("button, a")) return; // a click already
   if (event.target.closest("input, textarea, select, dialog")) {
-    if (event.key === "Escape" && event.target.id === "search") event.target.blur();
+    if (event.key === "Escape" && event.target.id === "search") {
+      event.target.value = ""; // an empty box means no filter, at once
+      searchNow();
+      event.target.blur();
+    }
     return;
   }
   const at = state.order.indexOf(state.selected);
@@ -578,13 +582,18 @@ $("#sort").addEventListener("change", (event) => {
   load();
 });
 let searchTimer = null;
-$("#search").addEventListener("input", (event) => {
+function searchNow() {
   clearTimeout(searchTimer);
-  searchTimer = setTimeout(() => {
-    state.q = event.target.value.trim();
-    load();
-  }, 250);
+  const q = $("#search").value.trim();
+  if (q === state.q) return;
+  state.q = q;
+  load();
+}
+$("#search").addEventListener("input", () => {
+  clearTimeout(searchTimer);
+  searchTimer = setTimeout(searchNow, 250);
 });
+$("#search").addEventListener("search", searchNow); // the box's own clear button
 $("#help-open").addEventListener("click", () => $("#help").showModal());
 $("#names").checked = state.names;
 $("#names").addEventListener("change", (event) => {
