@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from app.events.health import SourceHealth
 from collectors.youtube.parse import video_id
+from kit.bidi import neutralise
 from models import EventStatus, QuestionMode
 
 
@@ -33,6 +34,14 @@ class YoutubeSourceIn(BaseModel):
 SourceIn = Annotated[TelegramSourceIn | YoutubeSourceIn, Field(discriminator="platform")]
 
 
+def _clean_title(value: str) -> str:
+    # Bidirectional controls in a title would reorder it on every page and export.
+    value = neutralise(value).strip()
+    if not value:
+        raise ValueError("must not be blank")
+    return value
+
+
 class EventCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
     title: str = Field(min_length=1, max_length=200)
@@ -47,9 +56,7 @@ class EventCreate(BaseModel):
     @field_validator("title")
     @classmethod
     def _title(cls, value: str) -> str:
-        if not value.strip():
-            raise ValueError("must not be blank")
-        return value.strip()
+        return _clean_title(value)
 
     @field_validator("planned_end_at")
     @classmethod
@@ -70,6 +77,11 @@ class EventPatch(BaseModel):
     planned_end_at: datetime | None = None
     sources: list[SourceIn] | None = Field(default=None, max_length=20)
     status: Literal["ended", "live"] | None = None
+
+    @field_validator("title")
+    @classmethod
+    def _title(cls, value: str | None) -> str | None:
+        return None if value is None else _clean_title(value)
 
 
 class SourceOut(BaseModel):

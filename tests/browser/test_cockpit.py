@@ -57,3 +57,22 @@ class TestSearch:
         expect(page.locator("#queue li.q")).to_have_count(2)
         page.keyboard.press("j")  # the keys work again at once
         expect(page.locator("#queue li.q.selected")).to_have_count(1)
+
+
+class TestBidi:
+    def test_override_characters_cannot_reorder_what_is_shown(self, pages, server, event_id):
+        spoof = "Is safe\u202egpj.exe a picture?"
+        [qid] = server.ingest(event_id, [spoof], authors=["Eve\u2067 admin"])
+        page = live_queue(pages, event_id, width=1280)
+        page.check("#names")
+        text = row(page, "safe").locator(".q-text")
+        expect(text).to_have_text("Is safegpj.exe a picture?")
+        row(page, "safe").locator(".asked").click()
+        expect(row(page, "safe").locator(".ask .author")).to_have_text("Eve admin")
+        with api(server) as c:
+            c.patch(f"/api/v1/questions/{qid}", json={"status": "on_air"}).raise_for_status()
+            made = c.post("/api/v1/events", json={"title": "Budget \u202enight"}).json()
+            assert made["title"] == "Budget night"
+        presenter = pages.open(f"/events/{event_id}/present?names=1")
+        expect(presenter.locator("#p-text")).to_have_text("Is safegpj.exe a picture?")
+        expect(presenter.locator("#p-names li")).to_have_text(["Eve admin"])

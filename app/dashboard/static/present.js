@@ -1,5 +1,6 @@
 // The presenter view: the question on air, large, following changes live. Text only.
 import { api, live, toast } from "./api.js";
+import { plain } from "./bidi.js";
 
 const stage = document.getElementById("stage");
 const EVENT = Number(stage.dataset.eventId);
@@ -43,10 +44,10 @@ function show(q) {
   document.getElementById("p-idle").hidden = Boolean(q);
   stage.dataset.questionId = q ? q.id : "";
   if (!q) return;
-  text.textContent = q.text;
+  text.textContent = plain(q.text);
   document.getElementById("p-meta").textContent =
     q.ask_count === 1 ? "Asked by 1 person" : `Asked by ${q.ask_count} people`;
-  const names = NAMES ? [...new Set(q.asks.map((a) => a.author).filter(Boolean))] : [];
+  const names = NAMES ? [...new Set(q.asks.map((a) => plain(a.author)).filter(Boolean))] : [];
   document.getElementById("p-names").replaceChildren(...names.map((name) => {
     const li = document.createElement("li");
     li.textContent = name;

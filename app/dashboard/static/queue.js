@@ -1,6 +1,7 @@
 // The queue page: the API's order, live changes over SSE, actions by click and by key.
 // Chat text is hostile: it only ever reaches the page through textContent.
 import { ago, api, live, toast } from "./api.js";
+import { plain } from "./bidi.js";
 
 const $ = (selector, root = document) => root.querySelector(selector);
 const page = $("#queue-page");
@@ -131,7 +132,7 @@ function fill(li, q) {
   li.classList.toggle("pending", q.status === "pending");
   li.classList.toggle("pinned", q.pinned);
   li.classList.toggle("paid", q.paid);
-  $(".q-text", li).textContent = q.text;
+  $(".q-text", li).textContent = plain(q.text);
   $(".asked", li).textContent = `${q.ask_count} asked ▾`;
   // A non-English question shows its detected language, so translations can be merged by hand.
   const language = q.language && q.language !== "en" ? [languageBadge(q.language)] : [];
@@ -143,7 +144,7 @@ function fill(li, q) {
   $(".again", li).textContent = q.asked_again ? `asked again ×${q.asked_again}` : "";
   $(".qid", li).textContent = `#${q.id}`;
   const note = $(".note", li);
-  note.textContent = q.note ?? "";
+  note.textContent = plain(q.note);
   note.hidden = !q.note;
   // A re-render (a reload, the names switch) keeps a row open that the host opened.
   const open = state.expanded.has(q.id);
@@ -158,9 +159,9 @@ function fillAsks(li, q) {
     const item = askTemplate.cloneNode(true);
     $(".badge", item).replaceWith(badge(a.platform));
     const author = $(".author", item);
-    author.textContent = a.author ?? "";
+    author.textContent = plain(a.author);
     author.hidden = !a.author;
-    $(".ask-text", item).textContent = a.text;
+    $(".ask-text", item).textContent = plain(a.text);
     const time = $(".ask-time", item);
     time.dateTime = a.asked_at;
     time.dataset.at = a.asked_at;
@@ -420,7 +421,7 @@ async function run(action, id = state.selected) {
 
 async function merge(q) {
   const clip = (text) => (text.length > 90 ? `${text.slice(0, 89)}…` : text);
-  const label = (other) => `#${other.id} · ${clip(other.text)}`;
+  const label = (other) => `#${other.id} · ${clip(plain(other.text))}`;
   const others = state.order.filter((id) => id !== q.id)
     .map((id) => [id, label(state.items.get(id))]);
   // The questions that read most alike come first: the likely duplicates, for a moderator to judge.
@@ -473,7 +474,7 @@ async function splitAsk(askId, fromId) {
 function ask(title, value, groups = null, theirs = null) {
   const dialog = $("#form-dialog");
   $("#dialog-theirs").hidden = theirs === null;
-  $("#dialog-theirs-text").textContent = theirs ?? "";
+  $("#dialog-theirs-text").textContent = plain(theirs);
   const text = $("#dialog-text");
   const choice = $("#dialog-select");
   $("#dialog-title").textContent = title;
