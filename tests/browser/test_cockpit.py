@@ -76,3 +76,32 @@ class TestBidi:
         presenter = pages.open(f"/events/{event_id}/present?names=1")
         expect(presenter.locator("#p-text")).to_have_text("Is safegpj.exe a picture?")
         expect(presenter.locator("#p-names li")).to_have_text(["Eve admin"])
+
+
+class TestSmallNotices:
+    def test_the_open_tab_counts_the_question_on_air_it_shows(self, pages, server, event_id):
+        first, _ = server.ingest(event_id, ["Is the budget public?", "When is the next meeting?"])
+        with api(server) as c:
+            c.patch(f"/api/v1/questions/{first}", json={"status": "on_air"}).raise_for_status()
+        page = live_queue(pages, event_id)
+        expect(page.locator("#queue li.q")).to_have_count(2)
+        expect(page.locator('[data-count="open"]')).to_have_text("2")
+        expect(page.locator('[data-count="on_air"]')).to_have_text("1")
+
+    def test_a_question_added_in_review_mode_says_where_it_went(self, pages, server, event_id):
+        with api(server) as c:
+            c.patch(f"/api/v1/events/{event_id}", json={"review": True}).raise_for_status()
+        page = live_queue(pages, event_id)
+        page.fill("#add-text", "Read out in the room: is the hall accessible?")
+        page.click("#add-form button")
+        expect(page.locator(".toast")).to_contain_text("It waits in Pending")
+        expect(page.locator('[data-count="pending"]')).to_have_text("1")
+
+    def test_a_viewer_help_lists_only_the_keys_that_work(self, pages, server, event_id):
+        from models import Role
+
+        page = live_queue(pages, event_id, role=Role.viewer)
+        page.click("#help-open")
+        keys = page.locator("#help dt").all_inner_texts()
+        assert "j / k" in keys and "/" in keys
+        assert not {"o", "a", "d", "u", "p"} & set(keys), keys

@@ -297,7 +297,9 @@ function counts(byStatus) {
   if (byStatus.as_of < countsAsOf) return;
   countsAsOf = byStatus.as_of;
   for (const el of document.querySelectorAll("[data-count]")) {
-    el.textContent = byStatus[el.dataset.count] ?? 0;
+    // A tab counts what it shows: the Open tab holds the question on air too.
+    const shown = TABS[el.dataset.count] ?? [el.dataset.count];
+    el.textContent = shown.reduce((n, status) => n + (byStatus[status] ?? 0), 0);
   }
 }
 
@@ -613,7 +615,11 @@ $("#add-form")?.addEventListener("submit", async (event) => {
     const made = await api("POST", `/api/v1/events/${EVENT}/questions`, { text: input.value });
     input.value = "";
     apply(made.question, true);
-    toast(made.outcome === "merged" ? `Merged into #${made.question.id}.` : "Added.", "info");
+    const where = made.question.status === "pending"
+      ? " It waits in Pending: this event reviews new questions first (approve it with r)."
+      : "";
+    toast(made.outcome === "merged" ? `Merged into #${made.question.id}.${where}`
+      : `Added as #${made.question.id}.${where}`, "info");
   } catch (err) {
     toast(`Could not add the question: ${err.message}`);
   }
