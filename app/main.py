@@ -28,7 +28,7 @@ from app.live.router import router as live_router
 from app.live.service import LiveSettings, Streams
 from app.questions.repository import BadCursor
 from app.questions.router import router as questions_router
-from app.questions.service import Conflict, FieldConflict
+from app.questions.service import Conflict, FieldConflict, Repeated
 from app.telegram.router import router as telegram_router
 from app.telegram.router import webhook_router as telegram_webhook_router
 from intake.ingest import EventNotFound, Intake
@@ -140,6 +140,10 @@ def _error_handlers(app: FastAPI) -> None:
     async def field_conflict(_: Request, exc: FieldConflict) -> JSONResponse:
         conflict = {"field": exc.field, "theirs": exc.theirs, "yours": exc.yours}
         return JSONResponse({"detail": str(exc), "conflict": conflict}, status_code=409)
+
+    @app.exception_handler(Repeated)
+    async def repeated(_: Request, exc: Repeated) -> JSONResponse:
+        return JSONResponse({"detail": str(exc), "repeated": True}, status_code=409)
 
     @app.exception_handler(BadCursor)
     async def bad_cursor(_: Request, exc: BadCursor) -> JSONResponse:

@@ -196,15 +196,24 @@ async def change(
     return question
 
 
-async def upvote(session: AsyncSession, *, intake: Intake, question: Question, actor: str) -> None:
-    """An explicit vote from the room or the host: each call counts one."""
-    await add_vote(
+class Repeated(Conflict):
+    """The same person did the same thing twice (a second +1 of their own)."""
+
+
+async def upvote(
+    session: AsyncSession, *, intake: Intake, question: Question, actor: str, once: bool = False
+) -> None:
+    """An explicit vote from the room or the host: each call counts one, unless `once`: then
+    it is this actor's own +1, counted once (the dashboard's `u`)."""
+    changed = await add_vote(
         session,
         intake=intake,
         question_id=question.id,
-        voter=f"manual:{uuid.uuid4().hex}",
+        voter=f"manual:{actor}" if once else f"manual:{uuid.uuid4().hex}",
         platform=Platform.manual,
     )  # counted in the database, and in `question`, which this session holds
+    if not changed:
+        raise Repeated(f"You already gave #{question.id} a +1.")
 
 
 async def merge(

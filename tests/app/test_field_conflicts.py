@@ -56,3 +56,16 @@ class TestFieldConflicts:
         assert (await patch(client, a["id"], status="answered", seen={"status": "open"})).is_success
         r = await patch(client, a["id"], status="dismissed", seen={"status": "open"})
         assert r.status_code == 409 and r.json()["conflict"]["theirs"] == "answered"
+
+
+class TestOwnUpvote:
+    async def test_once_counts_one_per_actor_the_room_counts_each(self, client, event_id):
+        a = await add(client, event_id, "Is the budget public?")
+        url = f"/api/v1/questions/{a['id']}/upvote"
+        assert (await client.post(url, params={"once": "true"})).json()["upvotes"] == 1
+        again = await client.post(url, params={"once": "true"})
+        assert again.status_code == 409 and again.json() == {
+            "detail": f"You already gave #{a['id']} a +1.",
+            "repeated": True,
+        }
+        assert (await client.post(url)).json()["upvotes"] == 2  # the room's, each counts

@@ -105,3 +105,16 @@ class TestSmallNotices:
         keys = page.locator("#help dt").all_inner_texts()
         assert "j / k" in keys and "/" in keys
         assert not {"o", "a", "d", "u", "p"} & set(keys), keys
+
+
+class TestOwnUpvote:
+    def test_u_twice_counts_once_and_says_so(self, pages, server, event_id):
+        [qid] = server.ingest(event_id, ["Is the budget public?"])
+        page = live_queue(pages, event_id)
+        expect(row(page, "budget")).to_be_visible()
+        page.keyboard.press("u")
+        expect(row(page, "budget").locator(".votes")).to_have_text("▲ 1")
+        page.keyboard.press("u")
+        expect(page.locator(".toast.warn")).to_contain_text(f"You already gave #{qid} a +1.")
+        expect(row(page, "budget").locator(".votes")).to_have_text("▲ 1")
+        assert question(server, qid).upvotes == 1

@@ -349,7 +349,7 @@ async function refetch(id) {
 
 function failed(id, err) {
   if (err.status === 409) {
-    toast(err.data?.conflict ? err.message
+    toast(err.data?.conflict || err.data?.repeated ? err.message
       : `#${id} was changed by someone else first; showing the latest. ${err.message}`, "warn");
     refetch(id);
   } else if (err.status === 404) {
@@ -411,7 +411,7 @@ async function run(action, id = state.selected) {
   } else if (action === "pin") {
     await patch(q, { pinned: !q.pinned });
   } else if (action === "upvote") {
-    await call(q.id, "POST", `/api/v1/questions/${q.id}/upvote`);
+    await call(q.id, "POST", `/api/v1/questions/${q.id}/upvote?once=true`);
   } else if (action === "edit") {
     await editField(q, "text", `Edit #${q.id}`);
   } else if (action === "note") {
