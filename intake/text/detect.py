@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from intake.text.normalize import strip_marker
+from intake.text.normalize import has_marker
 from models.event import QuestionMode
 
 _GREEK_QUESTION = "\u037e"  # GREEK QUESTION MARK, which NFKC turns into ';'
@@ -18,7 +18,7 @@ def is_question(text: str, mode: QuestionMode, *, force: bool = False) -> bool:
         return True
     if mode is QuestionMode.all:
         return bool(text.strip())
-    _, marked = strip_marker(text)
+    marked = has_marker(text)
     if mode is QuestionMode.marked:
         return marked
     return marked or has_question_mark(text)

@@ -26,6 +26,11 @@ def strip_marker(text: str) -> tuple[str, bool]:
     return text[match.end() :], True
 
 
+def has_marker(text: str) -> bool:
+    """Whether the text is flagged as a question: "Q: …", "/ask …", "#q …" or "… #q"."""
+    return MARKER_RE.match(text) is not None or _TRAILING_MARKER_RE.search(text) is not None
+
+
 def shown_text(text: str) -> str:
     """A question's text as the host reads it: without the marker that flagged it as one
     ("Q: …", "/ask …", "… #q"). The ask keeps what was typed."""
