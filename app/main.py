@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from app.auth.middleware import WebSessionMiddleware
 from app.auth.sessions import SessionStore
 from app.auth.tokens import hash_token
+from app.dashboard import errors as dashboard_errors
 from app.dashboard.router import STATIC
 from app.dashboard.router import router as dashboard_router
 from app.events.router import router as events_router
@@ -115,6 +116,7 @@ def create_app(
     app.include_router(telegram_router)
     app.include_router(telegram_webhook_router)
     _error_handlers(app)
+    dashboard_errors.install(app)
     return app
 
 

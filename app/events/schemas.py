@@ -48,7 +48,9 @@ class EventCreate(BaseModel):
     question_mode: QuestionMode = QuestionMode.auto
     review: bool = False
     acknowledge: bool = False
-    paid_boost: int = Field(default=0, ge=0, le=1000)
+    # A paid question (Super Chat) counts as this many extra asks: with 0 it would sort among
+    # the newest single asks, which is not what a paying viewer expects.
+    paid_boost: int = Field(default=3, ge=0, le=1000)
     include_moderators: bool = False
     planned_end_at: datetime | None = None
     sources: list[SourceIn] = Field(default_factory=list, max_length=20)

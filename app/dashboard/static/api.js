@@ -10,11 +10,25 @@ export class ApiError extends Error {
   }
 }
 
+// Validation errors in the host's words: "YouTube link: not a YouTube URL", not
+// "sources.0.youtube.video: Value error, …".
+const FIELD_NAMES = {
+  video: "YouTube link", chat_id: "Telegram chat", thread_id: "forum topic", title: "title",
+  planned_end_at: "planned end", paid_boost: "paid boost", text: "question", note: "note",
+  question_mode: "questions", q: "search", into: "merge target",
+};
+const PLUMBING = new Set(["body", "query", "path", "telegram", "youtube", "sources"]);
+
 function describe(data, fallback) {
   const detail = data?.detail;
   if (typeof detail === "string") return detail;
   if (Array.isArray(detail)) {
-    return detail.map((d) => `${(d.loc ?? []).slice(1).join(".")}: ${d.msg}`).join("; ");
+    return detail.map((d) => {
+      const field = (d.loc ?? []).filter((p) => typeof p === "string" && !PLUMBING.has(p)).at(-1);
+      const name = FIELD_NAMES[field] ?? (field ? field.replaceAll("_", " ") : "");
+      const message = String(d.msg ?? "").replace(/^(Value error|Assertion failed), /, "");
+      return name ? `${name}: ${message}` : message;
+    }).join("; ");
   }
   return fallback;
 }
