@@ -66,7 +66,7 @@ class TestEventForm:
         page.fill("#ev-youtube", "https://example.org/not-youtube")
         page.click("#ev-submit")
         toast = page.locator(".toast.error")
-        expect(toast).to_contain_text("Could not create the event: YouTube link: not a YouTube video")
+        expect(toast).to_contain_text("the event: YouTube link: not a YouTube video")
         assert "sources.0" not in toast.inner_text() and "Value error" not in toast.inner_text()
 
 
