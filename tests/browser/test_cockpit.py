@@ -118,3 +118,41 @@ class TestOwnUpvote:
         expect(page.locator(".toast.warn")).to_contain_text(f"You already gave #{qid} a +1.")
         expect(row(page, "budget").locator(".votes")).to_have_text("▲ 1")
         assert question(server, qid).upvotes == 1
+
+
+class TestNewsBar:
+    def test_the_bar_neither_pushes_rows_nor_covers_the_selection(self, pages, server, event_id):
+        words = "alpha bravo charlie delta echo foxtrot golf hotel".split()
+        server.ingest(event_id, [f"Question {w} for the panel?" for w in words])
+        page = live_queue(pages, event_id, height=600)
+        expect(page.locator("#queue li.q")).to_have_count(8)
+        page.keyboard.press("j")
+        page.keyboard.press("j")  # the third row is selected
+        selected = page.locator("#queue li.q.selected")
+        # Scrolled so the selected row sits at the very top of the window.
+        page.evaluate(
+            "window.scrollTo({top: document.querySelector('#queue li.q.selected')"
+            ".getBoundingClientRect().top + window.scrollY - 4, behavior: 'instant'})"
+        )
+        page.wait_for_function("window.scrollY > 100")
+        page.hover("#queue li.q.selected")
+        before = selected.bounding_box()
+        assert before["y"] < 70  # at the top (below the bar's place, scroll-margin permitting)
+        server.ingest(event_id, ["Who chairs the board next year?"])
+        expect(page.locator("#news")).to_have_text("1 new — show")
+        after = selected.bounding_box()
+        assert abs(after["y"] - before["y"]) < 1, (before, after)
+        bar = page.locator("#news").bounding_box()
+        covers = bar["y"] + bar["height"] > after["y"] and bar["y"] < after["y"] + after["height"]
+        assert not covers, (bar, after)
+        page.click("#news")
+        expect(page.locator("#queue li.q")).to_have_count(9)
+
+    def test_the_bar_does_not_push_the_rows_down_at_the_top(self, pages, server, event_id):
+        server.ingest(event_id, ["Is the budget public?"])
+        page = live_queue(pages, event_id)
+        page.hover("#queue li.q")
+        before = page.locator("#queue li.q").first.bounding_box()
+        server.ingest(event_id, ["Who chairs the board next year?"])
+        expect(page.locator("#news")).to_have_text("1 new — show")
+        assert page.locator("#queue li.q").first.bounding_box()["y"] == before["y"]
