@@ -156,3 +156,28 @@ class TestNewsBar:
         server.ingest(event_id, ["Who chairs the board next year?"])
         expect(page.locator("#news")).to_have_text("1 new — show")
         assert page.locator("#queue li.q").first.bounding_box()["y"] == before["y"]
+
+
+class TestOnAirRace:
+    def test_the_moderator_whose_question_left_the_air_is_told_and_the_row_goes_first(
+        self, pages, server, event_id
+    ):
+        from models import Role
+
+        mine, theirs = server.ingest(event_id, ["Is the budget public?", "Who chairs the board?"])
+        with api(server) as c:  # theirs is the most asked: listed first
+            c.post(f"/api/v1/questions/{theirs}/upvote").raise_for_status()
+        page = live_queue(pages, event_id, role=Role.moderator)
+        expect(page.locator("#queue li.q").first).to_contain_text("Who chairs")
+        page.locator("#queue li.q").nth(1).click()
+        page.keyboard.press("o")
+        expect(page.locator("#queue li.q").first).to_contain_text("Is the budget public?")
+        page.hover("#queue li.q >> nth=1")  # the pointer rests on the list
+        with api(server) as c:
+            c.patch(f"/api/v1/questions/{theirs}", json={"status": "on_air"}).raise_for_status()
+        expect(page.locator(".toast.warn")).to_contain_text(
+            f"#{mine}, which you put on air, went back to the queue: someone else put "
+            f"#{theirs} on air."
+        )
+        expect(page.locator("#queue li.q").first).to_contain_text("Who chairs the board?")
+        expect(page.locator("#queue li.q.on-air")).to_have_count(1)

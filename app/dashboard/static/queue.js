@@ -35,6 +35,7 @@ const state = {
   early: [], // changes that arrived while the list was loading
   expanded: new Set(),
   loads: 0,
+  onAirByMe: null, // the question this page put on air, to say when someone else replaces it
 };
 
 const authors = () => (state.names ? "names" : "none");
@@ -234,6 +235,12 @@ function apply(q, mine = false) {
   }
   const old = state.items.get(q.id);
   if (old && old.version > q.version) return;
+  const mineOnAir = state.items.get(state.onAirByMe);
+  if (!mine && q.status === "on_air" && mineOnAir?.status === "on_air" && q.id !== mineOnAir.id) {
+    toast(`#${mineOnAir.id}, which you put on air, went back to the queue: someone else put `
+      + `#${q.id} on air.`, "warn");
+    state.onAirByMe = null;
+  }
   if (q.status === "on_air") {
     // The server put the previous one back to open (and bumped its version).
     for (const other of state.items.values()) {
@@ -252,14 +259,14 @@ function apply(q, mine = false) {
   } else if (li) {
     fill(li, q);
     if (!inPlace(q.id)) {
-      if (mine || !frozen()) {
+      if (mine || !frozen() || q.status === "on_air") { // on air goes to the top, always
         state.order.splice(state.order.indexOf(q.id), 1);
         insert(q);
       } else {
         state.stale = true;
       }
     }
-  } else if (!mine && frozen()) {
+  } else if (!mine && frozen() && q.status !== "on_air") {
     state.incoming.set(q.id, q);
   } else {
     state.incoming.delete(q.id); // it may have been held back before our own answer came
@@ -405,7 +412,9 @@ async function run(action, id = state.selected) {
   const q = state.items.get(id);
   if (!q || !CAN_ACT) return;
   if (["on_air", "answered", "dismissed", "hidden"].includes(action)) {
-    await patch(q, { status: q.status === action ? "open" : action });
+    const status = q.status === action ? "open" : action;
+    if (status === "on_air") state.onAirByMe = q.id;
+    await patch(q, { status });
   } else if (action === "open") {
     await patch(q, { status: "open" });
   } else if (action === "pin") {
