@@ -181,3 +181,30 @@ class TestOnAirRace:
         )
         expect(page.locator("#queue li.q").first).to_contain_text("Who chairs the board?")
         expect(page.locator("#queue li.q.on-air")).to_have_count(1)
+
+
+class TestMergeDialog:
+    def test_type_to_filter_then_merge_into_the_chosen_one(self, pages, server, event_id):
+        ids = server.ingest(
+            event_id,
+            ["Is the budget public?", "Who chairs the board?", "When is Wikimania 2027?"],
+        )
+        page = live_queue(pages, event_id)
+        exact_row(page, "Is the budget public?").locator(".q-text").click()
+        page.keyboard.press("m")
+        expect(page.locator("#merge-filter")).to_be_focused()
+        expect(page.locator("#merge-list [role=option]")).to_have_count(2)
+        expect(page.locator("#merge-ok")).to_have_text("Merge into …")
+        page.keyboard.type("wikimania")
+        expect(page.locator("#merge-list [role=option]:visible")).to_have_count(1)
+        page.keyboard.press("ArrowDown")
+        expect(page.locator("#merge-ok")).to_have_text(f"Merge into #{ids[2]}")
+        page.keyboard.type("zzz")
+        expect(page.locator("#merge-none")).to_be_visible()
+        expect(page.locator("#merge-ok")).to_be_disabled()
+        page.fill("#merge-filter", f"#{ids[1]}")
+        page.keyboard.press("ArrowDown")
+        page.click("#merge-ok")
+        expect(page.locator("#queue li.q")).to_have_count(2)
+        assert question(server, ids[0]).status.value == "hidden"
+        assert question(server, ids[1]).ask_count == 2

@@ -199,10 +199,9 @@ class TestActions:
         split_row.locator(".q-text").click()
         page.click('#actions [data-act="merge"]')
         # Never suggested as alike: the host split the two apart; still in the whole list.
-        expect(page.locator("#dialog-select optgroup")).to_have_count(1)
-        expect(page.locator('#dialog-select optgroup[label="All questions"]')).to_have_count(1)
-        page.select_option("#dialog-select", str(budget))
-        page.click("#dialog-ok")
+        expect(page.locator("#merge-list .merge-group")).to_have_text(["All questions"])
+        page.click(f'#merge-list [data-id="{budget}"]')
+        page.click("#merge-ok")
         expect(split_row).to_have_count(0)
         expect(budget_row.locator(".asked")).to_have_text(re.compile("^2 asked"))
 
@@ -273,13 +272,15 @@ class TestActions:
         page = live_queue(pages, event_id)
         row(page, "voting close").locator(".q-text").click()
         page.keyboard.press("m")
-        alike = page.locator('#dialog-select optgroup[label="Reads most alike"] option')
-        expect(alike).to_have_count(1)
-        expect(alike).to_contain_text("board election results")
-        expect(page.locator('#dialog-select optgroup[label="All questions"] option')).to_have_count(
-            1
+        expect(page.locator("#merge-list .merge-group")).to_have_text(
+            ["Reads most alike", "All questions"]
         )
-        page.click("#dialog-ok")  # the first choice: the most alike
+        options = page.locator("#merge-list [role=option]")
+        expect(options).to_have_count(2)
+        expect(options.first).to_contain_text("board election results")
+        expect(page.locator("#merge-ok")).to_be_disabled()  # nothing is chosen for the host
+        page.keyboard.press("ArrowDown")  # the first choice: the most alike
+        page.click("#merge-ok")
         expect(page.locator("#queue li.q")).to_have_count(2)
         expect(row(page, "board election results").locator(".asked")).to_have_text(
             re.compile("^2 asked")
@@ -306,7 +307,10 @@ class TestActions:
         page.keyboard.press("j")
         expect(selected).to_contain_text("board")
         page.keyboard.press("m")
-        expect(page.locator("#dialog-select")).to_be_focused()
+        expect(page.locator("#merge-filter")).to_be_focused()
+        page.keyboard.press("Enter")  # nothing chosen yet: Enter does not merge
+        expect(page.locator("#merge-dialog")).to_be_visible()
+        page.keyboard.press("ArrowDown")
         page.keyboard.press("Enter")
         expect(row(page, "board")).to_have_count(0)
         expect(selected.locator(".asked")).to_have_text(re.compile("^2 asked"))

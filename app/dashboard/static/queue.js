@@ -2,6 +2,7 @@
 // Chat text is hostile: it only ever reaches the page through textContent.
 import { ago, api, live, toast } from "./api.js";
 import { plain } from "./bidi.js";
+import { chooseMergeTarget } from "./merge.js";
 
 const $ = (selector, root = document) => root.querySelector(selector);
 const page = $("#queue-page");
@@ -453,7 +454,7 @@ async function merge(q) {
     return;
   }
   const groups = [["Reads most alike", alike], ["All questions", rest]].filter(([, o]) => o.length);
-  const into = await ask(`Merge #${q.id} into…`, "", groups);
+  const into = await chooseMergeTarget(`Merge #${q.id} into…`, groups);
   if (!into) return;
   try {
     const target = await api("POST", `/api/v1/questions/${q.id}/merge`, { into: Number(into) });
