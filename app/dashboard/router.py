@@ -25,7 +25,7 @@ from app.auth.tokens import ACTING, HOSTING, Principal
 from app.dashboard.service import seen_chats
 from app.deps import IntakeDep, SessionDep, SettingsDep
 from app.events.service import get_event, list_events
-from app.live.stats import chart_bars, event_stats
+from app.live.stats import GUTTER, chart_bars, event_stats, y_ticks
 from models import QuestionMode
 
 HERE = Path(__file__).parent
@@ -227,6 +227,8 @@ async def stats_page(
         event=event,
         stats=stats,
         bars=chart_bars(stats),
+        ticks=y_ticks(stats),
+        gutter=GUTTER,
         chart_width=720,
         chart_height=180,
     )

@@ -208,3 +208,19 @@ class TestMergeDialog:
         expect(page.locator("#queue li.q")).to_have_count(2)
         assert question(server, ids[0]).status.value == "hidden"
         assert question(server, ids[1]).ask_count == 2
+
+
+class TestStatistics:
+    def test_bars_span_the_chart_with_a_y_scale_and_follow_the_event(self, pages, server, event_id):
+        server.ingest(event_id, ["Is the budget public?", "Who chairs the board?"])
+        page = pages.open(f"/events/{event_id}/stats")
+        expect(page.locator("#chart-title")).to_have_text("Asks per 1 minute, by platform")
+        ticks = page.locator("#chart .y-tick").all_text_contents()
+        assert ticks == ["0", "1", "2"], ticks
+        bar = page.locator("#chart rect.bar").first
+        x, width = float(bar.get_attribute("x")), float(bar.get_attribute("width"))
+        assert x + width > 720 / 2  # one minute of a young event: the bar is not squeezed left
+        expect(page.locator(".totals")).to_contain_text("2 asks")
+        server.ingest(event_id, ["When is Wikimania?"])
+        expect(page.locator(".totals")).to_contain_text("3 asks")
+        expect(page.locator("#chart .y-tick")).to_have_text(["0", "2", "5"])
