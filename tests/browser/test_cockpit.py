@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from playwright.sync_api import expect
 
@@ -224,3 +226,29 @@ class TestStatistics:
         server.ingest(event_id, ["When is Wikimania?"])
         expect(page.locator(".totals")).to_contain_text("3 asks")
         expect(page.locator("#chart .y-tick")).to_have_text(["0", "2", "5"])
+
+
+class TestUndo:
+    def test_the_last_action_can_be_undone_from_its_toast_or_with_z(self, pages, server, event_id):
+        [qid] = server.ingest(event_id, ["Is the budget public?"])
+        page = live_queue(pages, event_id)
+        expect(row(page, "budget")).to_be_visible()
+        page.keyboard.press("a")
+        expect(row(page, "budget")).to_have_count(0)
+        undo = page.locator(".toast.undo")
+        expect(undo).to_contain_text(f"#{qid} is now answered.")
+        undo.locator("button", has_text="Undo").click()
+        expect(row(page, "budget")).to_be_visible()
+        assert question(server, qid).status.value == "open"
+        row(page, "budget").locator(".q-text").click()
+        page.keyboard.press("p")
+        expect(row(page, "budget")).to_have_class(re.compile("pinned"))
+        page.keyboard.press("z")
+        expect(row(page, "budget")).not_to_have_class(re.compile("pinned"))
+        page.keyboard.press("n")
+        page.keyboard.type("Finance team")
+        page.keyboard.press("Enter")
+        expect(row(page, "budget").locator(".note")).to_have_text("Finance team")
+        page.keyboard.press("z")
+        expect(row(page, "budget").locator(".note")).to_be_hidden()
+        assert question(server, qid).note is None

@@ -3,6 +3,7 @@
 import { ago, api, live, toast } from "./api.js";
 import { plain } from "./bidi.js";
 import { chooseMergeTarget } from "./merge.js";
+import { offerUndo } from "./undo.js";
 
 const $ = (selector, root = document) => root.querySelector(selector);
 const page = $("#queue-page");
@@ -381,8 +382,20 @@ async function call(id, method, url, body) {
 // Each change says what it saw of the fields it changes: only a change to the same field
 // conflicts (a pin or a new ask elsewhere does not).
 const seenOf = (q, change) => Object.fromEntries(Object.keys(change).map((k) => [k, q[k] ?? null]));
-const patch = (q, change) => call(q.id, "PATCH", `/api/v1/questions/${q.id}`,
-  { ...change, seen: seenOf(q, change) });
+const patch = async (q, change, undoable = true) => {
+  const url = `/api/v1/questions/${q.id}`;
+  const done = await call(q.id, "PATCH", url, { ...change, seen: seenOf(q, change) });
+  if (done && undoable) {
+    const before = seenOf(q, change);
+    offerUndo(undoMessage(q, change), () => patch(state.items.get(q.id) ?? q, before, false));
+  }
+  return done;
+};
+const undoMessage = (q, change) => {
+  if ("status" in change) return `#${q.id} is now ${change.status.replace("_", " ")}.`;
+  if ("pinned" in change) return `#${q.id} ${change.pinned ? "pinned" : "unpinned"}.`;
+  return `#${q.id}: ${Object.keys(change).join(", ")} changed.`;
+};
 
 // Edit a text field; if someone else changed it first, the draft stays and both are shown.
 async function editField(q, field, title) {
@@ -394,7 +407,11 @@ async function editField(q, field, title) {
     if (value === null || (field === "text" && !value.trim())) return;
     try {
       const body = { [field]: value, seen: { [field]: seen } };
-      apply(await api("PATCH", `/api/v1/questions/${q.id}`, body), true);
+      const saved = await api("PATCH", `/api/v1/questions/${q.id}`, body);
+      apply(saved, true);
+      const before = { [field]: seen ?? (field === "note" ? "" : seen) };
+      offerUndo(`#${q.id}: ${field === "text" ? "text edited" : "note saved"}.`,
+        () => patch(state.items.get(q.id) ?? saved, before, false));
       return;
     } catch (err) {
       const conflict = err.data?.conflict;
