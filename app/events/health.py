@@ -13,12 +13,11 @@ from pydantic import BaseModel
 
 Level = Literal["ok", "waiting", "problem", "ended"]
 
-NO_YOUTUBE_KEY = (
-    "No YouTube API key: set LIVEQ_YOUTUBE_API_KEY (a YouTube Data API v3 key) and restart liveq."
-)
-NO_BOT_TOKEN = (
-    "No Telegram bot token: create a bot with @BotFather, set LIVEQ_TELEGRAM_BOT_TOKEN and "
-    "restart liveq."
+NO_YOUTUBE_KEY = "No YouTube API key"
+SET_YOUTUBE_KEY = "Set LIVEQ_YOUTUBE_API_KEY (a YouTube Data API v3 key) and restart liveq."
+NO_BOT_TOKEN = "No Telegram bot token"
+SET_BOT_TOKEN = (
+    "Create a bot with @BotFather, set LIVEQ_TELEGRAM_BOT_TOKEN to its token and restart liveq."
 )
 
 # What fixes a YouTube source that stopped, by a phrase of its reason (first match wins).
@@ -79,9 +78,12 @@ def youtube_health(
     common: dict[str, Any] = {"last_question_at": last_question_at}
     if not collector_running:
         return SourceHealth(
-            level="problem", summary="Not collecting", reason=NO_YOUTUBE_KEY.split(":")[0],
-            fix=NO_YOUTUBE_KEY, **common,
-        )  # fmt: skip
+            level="problem",
+            summary="Not collecting",
+            reason=NO_YOUTUBE_KEY,
+            fix=SET_YOUTUBE_KEY,
+            **common,
+        )
     if not event_live:
         return SourceHealth(level="ended", summary="The event has ended", **common)
     if report is not None:
@@ -100,16 +102,21 @@ def youtube_health(
         return SourceHealth(level="ended", summary="The live chat ended", reason=reason, **common)
     if state == "stopped":
         return SourceHealth(
-            level="problem", summary="Stopped", reason=reason,
+            level="problem",
+            summary="Stopped",
+            reason=reason,
             fix=_fix(reason, _YOUTUBE_FIXES)
             or "Fix what the reason says, then save the event or restart liveq.",
             **common,
-        )  # fmt: skip
+        )
     if reason and "quota" in reason.lower():
         return SourceHealth(
-            level="problem", summary="Paused: quota used up", reason=reason,
-            fix=_fix(reason, _YOUTUBE_FIXES), **common,
-        )  # fmt: skip
+            level="problem",
+            summary="Paused: quota used up",
+            reason=reason,
+            fix=_fix(reason, _YOUTUBE_FIXES),
+            **common,
+        )
     return SourceHealth(
         level="waiting",
         summary="Waiting for the stream to start",
@@ -131,9 +138,12 @@ def telegram_health(
     common: dict[str, Any] = {"last_question_at": last_question_at}
     if collector is None:
         return SourceHealth(
-            level="problem", summary="Not collecting", reason=NO_BOT_TOKEN.split(":")[0],
-            fix=NO_BOT_TOKEN, **common,
-        )  # fmt: skip
+            level="problem",
+            summary="Not collecting",
+            reason=NO_BOT_TOKEN,
+            fix=SET_BOT_TOKEN,
+            **common,
+        )
     if not event_live:
         return SourceHealth(level="ended", summary="The event has ended", **common)
     common["last_read_at"] = collector.get("last_update_at")
@@ -158,13 +168,17 @@ def telegram_health(
         return SourceHealth(level="waiting", summary="Connecting to Telegram", **common)
     if running == "error":
         return SourceHealth(
-            level="problem", summary="Retrying", reason=why,
+            level="problem",
+            summary="Retrying",
+            reason=why,
             fix=_fix(why, _TELEGRAM_FIXES)
             or "liveq retries by itself; if this stays, check the server's network.",
             **common,
-        )  # fmt: skip
+        )
     return SourceHealth(
-        level="problem", summary="Stopped", reason=why,
+        level="problem",
+        summary="Stopped",
+        reason=why,
         fix=_fix(why, _TELEGRAM_FIXES) or "Fix what the reason says and restart liveq.",
         **common,
-    )  # fmt: skip
+    )

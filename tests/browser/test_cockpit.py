@@ -7,7 +7,14 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.test_dashboard import api, exact_row, live_queue, question, row
+from tests.browser.test_dashboard import (
+    api,
+    exact_row,
+    keep_screenshot,
+    live_queue,
+    question,
+    row,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -252,3 +259,24 @@ class TestUndo:
         page.keyboard.press("z")
         expect(row(page, "budget").locator(".note")).to_be_hidden()
         assert question(server, qid).note is None
+
+
+class TestDensity:
+    def test_compact_fits_about_twice_as_many_questions(self, pages, server, event_id, tmp_path):
+        server.ingest(event_id, [f"Question number {i} about the annual plan?" for i in range(30)])
+        page = live_queue(pages, event_id, height=900)
+        expect(page.locator("#queue li.q")).to_have_count(30)
+        fits = (
+            "[...document.querySelectorAll('#queue li.q')]"
+            ".filter((li) => li.getBoundingClientRect().bottom <= innerHeight).length"
+        )
+        page.mouse.move(5, 5)
+        comfortable = page.evaluate(fits)
+        page.click("#density")
+        expect(page.locator("#density")).to_have_attribute("aria-pressed", "true")
+        compact = page.evaluate(fits)
+        assert compact >= 2 * comfortable - 1 and compact >= 12, (comfortable, compact)
+        page.screenshot(path=tmp_path / "queue-compact.png")
+        keep_screenshot(tmp_path / "queue-compact.png")
+        page.reload()
+        expect(page.locator("body")).to_have_class(re.compile("compact"))  # remembered
