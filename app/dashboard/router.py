@@ -22,7 +22,7 @@ from app.auth.sessions import (
     set_cookie,
 )
 from app.auth.tokens import ACTING, HOSTING, Principal
-from app.dashboard.service import seen_chats
+from app.dashboard.service import display_name, seen_chats
 from app.deps import IntakeDep, SessionDep, SettingsDep
 from app.events.service import get_event, list_events
 from app.live.stats import GUTTER, chart_bars, event_stats, y_ticks
@@ -31,6 +31,7 @@ from models import QuestionMode
 HERE = Path(__file__).parent
 STATIC = HERE / "static"
 templates = Jinja2Templates(directory=HERE / "templates")
+templates.env.filters["who"] = display_name
 
 router = APIRouter(include_in_schema=False)
 

@@ -144,8 +144,8 @@ async def change(
         check_seen(question, data)
     elif data.version is not None and data.version != question.version:
         raise Conflict(
-            f"question {question.id} changed since version {data.version} "
-            f"(now version {question.version}, status {question.status.value})"
+            f"#{question.id} was changed by someone else since you loaded it (it is now "
+            f"{question.status.value.replace('_', ' ')}); look again and retry"
         )
     event = await _event(session, question.event_id)
     fields = data.model_dump(exclude_unset=True, exclude={"version", "seen"})

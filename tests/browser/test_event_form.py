@@ -86,3 +86,14 @@ class TestNotFound:
         href = page.locator("link[rel=icon]").get_attribute("href")
         response = page.request.get(href)
         assert response.ok and response.headers["content-type"].startswith("image/svg")
+
+
+class TestWords:
+    def test_the_header_names_a_token_by_its_name(self, pages, server, event_id):
+        from models import Role
+
+        token = server.token(Role.moderator)
+        page = pages.open(f"/events/{event_id}", role=None)
+        page.fill("#token", token)
+        page.click("#signin button[type=submit]")
+        expect(page.locator(".who")).to_have_text("test moderator · moderator")
