@@ -177,6 +177,8 @@ async def events_page(request: Request, session: SessionDep) -> Response:
         events=await list_events(session),
         chats=await seen_chats(session),
         modes=[m.value for m in QuestionMode],
+        telegram_configured="telegram" in request.app.state.collectors,
+        youtube_configured="youtube" in request.app.state.collectors,
     )
 
 

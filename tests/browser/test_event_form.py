@@ -97,3 +97,13 @@ class TestWords:
         page.fill("#token", token)
         page.click("#signin button[type=submit]")
         expect(page.locator(".who")).to_have_text("test moderator · moderator")
+
+
+class TestMissingCredentials:
+    def test_the_form_says_when_no_bot_token_or_api_key_is_set(self, pages, server):
+        page = pages.open("/events")
+        expect(page.locator("#ev-no-bot")).to_contain_text(
+            "No Telegram bot token: set LIVEQ_TELEGRAM_BOT_TOKEN"
+        )
+        expect(page.locator("#ev-no-key")).to_contain_text("No YouTube API key")
+        expect(page.locator("main")).not_to_contain_text("The bot has not seen any chat yet")
