@@ -1,1 +1,2 @@
-"""Sources of questions: one folder per platform. Nothing here knows FastAPI; every source calls intake.ingest."""
+"""Sources of questions: one folder per platform. Nothing here knows FastAPI; every source
+calls intake.ingest."""

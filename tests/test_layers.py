@@ -1,4 +1,5 @@
-"""The layers read top to bottom: app → collectors → intake → models and kit. No arrow runs back up."""
+"""The layers read top to bottom: app → collectors → intake → models and kit. No arrow runs
+back up."""
 
 from __future__ import annotations
 
@@ -9,7 +10,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 
-# Each package and the packages it must never import (directly or by a lazy import inside a function).
+# Each package and the packages it must never import (directly or by a lazy import inside a
+# function).
 FORBIDDEN = {
     "intake": {"app", "collectors", "fakes", "bench"},
     "collectors": {"app", "fakes", "bench"},
