@@ -61,6 +61,7 @@ class TestLayouts:
         [qid] = server.ingest(event_id, [self.LONG], authors=["Ada"])
         url = f"/events/{event_id}/present?transparent=1&layout={layout}"
         page = pages.open(url, width=800, height=200)
+        page.wait_for_function("document.getElementById('p-idle').hidden === false")
         on_air(server, qid)
         expect(page.locator("#p-meta")).to_have_text("Asked by 1 person")
         page.wait_for_function(f"document.getElementById('stage').dataset.fitted === '{qid}'")

@@ -59,11 +59,14 @@ function show(q) {
 
 new ResizeObserver(() => fit()).observe(stage);
 
+let changes = 0; // a change seen while a refresh was on its way is newer than its answer
+
 async function refresh() {
+  const before = changes;
   try {
     const page = await api("GET",
       `/api/v1/events/${EVENT}/questions?status=on_air&limit=1&authors=${authors}`);
-    show(page.items[0] ?? null);
+    if (changes === before) show(page.items[0] ?? null);
   } catch (err) {
     toast(`Could not load the question on air: ${err.message}`);
   }
@@ -75,6 +78,7 @@ live(`/api/v1/events/${EVENT}/stream?authors=${authors}`, {
   },
   reset: refresh,
   change: (data) => {
+    changes += 1;
     for (const q of data.questions) {
       if (q.status === "on_air") show(q);
       else if (current && q.id === current.id) show(null);
