@@ -234,6 +234,7 @@ def export(
     from app.events.service import NotFound, get_event
     from app.exports.service import RENDERERS, SCOPES, Format, Scope
     from app.exports.service import export as do_export
+    from kit.clock import utcnow
 
     if format not in RENDERERS:
         fail(f"--format must be one of {', '.join(RENDERERS)} (got {format!r})")
@@ -251,6 +252,7 @@ def export(
             fmt=cast("Format", format),
             scope=cast("Scope", status),
             names=authors == "names",
+            now=utcnow(),
         )
         return body
 

@@ -24,6 +24,7 @@ from app.auth.sessions import SessionStore
 from app.auth.throttle import FailureThrottle
 from app.auth.tokens import hash_token
 from app.body_limit import BodyLimitMiddleware, route_limit
+from app.dashboard import errors as dashboard_errors
 from app.dashboard.router import STATIC
 from app.dashboard.router import router as dashboard_router
 from app.errors import API_ERRORS, method_not_allowed, validation_error
@@ -41,7 +42,7 @@ from app.questions.cache import QueueCache
 from app.questions.imports import ImportJobs
 from app.questions.repository import BadCursor
 from app.questions.router import router as questions_router
-from app.questions.service import Conflict
+from app.questions.service import Conflict, FieldConflict, Repeated
 from app.suggestions.router import router as suggestions_router
 from app.telegram.router import router as telegram_router
 from app.telegram.router import webhook_router as telegram_webhook_router
@@ -180,6 +181,7 @@ def create_app(
     app.include_router(telegram_webhook_router)
     _error_handlers(app)
     outage.install(app, app.state.db_failures)
+    dashboard_errors.install(app)
     return app
 
 
@@ -203,6 +205,15 @@ def _error_handlers(app: FastAPI) -> None:
     @app.exception_handler(Conflict)
     async def conflict(_: Request, exc: Conflict) -> JSONResponse:
         return _error(409, None, str(exc))
+
+    @app.exception_handler(FieldConflict)
+    async def field_conflict(_: Request, exc: FieldConflict) -> JSONResponse:
+        conflict = {"field": exc.field, "theirs": exc.theirs, "yours": exc.yours}
+        return JSONResponse({"detail": str(exc), "conflict": conflict}, status_code=409)
+
+    @app.exception_handler(Repeated)
+    async def repeated(_: Request, exc: Repeated) -> JSONResponse:
+        return JSONResponse({"detail": str(exc), "repeated": True}, status_code=409)
 
     @app.exception_handler(BadCursor)
     async def bad_cursor(_: Request, exc: BadCursor) -> JSONResponse:

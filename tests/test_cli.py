@@ -65,7 +65,7 @@ def test_event_questions_export_round_trip(tmp_path):
     out = tmp_path / "notes.json"
     r = liveq("export", "1", "--format", "json", "--out", str(out), env=env)
     assert r.returncode == 0, r.stderr
-    assert json.loads(out.read_text()) == []
+    assert json.loads(out.read_text())["questions"] == []
     r = liveq("export", "42", env=env)
     assert r.returncode == 2 and "event 42 not found" in r.stderr
     r = liveq("export", "1", "--format", "pdf", env=env)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hmac
 import secrets
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 from urllib.parse import quote
 
 from fastapi import APIRouter, Form, Request, status
@@ -23,17 +23,18 @@ from app.auth.sessions import (
     set_cookie,
 )
 from app.auth.tokens import ACTING, HOSTING, Principal
-from app.dashboard.service import seen_chats
+from app.dashboard.service import display_name, seen_chats
 from app.deps import IntakeDep, SessionDep, SettingsDep, client_address
 from app.events.names import may_see_names
 from app.events.service import get_event, list_events
 from app.fields import EventIdPath
-from app.live.stats import chart_bars, event_stats
+from app.live.stats import GUTTER, chart_bars, event_stats, y_ticks
 from models import QuestionMode
 
 HERE = Path(__file__).parent
 STATIC = HERE / "static"
 templates = Jinja2Templates(directory=HERE / "templates")
+templates.env.filters["who"] = display_name
 
 router = APIRouter(include_in_schema=False)
 
@@ -190,6 +191,8 @@ async def events_page(request: Request, session: SessionDep) -> Response:
         events=await list_events(session),
         chats=await seen_chats(session),
         modes=[m.value for m in QuestionMode],
+        telegram_configured="telegram" in request.app.state.collectors,
+        youtube_configured="youtube" in request.app.state.collectors,
     )
 
 
@@ -210,13 +213,23 @@ async def presenter_page(
     session: SessionDep,
     names: bool = False,
     transparent: bool = False,
+    layout: Literal["full", "lower"] = "full",
 ) -> Response:
-    """The question on air, large; names only with ?names=1; ?transparent=1 for OBS."""
+    """The question on air, large; names only with ?names=1; ?transparent=1 for OBS;
+    ?layout=lower for a lower third (the question shrinks to fit either layout)."""
     if (who := _signed_in(request)) is None:
         return _to_signin(request)
     event = await get_event(session, event_id=event_id)
     names = names and may_see_names(who[0].role, event)
-    return _page(request, "present.html", who, event=event, names=names, transparent=transparent)
+    return _page(
+        request,
+        "present.html",
+        who,
+        event=event,
+        names=names,
+        transparent=transparent,
+        layout=layout,
+    )
 
 
 @router.get("/events/{event_id}/stats")
@@ -234,6 +247,8 @@ async def stats_page(
         event=event,
         stats=stats,
         bars=chart_bars(stats),
+        ticks=y_ticks(stats),
+        gutter=GUTTER,
         chart_width=720,
         chart_height=180,
     )

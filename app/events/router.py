@@ -49,12 +49,20 @@ async def patch_event(
 async def event_sources(
     event_id: EventIdPath, request: Request, session: SessionDep, _user: CurrentUser
 ) -> list[SourceOut]:
-    """Each source's state, with what its collector reports (YouTube quota, pacing…) and the
-    messages it set aside because they could not be stored (a count and the latest reasons)."""
+    """Each source's state, with what its collector reports (YouTube quota, pacing…), its
+    health in plain words (what it is doing, why it stopped, what fixes it), and the messages
+    it set aside because they could not be stored (a count and the latest reasons)."""
     event = await service.get_event(session, event_id=event_id)
-    reports = service.collector_reports(getattr(request.app.state, "collectors", {}), event)
+    collectors = getattr(request.app.state, "collectors", {})
+    reports = service.collector_reports(collectors, event)
+    health = await service.sources_health(session, event=event, collectors=collectors)
     set_aside = await service.set_aside_by_source(session, event=event)
-    return [service.source_out(s, reports.get(s.id), set_aside.get(s.id)) for s in event.sources]
+    return [
+        service.source_out(s, reports.get(s.id), set_aside.get(s.id)).model_copy(
+            update={"health": health.get(s.id)}
+        )
+        for s in event.sources
+    ]
 
 
 @router.post("/{event_id}/purge")

@@ -7,9 +7,11 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from app.events.health import SourceHealth
 from app.fields import BigInt, BodyInt, CleanText, IsoDateTime, StrictBool, in_utc
 from collectors.email.mailbox import parse_mailbox
 from collectors.youtube.parse import video_id
+from kit.bidi import neutralise
 from models import EventStatus, QuestionMode
 
 
@@ -80,13 +82,23 @@ SourceIn = Annotated[
 ]
 
 
+def _clean_title(value: str) -> str:
+    # Bidirectional controls in a title would reorder it on every page and export.
+    value = neutralise(value).strip()
+    if not value:
+        raise ValueError("must not be blank")
+    return value
+
+
 class EventCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
     title: CleanText = Field(min_length=1, max_length=200)
     question_mode: QuestionMode = QuestionMode.auto
     review: StrictBool = False
     acknowledge: StrictBool = False
-    paid_boost: BodyInt = Field(default=0, ge=0, le=1000)
+    # A paid question (Super Chat) counts as this many extra asks: with 0 it would sort among
+    # the newest single asks, which is not what a paying viewer expects.
+    paid_boost: BodyInt = Field(default=3, ge=0, le=1000)
     include_moderators: StrictBool = False
     moderators_see_names: StrictBool = Field(
         default=False, description="moderators may show askers' names (hosts always may)"
@@ -97,9 +109,7 @@ class EventCreate(BaseModel):
     @field_validator("title")
     @classmethod
     def _title(cls, value: str) -> str:
-        if not value.strip():
-            raise ValueError("must not be blank")
-        return value.strip()
+        return _clean_title(value)
 
     @field_validator("planned_end_at")
     @classmethod
@@ -123,9 +133,7 @@ class EventPatch(BaseModel):
     @field_validator("title")
     @classmethod
     def _title(cls, value: str | None) -> str | None:
-        if value is not None and not value.strip():
-            raise ValueError("must not be blank")
-        return value.strip() if value is not None else None
+        return None if value is None else _clean_title(value)
 
     @field_validator("planned_end_at")
     @classmethod
@@ -165,6 +173,7 @@ class SourceOut(BaseModel):
     set_aside_recent: list[SetAsideOut] = Field(
         default_factory=list, description="the latest of them, newest first"
     )
+    health: SourceHealth | None = None
 
 
 class EventOut(BaseModel):

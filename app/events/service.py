@@ -9,10 +9,11 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, delete, select, update
+from sqlalchemy import CursorResult, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
+from app.events.health import SourceHealth, telegram_health, youtube_health
 from app.events.schemas import (
     EventCreate,
     EventOut,
@@ -285,3 +286,41 @@ def source_out(
         set_aside=set_aside.count if set_aside is not None else None,
         set_aside_recent=[SetAsideOut(**r) for r in set_aside.recent] if set_aside else [],
     )
+
+
+async def sources_health(
+    session: AsyncSession, *, event: Event, collectors: dict[str, Any]
+) -> dict[int, SourceHealth]:
+    """Each source's health in plain words, by source id (the dashboard's sources panel)."""
+    latest = {
+        (platform, source_id): at
+        for platform, source_id, at in await session.execute(
+            select(Ask.platform, Ask.source_id, func.max(Ask.received_at))
+            .where(Ask.event_id == event.id)
+            .group_by(Ask.platform, Ask.source_id)
+        )
+    }
+    youtube, telegram = collectors.get("youtube"), collectors.get("telegram")
+    reports = collector_reports(collectors, event)
+    live = event.status is EventStatus.live
+    health: dict[int, SourceHealth] = {}
+    for src in event.sources:
+        if src.platform is Platform.youtube:
+            health[src.id] = youtube_health(
+                state=src.state.value,
+                reason=src.state_reason,
+                collector_running=youtube is not None,
+                event_live=live,
+                report=reports.get(src.id),
+                quota=youtube.status().get("quota") if youtube is not None else None,
+                last_question_at=latest.get((Platform.youtube, src.youtube_live_chat_id or "")),
+            )
+        elif src.platform is Platform.telegram:
+            health[src.id] = telegram_health(
+                state=src.state.value,
+                reason=src.state_reason,
+                collector=telegram.status() if telegram is not None else None,
+                event_live=live,
+                last_question_at=latest.get((Platform.telegram, str(src.telegram_chat_id))),
+            )
+    return health

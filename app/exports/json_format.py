@@ -1,4 +1,4 @@
-"""JSON: a list of questions."""
+"""JSON: the event (title, times, scope, when exported) and its questions."""
 
 from __future__ import annotations
 
@@ -8,7 +8,13 @@ from collections.abc import Sequence
 from app.exports.rows import ExportRow
 
 
-def render(rows: Sequence[ExportRow], *, title: str, names: bool) -> bytes:
+def render(
+    rows: Sequence[ExportRow],
+    *,
+    title: str,
+    names: bool,
+    about: dict[str, object] | None = None,
+) -> bytes:
     items = []
     for r in rows:
         item: dict[str, object] = {
@@ -25,4 +31,5 @@ def render(rows: Sequence[ExportRow], *, title: str, names: bool) -> bytes:
         if names:
             item["authors"] = list(r.authors)
         items.append(item)
-    return json.dumps(items, ensure_ascii=False, indent=2).encode("utf-8")
+    document = {"title": title, "event": about or {}, "questions": items}
+    return json.dumps(document, ensure_ascii=False, indent=2).encode("utf-8")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Response
 
-from app.deps import CurrentUser, SessionDep
+from app.deps import CurrentUser, IntakeDep, SessionDep
 from app.events.names import Authors, reveal_names
 from app.events.service import get_event
 from app.exports.service import MEDIA, Format, Scope, export
@@ -29,14 +29,23 @@ async def export_event(
     event_id: EventIdPath,
     session: SessionDep,
     user: CurrentUser,
+    intake: IntakeDep,
     format: Format = "md",
     status: Scope = "unanswered",
     authors: Authors = "none",
+    bom: bool | None = None,
 ) -> Response:
+    """The queue as a file; a CSV starts with a byte-order mark unless ?bom=0."""
     event = await get_event(session, event_id=event_id)
     names = reveal_names(user, event, authors)
     body, media, filename = await export(
-        session, event=event, fmt=format, scope=status, names=names
+        session,
+        event=event,
+        fmt=format,
+        scope=status,
+        names=names,
+        now=intake.clock(),
+        bom=bom,
     )
     return Response(
         body,

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from kit.bidi import neutralise, neutralise_optional
 from models import Question
 
 PLATFORM_NAMES = {
@@ -44,17 +45,19 @@ def export_rows(questions: Sequence[Question], *, names: bool) -> list[ExportRow
     for q in questions:
         authors: tuple[str, ...] = ()
         if names:
-            authors = tuple(dict.fromkeys(a.author_name for a in q.asks if a.author_name))
+            authors = tuple(
+                dict.fromkeys(neutralise(a.author_name) for a in q.asks if a.author_name)
+            )
         rows.append(
             ExportRow(
                 id=q.id,
-                text=q.text,
+                text=neutralise(q.text),
                 status=q.status.value,
                 ask_count=q.ask_count,
                 upvotes=q.upvotes,
                 score=q.score,
                 platforms=dict(Counter(a.platform.value for a in q.asks)),
-                note=q.note,
+                note=neutralise_optional(q.note),
                 first_asked_at=q.first_asked_at,
                 authors=authors,
             )

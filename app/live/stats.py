@@ -85,11 +85,32 @@ class Bar(BaseModel):
     label: str
 
 
+GUTTER = 36.0  # room on the left for the y scale's labels
+MAX_BAR = 48.0  # a young event's few columns stay bars, not walls
+
+
+def nice_ceiling(n: int) -> int:
+    """The smallest of 1, 2, 5 × 10^k at least n (a y scale's top)."""
+    step = 1
+    while True:
+        for m in (1, 2, 5):
+            if m * step >= n:
+                return m * step
+        step *= 10
+
+
+def y_ticks(stats: StatsOut, *, height: float = 180) -> list[tuple[float, int]]:
+    """(y, value) of the y scale's lines: 0, half and the top."""
+    top = nice_ceiling(max([sum(b.counts.values()) for b in stats.buckets] + [1]))
+    values = sorted({0, top // 2, top}) if top > 1 else [0, 1]
+    return [(round(height - height * v / top, 2), v) for v in values]
+
+
 def chart_bars(stats: StatsOut, *, width: float = 720, height: float = 180) -> list[Bar]:
-    """Stacked bars, one column per bucket, for a server-drawn SVG."""
-    tallest = max([sum(b.counts.values()) for b in stats.buckets] + [1])
-    # At least 30 columns wide: the first minutes of an event are not one wall of colour.
-    column = width / max(30, len(stats.buckets))
+    """Stacked bars, one column per bucket across the whole width, for a server-drawn SVG."""
+    top_value = nice_ceiling(max([sum(b.counts.values()) for b in stats.buckets] + [1]))
+    column = (width - GUTTER) / max(1, len(stats.buckets))
+    bar = min(MAX_BAR, column * 0.8)
     bars = []
     for i, bucket in enumerate(stats.buckets):
         top = height
@@ -97,16 +118,16 @@ def chart_bars(stats: StatsOut, *, width: float = 720, height: float = 180) -> l
             n = bucket.counts.get(platform, 0)
             if not n:
                 continue
-            h = height * n / tallest
+            h = height * n / top_value
             top -= h
             bars.append(
                 Bar(
-                    x=round(i * column + column * 0.1, 2),
+                    x=round(GUTTER + i * column + (column - bar) / 2, 2),
                     y=round(top, 2),
-                    width=round(column * 0.8, 2),
+                    width=round(bar, 2),
                     height=round(h, 2),
                     platform=platform,
-                    label=f"{bucket.start:%H:%M} {platform}: {n}",
+                    label=f"{bucket.start:%H:%M} {platform}: {n} ask{'s' if n != 1 else ''}",
                 )
             )
     return bars

@@ -330,10 +330,16 @@ async def patch_question(
 
 @router.post("/questions/{question_id}/upvote", response_model=QuestionOut)
 async def upvote(
-    question_id: QuestionIdPath, session: SessionDep, user: RequireActor, intake: IntakeDep
+    question_id: QuestionIdPath,
+    session: SessionDep,
+    user: RequireActor,
+    intake: IntakeDep,
+    once: bool = False,
 ) -> QuestionOut:
+    """+1 from the room (each call counts); ?once=1: the caller's own +1, counted once (a
+    second is refused with 409)."""
     question = await service.take_question(session, intake=intake, question_id=question_id)
-    await service.upvote(session, intake=intake, question=question, actor=user.actor)
+    await service.upvote(session, intake=intake, question=question, actor=user.actor, once=once)
     return service.question_out(question)
 
 

@@ -74,14 +74,29 @@ class QuestionCreate(BaseModel):
         return value
 
 
+class QuestionSeen(BaseModel):
+    """The values the caller saw of the fields it changes: the per-field optimistic check."""
+
+    model_config = ConfigDict(extra="forbid")
+    status: QuestionStatus | None = None
+    pinned: StrictBool | None = None
+    text: CleanText | None = Field(default=None, max_length=MAX_TEXT)
+    note: CleanText | None = Field(default=None, max_length=MAX_TEXT)
+
+
 class QuestionPatch(BaseModel):
     model_config = ConfigDict(extra="forbid")
     status: QuestionStatus | None = None
     pinned: StrictBool | None = None
     text: CleanText | None = Field(default=None, min_length=1, max_length=MAX_TEXT)
     note: CleanText | None = Field(default=None, max_length=MAX_TEXT)
-    # Optional optimistic check: the version the caller saw. A stale one is refused (409).
+    # Optional optimistic check: the version the caller saw. A stale one is refused (409),
+    # whatever changed in between (a pin, a new ask).
     version: Int32 | None = None
+    # The finer check, which replaces `version` when given: a change is refused only when a
+    # field it changes was changed by someone else since (a new ask or a pin never conflicts
+    # with an edit). The 409 then carries both versions of that field.
+    seen: QuestionSeen | None = None
 
 
 class MergeIn(BaseModel):

@@ -41,6 +41,44 @@ class Conflict(Exception):
     """The change was based on a stale view, or breaks a queue rule."""
 
 
+class FieldConflict(Conflict):
+    """Someone else changed the same field first: both versions, for the caller to choose."""
+
+    def __init__(self, *, question_id: int, field: str, theirs: object, yours: object) -> None:
+        what = {"text": "the text", "note": "the note", "status": "the status"}.get(field, field)
+        after = (
+            f" (it is now {str(theirs).replace('_', ' ')})"
+            if field == "status"
+            else ". Your version is kept: compare the two and save again, or cancel"
+        )
+        super().__init__(f"Someone else changed {what} of #{question_id} first{after}.")
+        self.question_id, self.field, self.theirs, self.yours = question_id, field, theirs, yours
+
+
+def _value(value: object) -> object:
+    return value.value if isinstance(value, QuestionStatus) else value
+
+
+def check_seen(question: Question, data: QuestionPatch) -> None:
+    """Refuse a change to a field that changed since the caller saw it (unless it already
+    reads as the caller wants). Fields the caller does not change never conflict."""
+    assert data.seen is not None
+    seen = data.seen.model_dump(exclude_unset=True)
+    for field, wanted in data.model_dump(exclude_unset=True, exclude={"version", "seen"}).items():
+        if field not in seen or wanted is None:
+            continue
+        now = getattr(question, field)
+        if field == "note":
+            now, wanted = now or "", (wanted or "").strip()
+            seen[field] = seen[field] or ""
+        if field == "text":
+            wanted = wanted.strip()
+        if _value(now) != _value(seen[field]) and _value(now) != _value(wanted):
+            raise FieldConflict(
+                question_id=question.id, field=field, theirs=_value(now), yours=_value(wanted)
+            )
+
+
 async def get_question(session: AsyncSession, *, question_id: int, lock: bool = False) -> Question:
     # populate_existing: asks written by ingestion's bulk insert are not in the identity map.
     query = (
@@ -124,13 +162,15 @@ async def change(
 ) -> Question:
     """Apply a host's change; every change is audited, one question on air per event."""
     now = intake.clock()
-    if data.version is not None and data.version != question.version:
+    if data.seen is not None:
+        check_seen(question, data)
+    elif data.version is not None and data.version != question.version:
         raise Conflict(
-            f"question {question.id} changed since version {data.version} "
-            f"(now version {question.version}, status {question.status.value})"
+            f"#{question.id} was changed by someone else since you loaded it (it is now "
+            f"{question.status.value.replace('_', ' ')}); look again and retry"
         )
     event = await _event(session, question.event_id)
-    fields = data.model_dump(exclude_unset=True, exclude={"version"})
+    fields = data.model_dump(exclude_unset=True, exclude={"version", "seen"})
     if data.status is not None and data.status is not question.status:
         _refuse_if_empty(question, f"change status to {data.status.value}")
         if data.status is QuestionStatus.on_air:
@@ -179,16 +219,25 @@ async def change(
     return question
 
 
-async def upvote(session: AsyncSession, *, intake: Intake, question: Question, actor: str) -> None:
-    """An explicit vote from the room or the host: each call counts one."""
+class Repeated(Conflict):
+    """The same person did the same thing twice (a second +1 of their own)."""
+
+
+async def upvote(
+    session: AsyncSession, *, intake: Intake, question: Question, actor: str, once: bool = False
+) -> None:
+    """An explicit vote from the room or the host: each call counts one, unless `once`: then
+    it is this actor's own +1, counted once (the dashboard's `u`)."""
     _refuse_if_empty(question, "be upvoted")
-    await add_vote(
+    changed = await add_vote(
         session,
         intake=intake,
         question_id=question.id,
-        voter=f"manual:{uuid.uuid4().hex}",
+        voter=f"manual:{actor}" if once else f"manual:{uuid.uuid4().hex}",
         platform=Platform.manual,
     )  # counted in the database, and in `question`, which this session holds
+    if not changed:
+        raise Repeated(f"You already gave #{question.id} a +1.")
 
 
 async def merge(

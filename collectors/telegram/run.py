@@ -70,6 +70,8 @@ class TelegramCollector:
         jitter: Callable[[], float] = random.random,
     ) -> None:
         self.settings, self.sessionmaker, self.intake = settings, sessionmaker, intake
+        self._clock = clock
+        self._last_update_at: str | None = None
         self.sleep = sleep
         self.backoff = Backoff(
             settings.telegram_backoff_initial, settings.telegram_backoff_max, jitter
@@ -171,6 +173,7 @@ class TelegramCollector:
             "privacy_warning": self._privacy_warning,
             "last_error": self._last_error,
             "acks_pending": self._acks.qsize(),
+            "last_update_at": self._last_update_at,
             **self._counts,
         }
 
@@ -302,6 +305,7 @@ class TelegramCollector:
         for ack in outcome.acks:
             self._acks.put_nowait(ack)
         self._counts["batches"] += 1
+        self._last_update_at = self._clock().isoformat()
         self._counts["updates_processed"] += len(batch) - len(failed)
         self._counts["updates_skipped"] += len(raw) - len(batch)
         self._counts["updates_set_aside"] += len(failed)

@@ -83,7 +83,8 @@ class TestExports:
         vote, wiki, formula, _ = await _seed(client, event_id, session)
         r = await _export(client, event_id, format="csv")
         assert r.headers["content-type"].startswith("text/csv")
-        rows = list(csv.DictReader(io.StringIO(r.content.decode("utf-8"))))
+        assert r.content.startswith(b"\xef\xbb\xbf")  # a byte-order mark, for spreadsheets
+        rows = list(csv.DictReader(io.StringIO(r.content.decode("utf-8-sig"))))
         assert [int(x["id"]) for x in rows] == [vote["id"], wiki["id"], formula["id"]]
         assert rows[0]["question"] == "When does the vote close?" and rows[0]["asked"] == "3"
         assert rows[0]["note"] == "Answer in the wiki FAQ"
@@ -94,11 +95,11 @@ class TestExports:
         vote, _, _, done = await _seed(client, event_id, session)
         answered = json.loads(
             (await _export(client, event_id, format="json", status="answered")).content
-        )
+        )["questions"]
         assert [q["id"] for q in answered] == [done["id"]]
         everything = json.loads(
             (await _export(client, event_id, format="json", status="all")).content
-        )
+        )["questions"]
         assert len(everything) == 4  # hidden stays out even of "all"
         first = everything[0]
         assert first["id"] == vote["id"] and first["ask_count"] == 3
@@ -113,7 +114,11 @@ class TestExports:
         assert "Bea, Cy, Ada" in named
         rows = list(
             csv.DictReader(
-                io.StringIO((await _export(client, event_id, format="csv", authors="names")).text)
+                io.StringIO(
+                    (await _export(client, event_id, format="csv", authors="names")).text.lstrip(
+                        "\ufeff"
+                    )
+                )
             )
         )
         assert rows[0]["askers"] == "Bea; Cy; Ada"
@@ -125,3 +130,28 @@ class TestExports:
     async def test_empty_export(self, client, event_id):
         r = await _export(client, event_id, format="wikitext")
         assert "No questions" in r.text
+
+
+class TestCockpitExports:
+    async def test_csv_without_bom_when_asked(self, client, event_id, session):
+        await _seed(client, event_id, session)
+        r = await _export(client, event_id, format="csv", bom="false")
+        assert r.content.startswith(b"id,question")
+        md = await _export(client, event_id, format="md")
+        assert not md.content.startswith(b"\xef\xbb\xbf")
+
+    async def test_json_names_the_event_and_when_it_was_exported(self, client, event_id, session):
+        await _seed(client, event_id, session)
+        doc = json.loads((await _export(client, event_id, format="json")).content)
+        assert doc["title"] == "Unanswered questions — Conversation hour"
+        assert doc["event"]["id"] == event_id and doc["event"]["title"] == "Conversation hour"
+        assert doc["event"]["scope"] == "unanswered"
+        assert doc["event"]["created_at"] and doc["event"]["exported_at"]
+        assert len(doc["questions"]) == 3
+
+    async def test_bidi_controls_are_dropped_from_every_format(self, client, event_id, session):
+        await add(client, event_id, "Is safe\u202egpj.exe a picture?", author="Eve\u2067x")
+        for fmt in ("md", "wikitext", "csv", "json"):
+            body = (await _export(client, event_id, format=fmt, authors="names")).text
+            assert "\u202e" not in body and "\u2067" not in body, fmt
+            assert "safegpj.exe" in body, fmt

@@ -121,7 +121,7 @@ class TestLifecycle:
         stale = await client.patch(
             f"/api/v1/questions/{a['id']}", json={"status": "hidden", "version": a["version"]}
         )
-        assert stale.status_code == 409 and "changed since" in stale.text
+        assert stale.status_code == 409 and "changed by someone else since" in stale.text
 
     async def test_edit_text_keeps_asks_and_rematches_future_asks(self, client, event_id):
         a = await add(client, event_id, "budget?")

@@ -12,7 +12,7 @@ import pytest
 from playwright.sync_api import expect
 from sqlalchemy import update
 
-from models import Platform, Question, Role, TelegramChat
+from models import Platform, Question, QuestionStatus, Role, TelegramChat
 from tests.api_client import ADMIN
 
 pytestmark = pytest.mark.browser
@@ -198,10 +198,9 @@ class TestActions:
         split_row.locator(".q-text").click()
         page.click('#actions [data-act="merge"]')
         # Never suggested as alike: the host split the two apart; still in the whole list.
-        expect(page.locator("#dialog-select optgroup")).to_have_count(1)
-        expect(page.locator('#dialog-select optgroup[label="All questions"]')).to_have_count(1)
-        page.select_option("#dialog-select", str(budget))
-        page.click("#dialog-ok")
+        expect(page.locator("#merge-list .merge-group")).to_have_text(["All questions"])
+        page.click(f'#merge-list [data-id="{budget}"]')
+        page.click("#merge-ok")
         expect(split_row).to_have_count(0)
         expect(budget_row.locator(".asked")).to_have_text(re.compile("^2 asked"))
 
@@ -272,13 +271,15 @@ class TestActions:
         page = live_queue(pages, event_id)
         row(page, "voting close").locator(".q-text").click()
         page.keyboard.press("m")
-        alike = page.locator('#dialog-select optgroup[label="Reads most alike"] option')
-        expect(alike).to_have_count(1)
-        expect(alike).to_contain_text("board election results")
-        expect(page.locator('#dialog-select optgroup[label="All questions"] option')).to_have_count(
-            1
+        expect(page.locator("#merge-list .merge-group")).to_have_text(
+            ["Reads most alike", "All questions"]
         )
-        page.click("#dialog-ok")  # the first choice: the most alike
+        options = page.locator("#merge-list [role=option]")
+        expect(options).to_have_count(2)
+        expect(options.first).to_contain_text("board election results")
+        expect(page.locator("#merge-ok")).to_be_disabled()  # nothing is chosen for the host
+        page.keyboard.press("ArrowDown")  # the first choice: the most alike
+        page.click("#merge-ok")
         expect(page.locator("#queue li.q")).to_have_count(2)
         expect(row(page, "board election results").locator(".asked")).to_have_text(
             re.compile("^2 asked")
@@ -305,7 +306,10 @@ class TestActions:
         page.keyboard.press("j")
         expect(selected).to_contain_text("board")
         page.keyboard.press("m")
-        expect(page.locator("#dialog-select")).to_be_focused()
+        expect(page.locator("#merge-filter")).to_be_focused()
+        page.keyboard.press("Enter")  # nothing chosen yet: Enter does not merge
+        expect(page.locator("#merge-dialog")).to_be_visible()
+        page.keyboard.press("ArrowDown")
         page.keyboard.press("Enter")
         expect(row(page, "board")).to_have_count(0)
         expect(selected.locator(".asked")).to_have_text(re.compile("^2 asked"))
@@ -320,19 +324,21 @@ class TestActions:
         page = live_queue(pages, event_id)
         expect(row(page, "budget")).to_be_visible()
 
-        # Another moderator's change that this page has not seen yet (no audit entry).
+        # Another moderator's change of the same field, that this page has not seen yet.
         async def elsewhere(s):
             await s.execute(
                 update(Question)
                 .where(Question.id == qid)
-                .values(version=Question.version + 1, pinned=True)
+                .values(version=Question.version + 1, status=QuestionStatus.answered)
             )
 
         server.session(elsewhere)
         page.keyboard.press("d")
-        expect(page.locator(".toast.warn")).to_contain_text("changed by someone else")
-        expect(row(page, "budget")).to_have_class(re.compile("pinned"))
-        assert question(server, qid).status.value == "open"
+        expect(page.locator(".toast.warn")).to_contain_text(
+            f"Someone else changed the status of #{qid} first (it is now answered)"
+        )
+        expect(row(page, "budget")).to_have_count(0)  # refreshed: answered, off the Open tab
+        assert question(server, qid).status.value == "answered"
 
 
 class TestFilters:

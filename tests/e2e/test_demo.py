@@ -58,6 +58,13 @@ async def test_demo_fills_the_queue(tmp_path: Path):
                 )
 
             items = await _until(played, within=60, what="the scripted hour to play")
+            sources = (await client.get("/api/v1/events/1/sources")).json()
+            # The sources panel shows both simulated chats connected and read.
+            health = {s["platform"]: s["health"] for s in sources}
+            assert health["telegram"]["level"] == "ok", health
+            assert health["telegram"]["last_read_at"] and health["telegram"]["last_question_at"]
+            assert health["youtube"]["level"] in ("ok", "ended"), health
+            assert health["youtube"]["last_question_at"]
     finally:
         proc.terminate()
         proc.wait(timeout=20)

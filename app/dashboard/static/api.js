@@ -3,17 +3,32 @@
 export const csrf = document.querySelector('meta[name="csrf-token"]')?.content ?? "";
 
 export class ApiError extends Error {
-  constructor(status, message) {
+  constructor(status, message, data = null) {
     super(message);
     this.status = status;
+    this.data = data; // the error's JSON body (a 409 on one field carries both versions)
   }
 }
+
+// Validation errors in the host's words: "YouTube link: not a YouTube URL", not
+// "sources.0.youtube.video: Value error, …".
+const FIELD_NAMES = {
+  video: "YouTube link", chat_id: "Telegram chat", thread_id: "forum topic", title: "title",
+  planned_end_at: "planned end", paid_boost: "paid boost", text: "question", note: "note",
+  question_mode: "questions", q: "search", into: "merge target",
+};
+const PLUMBING = new Set(["body", "query", "path", "telegram", "youtube", "sources"]);
 
 function describe(data, fallback) {
   const detail = data?.detail;
   if (typeof detail === "string") return detail;
   if (Array.isArray(detail)) {
-    return detail.map((d) => `${(d.loc ?? []).slice(1).join(".")}: ${d.msg}`).join("; ");
+    return detail.map((d) => {
+      const field = (d.loc ?? []).filter((p) => typeof p === "string" && !PLUMBING.has(p)).at(-1);
+      const name = FIELD_NAMES[field] ?? (field ? field.replaceAll("_", " ") : "");
+      const message = String(d.msg ?? "").replace(/^(Value error|Assertion failed), /, "");
+      return name ? `${name}: ${message}` : message;
+    }).join("; ");
   }
   return fallback;
 }
@@ -36,7 +51,7 @@ export async function api(method, url, body) {
   }
   const json = (response.headers.get("content-type") ?? "").includes("json");
   const data = json ? await response.json() : null;
-  if (!response.ok) throw new ApiError(response.status, describe(data, response.statusText));
+  if (!response.ok) throw new ApiError(response.status, describe(data, response.statusText), data);
   return data;
 }
 

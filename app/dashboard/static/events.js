@@ -1,28 +1,7 @@
-// The events page: create an event, end one (a second click confirms: no native dialogs).
+// The events page: end an event (a second click confirms: no native dialogs).
 import { api, toast } from "./api.js";
 
-const form = document.getElementById("new-event");
-form?.addEventListener("submit", async (event) => {
-  event.preventDefault();
-  const data = new FormData(form);
-  const sources = [];
-  if (data.get("chat")) sources.push({ platform: "telegram", chat_id: Number(data.get("chat")) });
-  const video = String(data.get("youtube") ?? "").trim();
-  if (video) sources.push({ platform: "youtube", video });
-  const mailbox = String(data.get("mailbox") ?? "").trim();
-  const tag = String(data.get("subject_tag") ?? "").trim();
-  if (mailbox) sources.push({ platform: "email", mailbox, subject_tag: tag || null });
-  if (data.get("web") === "on") sources.push({ platform: "web" });
-  try {
-    const made = await api("POST", "/api/v1/events", {
-      title: String(data.get("title") ?? ""), question_mode: data.get("question_mode"),
-      review: data.get("review") === "on", sources,
-    });
-    location.assign(`/events/${made.id}`);
-  } catch (err) {
-    toast(`Could not create the event: ${err.message}`);
-  }
-});
+// Creating and editing events: event_form.js.
 
 for (const button of document.querySelectorAll("[data-end]")) {
   button.addEventListener("click", async () => {

@@ -2,6 +2,9 @@
 // Chat text is hostile: it only ever reaches the page through textContent.
 import { ago, api, live, toast } from "./api.js";
 import { fillMark, setupSuggestions } from "./suggestions.js";
+import { plain } from "./bidi.js";
+import { chooseMergeTarget } from "./merge.js";
+import { offerUndo } from "./undo.js";
 
 const $ = (selector, root = document) => root.querySelector(selector);
 const page = $("#queue-page");
@@ -38,6 +41,7 @@ const state = {
   early: [], // changes that arrived while the list was loading
   expanded: new Set(),
   loads: 0,
+  onAirByMe: null, // the question this page put on air, to say when someone else replaces it
 };
 
 const authors = () => (state.names ? "names" : "none");
@@ -137,7 +141,7 @@ function fill(li, q) {
   li.classList.toggle("pending", q.status === "pending");
   li.classList.toggle("pinned", q.pinned);
   li.classList.toggle("paid", q.paid);
-  $(".q-text", li).textContent = q.text;
+  $(".q-text", li).textContent = plain(q.text);
   $(".asked", li).textContent = `${q.ask_count} asked ▾`;
   // A non-English question shows its detected language, so translations can be merged by hand.
   const language = q.language && q.language !== "en" ? [languageBadge(q.language)] : [];
@@ -149,7 +153,7 @@ function fill(li, q) {
   $(".again", li).textContent = q.asked_again ? `asked again ×${q.asked_again}` : "";
   $(".qid", li).textContent = `#${q.id}`;
   const note = $(".note", li);
-  note.textContent = q.note ?? "";
+  note.textContent = plain(q.note);
   note.hidden = !q.note;
   fillMark(li, q, state.items);
   // A re-render (a reload, the names switch) keeps a row open that the host opened.
@@ -165,9 +169,9 @@ function fillAsks(li, q) {
     const item = askTemplate.cloneNode(true);
     $(".badge", item).replaceWith(badge(a.platform));
     const author = $(".author", item);
-    author.textContent = a.author ?? "";
+    author.textContent = plain(a.author);
     author.hidden = !a.author;
-    $(".ask-text", item).textContent = a.text;
+    $(".ask-text", item).textContent = plain(a.text);
     const time = $(".ask-time", item);
     time.dateTime = a.asked_at;
     time.dataset.at = a.asked_at;
@@ -240,6 +244,12 @@ function apply(q, mine = false) {
   }
   const old = state.items.get(q.id);
   if (old && old.version > q.version) return;
+  const mineOnAir = state.items.get(state.onAirByMe);
+  if (!mine && q.status === "on_air" && mineOnAir?.status === "on_air" && q.id !== mineOnAir.id) {
+    toast(`#${mineOnAir.id}, which you put on air, went back to the queue: someone else put `
+      + `#${q.id} on air.`, "warn");
+    state.onAirByMe = null;
+  }
   if (q.status === "on_air") {
     // The server put the previous one back to open (and bumped its version).
     for (const other of state.items.values()) {
@@ -258,14 +268,14 @@ function apply(q, mine = false) {
   } else if (li) {
     fill(li, q);
     if (!inPlace(q.id)) {
-      if (mine || !frozen()) {
+      if (mine || !frozen() || q.status === "on_air") { // on air goes to the top, always
         state.order.splice(state.order.indexOf(q.id), 1);
         insert(q);
       } else {
         state.stale = true;
       }
     }
-  } else if (!mine && frozen()) {
+  } else if (!mine && frozen() && q.status !== "on_air") {
     state.incoming.set(q.id, q);
   } else {
     state.incoming.delete(q.id); // it may have been held back before our own answer came
@@ -303,7 +313,9 @@ function counts(byStatus) {
   if (byStatus.as_of < countsAsOf) return;
   countsAsOf = byStatus.as_of;
   for (const el of document.querySelectorAll("[data-count]")) {
-    el.textContent = byStatus[el.dataset.count] ?? 0;
+    // A tab counts what it shows: the Open tab holds the question on air too.
+    const shown = TABS[el.dataset.count] ?? [el.dataset.count];
+    el.textContent = shown.reduce((n, status) => n + (byStatus[status] ?? 0), 0);
   }
 }
 
@@ -353,7 +365,8 @@ async function refetch(id) {
 
 function failed(id, err) {
   if (err.status === 409) {
-    toast(`#${id} was changed by someone else first; showing the latest. ${err.message}`, "warn");
+    toast(err.data?.conflict || err.data?.repeated ? err.message
+      : `#${id} was changed by someone else first; showing the latest. ${err.message}`, "warn");
     refetch(id);
   } else if (err.status === 404) {
     toast(`#${id} no longer exists (merged away?).`);
@@ -373,26 +386,70 @@ async function call(id, method, url, body) {
   }
 }
 
-const patch = (q, change) => call(q.id, "PATCH", `/api/v1/questions/${q.id}`,
-  { ...change, version: q.version });
+// Each change says what it saw of the fields it changes: only a change to the same field
+// conflicts (a pin or a new ask elsewhere does not).
+const seenOf = (q, change) => Object.fromEntries(Object.keys(change).map((k) => [k, q[k] ?? null]));
+const patch = async (q, change, undoable = true) => {
+  const url = `/api/v1/questions/${q.id}`;
+  const done = await call(q.id, "PATCH", url, { ...change, seen: seenOf(q, change) });
+  if (done && undoable) {
+    const before = seenOf(q, change);
+    offerUndo(undoMessage(q, change), () => patch(state.items.get(q.id) ?? q, before, false));
+  }
+  return done;
+};
+const undoMessage = (q, change) => {
+  if ("status" in change) return `#${q.id} is now ${change.status.replace("_", " ")}.`;
+  if ("pinned" in change) return `#${q.id} ${change.pinned ? "pinned" : "unpinned"}.`;
+  return `#${q.id}: ${Object.keys(change).join(", ")} changed.`;
+};
+
+// Edit a text field; if someone else changed it first, the draft stays and both are shown.
+async function editField(q, field, title) {
+  let seen = q[field] ?? null;
+  let draft = q[field] ?? "";
+  let theirs = null;
+  for (;;) {
+    const value = await ask(title, draft, null, theirs);
+    if (value === null || (field === "text" && !value.trim())) return;
+    try {
+      const body = { [field]: value, seen: { [field]: seen } };
+      const saved = await api("PATCH", `/api/v1/questions/${q.id}`, body);
+      apply(saved, true);
+      const before = { [field]: seen ?? (field === "note" ? "" : seen) };
+      offerUndo(`#${q.id}: ${field === "text" ? "text edited" : "note saved"}.`,
+        () => patch(state.items.get(q.id) ?? saved, before, false));
+      return;
+    } catch (err) {
+      const conflict = err.data?.conflict;
+      if (err.status !== 409 || conflict?.field !== field) {
+        failed(q.id, err);
+        return;
+      }
+      toast(err.message, "warn");
+      [draft, seen, theirs] = [value, conflict.theirs, conflict.theirs ?? ""];
+      refetch(q.id);
+    }
+  }
+}
 
 async function run(action, id = state.selected) {
   const q = state.items.get(id);
   if (!q || !CAN_ACT) return;
   if (["on_air", "answered", "dismissed", "hidden"].includes(action)) {
-    await patch(q, { status: q.status === action ? "open" : action });
+    const status = q.status === action ? "open" : action;
+    if (status === "on_air") state.onAirByMe = q.id;
+    await patch(q, { status });
   } else if (action === "open") {
     await patch(q, { status: "open" });
   } else if (action === "pin") {
     await patch(q, { pinned: !q.pinned });
   } else if (action === "upvote") {
-    await call(q.id, "POST", `/api/v1/questions/${q.id}/upvote`);
+    await call(q.id, "POST", `/api/v1/questions/${q.id}/upvote?once=true`);
   } else if (action === "edit") {
-    const text = await ask(`Edit #${q.id}`, q.text);
-    if (text !== null && text.trim()) await patch(q, { text });
+    await editField(q, "text", `Edit #${q.id}`);
   } else if (action === "note") {
-    const note = await ask(`Note on #${q.id} (for the host)`, q.note ?? "");
-    if (note !== null) await patch(q, { note });
+    await editField(q, "note", `Note on #${q.id} (for the host)`);
   } else if (action === "merge") {
     await merge(q);
   }
@@ -400,7 +457,7 @@ async function run(action, id = state.selected) {
 
 async function merge(q) {
   const clip = (text) => (text.length > 90 ? `${text.slice(0, 89)}…` : text);
-  const label = (other) => `#${other.id} · ${clip(other.text)}`;
+  const label = (other) => `#${other.id} · ${clip(plain(other.text))}`;
   const others = state.order.filter((id) => id !== q.id)
     .map((id) => [id, label(state.items.get(id))]);
   // The questions that read most alike come first: the likely duplicates, for a moderator to judge.
@@ -421,7 +478,7 @@ async function merge(q) {
     return;
   }
   const groups = [["Reads most alike", alike], ["All questions", rest]].filter(([, o]) => o.length);
-  const into = await ask(`Merge #${q.id} into…`, "", groups);
+  const into = await chooseMergeTarget(`Merge #${q.id} into…`, groups);
   if (!into) return;
   try {
     const target = await api("POST", `/api/v1/questions/${q.id}/merge`, { into: Number(into) });
@@ -450,8 +507,10 @@ async function splitAsk(askId, fromId) {
 
 // A small modal form: free text, or a choice among options in groups ([name, [value, label]
 // pairs] each).
-function ask(title, value, groups = null) {
+function ask(title, value, groups = null, theirs = null) {
   const dialog = $("#form-dialog");
+  $("#dialog-theirs").hidden = theirs === null;
+  $("#dialog-theirs-text").textContent = plain(theirs);
   const text = $("#dialog-text");
   const choice = $("#dialog-select");
   $("#dialog-title").textContent = title;
@@ -523,7 +582,11 @@ document.addEventListener("keydown", (event) => {
   if (event.ctrlKey || event.metaKey || event.altKey) return;
   if (event.key === "Enter" && event.target.closest("button, a")) return; // a click already
   if (event.target.closest("input, textarea, select, dialog")) {
-    if (event.key === "Escape" && event.target.id === "search") event.target.blur();
+    if (event.key === "Escape" && event.target.id === "search") {
+      event.target.value = ""; // an empty box means no filter, at once
+      searchNow();
+      event.target.blur();
+    }
     return;
   }
   const at = state.order.indexOf(state.selected);
@@ -556,13 +619,18 @@ $("#sort").addEventListener("change", (event) => {
   load();
 });
 let searchTimer = null;
-$("#search").addEventListener("input", (event) => {
+function searchNow() {
   clearTimeout(searchTimer);
-  searchTimer = setTimeout(() => {
-    state.q = event.target.value.trim();
-    load();
-  }, 250);
+  const q = $("#search").value.trim();
+  if (q === state.q) return;
+  state.q = q;
+  load();
+}
+$("#search").addEventListener("input", () => {
+  clearTimeout(searchTimer);
+  searchTimer = setTimeout(searchNow, 250);
 });
+$("#search").addEventListener("search", searchNow); // the box's own clear button
 $("#help-open").addEventListener("click", () => $("#help").showModal());
 if ($("#names")) $("#names").checked = state.names;
 $("#names")?.addEventListener("change", (event) => {
@@ -581,7 +649,11 @@ $("#add-form")?.addEventListener("submit", async (event) => {
     const made = await api("POST", `/api/v1/events/${EVENT}/questions`, { text: input.value });
     input.value = "";
     apply(made.question, true);
-    toast(made.outcome === "merged" ? `Merged into #${made.question.id}.` : "Added.", "info");
+    const where = made.question.status === "pending"
+      ? " It waits in Pending: this event reviews new questions first (approve it with r)."
+      : "";
+    toast(made.outcome === "merged" ? `Merged into #${made.question.id}.${where}`
+      : `Added as #${made.question.id}.${where}`, "info");
   } catch (err) {
     toast(`Could not add the question: ${err.message}`);
   }

@@ -44,6 +44,21 @@ class TestFollowing:
         source = await _state(world, missing, SourceState.stopped)
         assert "not found" in (source.state_reason or "")
 
+    async def test_unknown_video_health_tells_the_host_to_check_the_link(self, world: World):
+        from app.events.service import get_event, sources_health
+
+        missing = await world.event("aaaaaaaaaaa")
+        collector = await world.start_collector()
+        await _state(world, missing, SourceState.stopped)
+        async with world.sessionmaker() as s:
+            event = await get_event(s, event_id=missing)
+            health = await sources_health(s, event=event, collectors={"youtube": collector})
+        [h] = health.values()
+        assert (h.level, h.summary) == ("problem", "Stopped")
+        assert "aaaaaaaaaaa not found" in (h.reason or "")
+        assert "Check the video link" in (h.fix or "")
+        assert h.quota is not None and h.quota.units_left is not None
+
     async def test_new_event_picked_up_and_ended_event_dropped(self, world: World):
         first = await world.event()
         world.fake.add_video(VIDEO)

@@ -65,6 +65,12 @@ class TestDetect:
         assert not is_question("when is the vote", QuestionMode.marked)
         assert is_question("anything", QuestionMode.marked, force=True)
 
+    def test_a_trailing_hashtag_marks_a_question_as_the_leading_one_does(self):
+        assert is_question("when is the vote #q", QuestionMode.marked)
+        assert is_question("#q when is the vote", QuestionMode.marked)
+        assert is_question("when is the vote #question", QuestionMode.auto)
+        assert not is_question("my #quality notes", QuestionMode.marked)
+
     def test_all_takes_everything_but_blank(self):
         assert is_question("hello", QuestionMode.all)
         assert not is_question("   ", QuestionMode.all)
