@@ -66,7 +66,7 @@ class WebSourceIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     platform: Literal["web"]
     note: str | None = Field(default=None, max_length=1000, description="the host's short text")
-    closes_at: datetime | None = Field(default=None, description="no questions taken after")
+    closes_at: IsoDateTime | None = Field(default=None, description="no questions taken after")
 
     @field_validator("closes_at")
     @classmethod

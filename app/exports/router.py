@@ -17,7 +17,7 @@ router = APIRouter(prefix="/api/v1", tags=["exports"])
 _CONTENT: dict[str, object] = {
     media.split(";")[0]: {"schema": {"type": "string"}} for media in MEDIA.values()
 }
-_CONTENT["application/json"] = {"schema": {"type": "array", "items": {"type": "object"}}}
+_CONTENT["application/json"] = {"schema": {"type": "object"}}
 
 
 @router.get(

@@ -25,6 +25,7 @@ from app.deps import (
     SessionDep,
     SettingsDep,
 )
+from app.errors import ErrorOut
 from app.events.names import reveal_names
 from app.events.service import get_event
 from app.fields import AskIdPath, EventIdPath, QuestionIdPath
@@ -204,9 +205,9 @@ async def add_question(
             },
         },
         200: {"model": ImportJobOut, "description": "with `wait=true`: the finished import"},
-        404: {"description": "no such event"},
-        413: {"description": "the file is larger than LIVEQ_MAX_IMPORT_BYTES"},
-        422: {"description": "the file cannot be read; `msg` names the problem"},
+        404: {"model": ErrorOut, "description": "no such event"},
+        413: {"model": ErrorOut, "description": "the file is larger than LIVEQ_MAX_IMPORT_BYTES"},
+        422: {"model": ErrorOut, "description": "the file cannot be read; `msg` names the problem"},
         429: {"description": "imports already running; try again after Retry-After seconds"},
     },
 )
@@ -265,7 +266,12 @@ async def import_questions(
 @router.get(
     "/imports/{job_id}",
     response_model=ImportJobOut,
-    responses={404: {"description": "no such import, or its report expired (kept an hour)"}},
+    responses={
+        404: {
+            "model": ErrorOut,
+            "description": "no such import, or its report expired (kept an hour)",
+        }
+    },
 )
 async def import_progress(job_id: str, request: Request, _user: RequireActor) -> ImportJobOut:
     """An import's progress (rows processed of rows, counts so far), then its report."""
