@@ -154,4 +154,5 @@ class TestCockpitExports:
         for fmt in ("md", "wikitext", "csv", "json"):
             body = (await _export(client, event_id, format=fmt, authors="names")).text
             assert "\u202e" not in body and "\u2067" not in body, fmt
-            assert "safegpj.exe" in body, fmt
+            # Markdown escapes the dot inside a word (no autolink), the others keep it.
+            assert "safegpj.exe" in body.replace("\\.", "."), fmt

@@ -275,7 +275,7 @@ class TestDensity:
         page.click("#density")
         expect(page.locator("#density")).to_have_attribute("aria-pressed", "true")
         compact = page.evaluate(fits)
-        assert compact >= 2 * comfortable - 1 and compact >= 12, (comfortable, compact)
+        assert compact >= 2 * comfortable - 1 and compact >= 10, (comfortable, compact)
         page.screenshot(path=tmp_path / "queue-compact.png")
         keep_screenshot(tmp_path / "queue-compact.png")
         page.reload()
