@@ -31,6 +31,7 @@ from app.fields import EventIdPath
 from app.live.service import LiveSettings, Streams, sse
 from app.questions import service as questions
 from app.questions.schemas import IngestOut
+from app.questions.shapes import question_out
 from intake.asks import Outcome
 from intake.chatter import ChatterLog, ChatterMessage
 from intake.ingest import Intake, ingest
@@ -206,9 +207,7 @@ async def promote(
         )
     question = await questions.get_question(session, question_id=result.question_id)
     merged = result.outcome in (Outcome.merged, Outcome.duplicate)
-    return IngestOut(
-        outcome="merged" if merged else "created", question=questions.question_out(question)
-    )
+    return IngestOut(outcome="merged" if merged else "created", question=question_out(question))
 
 
 def promote_entry(

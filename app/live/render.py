@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from app.questions.repository import status_counts, suggested_count
-from app.questions.service import question_out
+from app.questions.shapes import question_out
 from models import AuditEntry, Question
 
 

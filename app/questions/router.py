@@ -30,7 +30,8 @@ from app.events.names import reveal_names
 from app.events.service import get_event
 from app.fields import AskIdPath, EventIdPath, QuestionIdPath
 from app.live.render import last_entry_id, tab_counts
-from app.questions import imports, service
+from app.questions import imports, service, shapes
+from app.questions import similar as similar_questions
 from app.questions.cache import QueueCache
 from app.questions.imports import ImportJobs, TooManyImports
 from app.questions.schemas import (
@@ -122,7 +123,7 @@ async def list_questions(
             await read_only(session)
             position = await last_entry_id(session, event_id=event_id)
             await get_event(session, event_id=event_id)
-            page = await service.queue_page_fast(
+            page = await shapes.queue_page_fast(
                 session,
                 event_id=event_id,
                 statuses=statuses,
@@ -187,7 +188,7 @@ async def add_question(
             ],
         )
     question = await service.get_question(session, question_id=result.question_id)
-    return IngestOut(outcome=result.outcome.value, question=service.question_out(question))
+    return IngestOut(outcome=result.outcome.value, question=shapes.question_out(question))
 
 
 @router.post(
@@ -289,7 +290,7 @@ async def get_question(
     names = authors == "names" and reveal_names(
         user, await get_event(session, event_id=question.event_id), authors
     )
-    return service.question_out(question, names=names)
+    return shapes.question_out(question, names=names)
 
 
 @router.get("/questions/{question_id}/similar", response_model=SimilarList)
@@ -308,12 +309,12 @@ async def similar(
     names = authors == "names" and reveal_names(
         user, await get_event(session, event_id=question.event_id), authors
     )
-    found = await service.similar(
+    found = await similar_questions.similar(
         session, intake=intake, question=question, limit=limit, meaning=meaning
     )
     return SimilarList(
         items=[
-            SimilarOut(question=service.question_out(q, names=names), score=score, by=by)
+            SimilarOut(question=shapes.question_out(q, names=names), score=score, by=by)
             for q, score, by in found
         ]
     )
@@ -331,7 +332,7 @@ async def patch_question(
     question = await service.change(
         session, intake=intake, question=question, data=data, actor=user.actor
     )
-    return service.question_out(question)
+    return shapes.question_out(question)
 
 
 @router.post("/questions/{question_id}/upvote", response_model=QuestionOut)
@@ -346,7 +347,7 @@ async def upvote(
     second is refused with 409)."""
     question = await service.take_question(session, intake=intake, question_id=question_id)
     await service.upvote(session, intake=intake, question=question, actor=user.actor, once=once)
-    return service.question_out(question)
+    return shapes.question_out(question)
 
 
 @router.post("/questions/{question_id}/merge", response_model=QuestionOut)
@@ -367,7 +368,7 @@ async def merge(
         actor=user.actor,
         merge_log=request.app.state.merge_log,
     )
-    return service.question_out(target)
+    return shapes.question_out(target)
 
 
 @router.post("/asks/{ask_id}/split", response_model=QuestionOut)
@@ -381,4 +382,4 @@ async def split(
         actor=user.actor,
         merge_log=request.app.state.merge_log,
     )
-    return service.question_out(question)
+    return shapes.question_out(question)

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import asyncio
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from pathlib import Path
 
 from sqlalchemy import event as sa_event
@@ -13,14 +12,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from app.events.service import NotFound
-from app.questions import repository
-from app.questions.repository import Sort
-from app.questions.schemas import AskOut, QuestionOut, QuestionPage, QuestionPatch, SuggestionOut
+from app.questions.schemas import QuestionPatch
 from intake.asks import IncomingAsk, IngestResult
 from intake.bookkeeping import audit, new_question, recount, score_of, touch
-from intake.ingest import Intake, ingest, refresh_index
+from intake.ingest import Intake, ingest
 from intake.matching.hostlog import record_merge, record_split
-from intake.matching.suggest import AlikeBy, Meaning, candidates, offer
 from intake.text.language import detect_language
 from intake.text.normalize import normalize
 from intake.votes import upvote as add_vote
@@ -31,8 +27,6 @@ from models import (
     Platform,
     Question,
     QuestionStatus,
-    Suggestion,
-    SuggestionStatus,
     Vote,
 )
 
@@ -379,214 +373,7 @@ async def split(
     return await get_question(session, question_id=new.id)
 
 
-async def similar(
-    session: AsyncSession,
-    *,
-    intake: Intake,
-    question: Question,
-    limit: int,
-    meaning: Meaning | None = None,
-) -> list[tuple[Question, float, AlikeBy]]:
-    """Questions of the same event that may say the same as `question`, to offer a moderator
-    who merges by hand: (question, score 0–100, "words" or "meaning"), most alike first. Never
-    those the host split from it, nor a pair a moderator dismissed. Alike in words and (with
-    `meaning`) in meaning, ranked together (`intake.matching.suggest.offer`)."""
-    index = await refresh_index(session, intake, question.event_id)
-    split_from = set(
-        await session.scalars(
-            select(MergeBlock.other_question_id).where(MergeBlock.question_id == question.id)
-        )
-    )
-    excluded = frozenset({question.id, *split_from, *await dismissed_with(session, question.id)})
-    words = candidates(index, question.match_key, exclude=excluded)
-    near: dict[int, float] = {}
-    if meaning is not None and meaning.encoder is not None:
-        meaning.warm(question.event_id, index)
-        near = await asyncio.to_thread(
-            meaning.nearest,
-            question.event_id,
-            question.match_key,
-            index=index,
-            exclude=excluded,
-            also=words,
-        )
-    found = [(o.question_id, o.score, o.by) for o in offer(words, near, limit=limit)]
-    if not found:
-        return []
-    rows = {
-        q.id: q
-        for q in await session.scalars(
-            select(Question)
-            .where(
-                Question.id.in_([qid for qid, _, _ in found]),
-                Question.event_id == question.event_id,
-                Question.status != QuestionStatus.hidden,
-            )
-            .options(selectinload(Question.asks))
-        )
-    }
-    return [(rows[qid], score, by) for qid, score, by in found if qid in rows]
-
-
-async def dismissed_with(session: AsyncSession, question_id: int) -> set[int]:
-    """The questions a moderator said `question_id` is not the same as (either way round)."""
-    rows = await session.execute(
-        select(Suggestion.question_id, Suggestion.into_id).where(
-            Suggestion.status == SuggestionStatus.dismissed,
-            (Suggestion.question_id == question_id) | (Suggestion.into_id == question_id),
-        )
-    )
-    return {b if a == question_id else a for a, b in rows}
-
-
 def _after_commit(session: AsyncSession, action: Callable[[], None]) -> None:
     """Run `action` once the transaction commits (the host's merge log records only what
     really happened)."""
     sa_event.listen(session.sync_session, "after_commit", lambda _s: action(), once=True)
-
-
-async def queue_page(
-    session: AsyncSession,
-    *,
-    event_id: int,
-    statuses: Sequence[QuestionStatus],
-    sort: Sort,
-    search: str | None,
-    platform: str | None,
-    limit: int,
-    cursor: str | None,
-    names: bool,
-    suggested: bool = False,
-) -> QuestionPage:
-    """One page of the queue in the host's order, in the API's shape."""
-    page = await repository.page_questions(
-        session,
-        event_id=event_id,
-        statuses=statuses,
-        sort=sort,
-        search=search,
-        platform=platform,
-        limit=limit,
-        cursor=cursor,
-        suggested=suggested,
-    )
-    return QuestionPage(
-        items=[question_out(x, names=names) for x in page.items], next_cursor=page.next_cursor
-    )
-
-
-async def queue_page_fast(
-    session: AsyncSession,
-    *,
-    event_id: int,
-    statuses: Sequence[QuestionStatus],
-    sort: Sort,
-    search: str | None,
-    platform: str | None,
-    limit: int,
-    cursor: str | None,
-    names: bool,
-    suggested: bool = False,
-) -> QuestionPage:
-    """queue_page from plain rows: the same answer (a test compares them byte for byte) at a
-    fraction of the cost, for the queue's hot read path."""
-    page = await repository.page_rows(
-        session,
-        event_id=event_id,
-        statuses=statuses,
-        sort=sort,
-        search=search,
-        platform=platform,
-        limit=limit,
-        cursor=cursor,
-        suggested=suggested,
-    )
-    items = []
-    for q in page.questions:
-        asks = page.asks[q.id]
-        items.append(
-            QuestionOut.model_construct(
-                id=q.id,
-                event_id=q.event_id,
-                text=q.text,
-                language=q.language,
-                status=q.status,
-                pinned=q.pinned,
-                note=q.note,
-                ask_count=q.ask_count,
-                upvotes=q.upvotes,
-                score=q.score,
-                paid=q.paid,
-                asked_again=q.asked_again,
-                platforms=sorted({a.platform.value for a in asks}),
-                first_asked_at=q.first_asked_at,
-                last_asked_at=q.last_asked_at,
-                updated_at=q.updated_at,
-                version=q.version,
-                suggestion=None if q.status is QuestionStatus.hidden else page.marks.get(q.id),
-                asks=[
-                    AskOut.model_construct(
-                        id=a.id,
-                        platform=a.platform.value,
-                        author=a.author_name if names else None,
-                        text=a.text,
-                        asked_at=a.asked_at,
-                        source=a.source_label,
-                        paid=a.paid,
-                    )
-                    for a in asks
-                ],
-            )
-        )
-    return QuestionPage.model_construct(items=items, next_cursor=page.next_cursor)
-
-
-def suggestion_out(q: Question) -> SuggestionOut | None:
-    """The row's mark: the best open suggestion into a question still in the queue."""
-    for s in q.suggestions:
-        if s.into_status is not QuestionStatus.hidden and s.into_status is not None:
-            return SuggestionOut(
-                id=s.id,
-                into=s.into_id,
-                into_text=s.into_text,
-                into_ask_count=s.into_ask_count,
-                score=s.score,
-                by="meaning" if s.by == "meaning" else "words",
-            )
-    return None
-
-
-def question_out(q: Question, *, names: bool = False) -> QuestionOut:
-    """The API shape; askers' names only when the caller asked for them."""
-    return QuestionOut(
-        suggestion=suggestion_out(q) if q.status is not QuestionStatus.hidden else None,
-        id=q.id,
-        event_id=q.event_id,
-        text=q.text,
-        language=q.language,
-        status=q.status,
-        pinned=q.pinned,
-        note=q.note,
-        ask_count=q.ask_count,
-        upvotes=q.upvotes,
-        score=q.score,
-        paid=q.paid,
-        asked_again=q.asked_again,
-        platforms=sorted({a.platform.value for a in q.asks}),
-        first_asked_at=q.first_asked_at,
-        last_asked_at=q.last_asked_at,
-        updated_at=q.updated_at,
-        version=q.version,
-        asks=[
-            AskOut(
-                id=a.id,
-                platform=a.platform.value,
-                author=a.author_name if names else None,
-                text=a.text,
-                asked_at=a.asked_at,
-                source=a.source_label,
-                paid=a.paid,
-            )
-            for a in q.asks
-        ],
-    )

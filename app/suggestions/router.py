@@ -7,7 +7,7 @@ from fastapi import APIRouter, Request
 from app.deps import IntakeDep, RequireActor, SessionDep
 from app.fields import SuggestionIdPath
 from app.questions.schemas import QuestionOut
-from app.questions.service import question_out
+from app.questions.shapes import question_out
 from app.suggestions import service
 
 router = APIRouter(prefix="/api/v1", tags=["suggestions"])

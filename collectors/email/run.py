@@ -17,8 +17,7 @@ import logging
 import secrets
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any, TypeVar
 
 from sqlalchemy.exc import SQLAlchemyError
@@ -26,11 +25,11 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from collectors.email import store
 from collectors.email.api import TRANSIENT, Fetched, ImapConnection, ImapFailed, LoginRefused
-from collectors.email.mailbox import BadMailbox, Mailbox, Passwords, parse_mailbox
-from collectors.email.parse import Mail, has_tag, read_mail
+from collectors.email.mailbox import BadMailbox, Passwords, parse_mailbox
+from collectors.email.parse import Mail, has_tag
 from collectors.email.process import ingest_mails, mail_asks
+from collectors.email.readers import BatchReport, Member, Reader, _Plan, error_name, prune, read_all
 from collectors.email.settings import EmailSettings
-from intake.asks import IncomingAsk
 from intake.ingest import Intake
 from kit.clock import Clock, utcnow
 from kit.db import read_only
@@ -40,58 +39,6 @@ from models import SourceState
 log = logging.getLogger("collectors.email")
 T = TypeVar("T")
 _HOUR = timedelta(hours=1)
-
-
-@dataclass(frozen=True, slots=True)
-class BatchReport:
-    """One committed batch, for tests and benchmarks."""
-
-    mailbox: str
-    uids: tuple[int, ...]
-    asks: int
-
-
-@dataclass
-class Member:
-    """One event's source reading a mailbox."""
-
-    source_id: int
-    event_id: int
-    tag: str | None
-    move_to: str | None
-    state: SourceState = SourceState.waiting
-    reason: str | None = None
-
-
-@dataclass
-class Reader:
-    """What the collector knows of one mailbox between passes."""
-
-    mailbox: Mailbox
-    members: dict[int, Member] = field(default_factory=dict)
-    uidvalidity: int | None = None
-    last_uid: int | None = None
-    last_read_at: datetime | None = None
-    messages_taken: int = 0  # since start
-    errors: int = 0  # since start
-    skipped_over_limit: int = 0
-    reason: str | None = None
-    login_refused: bool = False
-    mark_failed: bool = False  # logged once a pass
-    senders: dict[str, deque[datetime]] = field(default_factory=dict)
-
-
-@dataclass
-class _Plan:
-    """A batch worked out before it is stored: each member's asks and what to log."""
-
-    uids: list[int]
-    asks: dict[int, list[IncomingAsk]] = field(default_factory=dict)  # by source id
-    taken: dict[int, int] = field(default_factory=dict)  # messages, by source id
-    errors: dict[int, int] = field(default_factory=dict)
-    take_uids: list[int] = field(default_factory=list)  # to flag or move
-    move_to: str | None = None
-    over_limit: dict[str, int] = field(default_factory=dict)  # by sender tag
 
 
 class EmailCollector:
@@ -194,9 +141,11 @@ class EmailCollector:
             try:
                 await self._pass()
             except SQLAlchemyError as exc:
-                log.warning("email: database error (%s); retrying at the next poll", _name(exc))
+                log.warning(
+                    "email: database error (%s); retrying at the next poll", error_name(exc)
+                )
             except Exception as exc:  # a bug must not end collection for good
-                log.error("email: pass failed (%s); retrying at the next poll", _name(exc))
+                log.error("email: pass failed (%s); retrying at the next poll", error_name(exc))
             self._passes += 1
             async with self._changed:
                 self._changed.notify_all()
@@ -262,12 +211,12 @@ class EmailCollector:
             reader.errors += 1
             await self._set_state(reader, SourceState.waiting, f"{exc}; retrying", errors=1)
         except TRANSIENT as exc:
-            log.warning("email %s: network error (%s); retrying", box.url, _name(exc))
+            log.warning("email %s: network error (%s); retrying", box.url, error_name(exc))
             reader.errors += 1
             reason = f"network error ({type(exc).__name__}); retrying"
             await self._set_state(reader, SourceState.waiting, reason, errors=1)
         except SQLAlchemyError as exc:
-            log.warning("email %s: database error (%s); retrying", box.url, _name(exc))
+            log.warning("email %s: database error (%s); retrying", box.url, error_name(exc))
         finally:
             await asyncio.shield(asyncio.to_thread(conn.close))
 
@@ -295,7 +244,7 @@ class EmailCollector:
         reader.uidvalidity, reader.last_uid = uidvalidity, last
         now = self._clock()
         for senders in list(reader.senders):
-            _prune(reader.senders[senders], now)
+            prune(reader.senders[senders], now)
             if not reader.senders[senders]:
                 del reader.senders[senders]
         over_limit: dict[str, int] = {}
@@ -304,7 +253,7 @@ class EmailCollector:
             fetched = await asyncio.to_thread(
                 conn.fetch, batch, max_body=settings.email_max_body_bytes
             )
-            mails = await asyncio.to_thread(_read_all, fetched, uidvalidity)
+            mails = await asyncio.to_thread(read_all, fetched, uidvalidity)
             plan = self._plan(reader, batch, fetched, mails)
             for sender, n in plan.over_limit.items():
                 over_limit[sender] = over_limit.get(sender, 0) + n
@@ -357,7 +306,7 @@ class EmailCollector:
             plan.move_to = plan.move_to or next((m.move_to for m in takers if m.move_to), None)
             sender = mail.sender or ""  # mail without a usable From shares one allowance
             times = reader.senders.setdefault(sender, deque())
-            _prune(times, now)
+            prune(times, now)
             if len(times) >= cap:
                 tag = self._sender_tag(sender) if sender else "no sender"
                 plan.over_limit[tag] = plan.over_limit.get(tag, 0) + 1
@@ -447,23 +396,3 @@ class EmailCollector:
 
     def _sender_tag(self, sender: str) -> str:
         return "sender " + hashlib.blake2b(sender.encode(), key=self._log_key).hexdigest()[:8]
-
-
-def _read_all(fetched: list[Fetched], uidvalidity: int) -> list[Mail]:
-    mails = []
-    for item in fetched:
-        fallback = f"uid:{uidvalidity}:{item.uid}"
-        try:
-            mails.append(read_mail(item.raw, fallback_key=fallback))
-        except Exception as exc:  # read_mail never raises by design; this is the last guard
-            mails.append(Mail(fallback, None, None, "", None, (), (f"unreadable ({_name(exc)})",)))
-    return mails
-
-
-def _prune(times: deque[datetime], now: datetime) -> None:
-    while times and times[0] <= now - _HOUR:
-        times.popleft()
-
-
-def _name(exc: BaseException) -> str:
-    return type(exc).__name__

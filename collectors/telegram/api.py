@@ -13,6 +13,22 @@ from telegram import Bot
 from telegram.error import Conflict, RetryAfter
 from telegram.warnings import PTBDeprecationWarning
 
+ALLOWED_UPDATES = (
+    "message",
+    "edited_message",
+    "channel_post",
+    "edited_channel_post",
+    "message_reaction",
+    "message_reaction_count",
+    # The bot was added to (or removed from) a chat: remembered before anyone speaks there.
+    "my_chat_member",
+)
+PRIVACY_WARNING = (
+    "privacy mode is on: in groups the bot only sees commands and replies to it. Turn it off "
+    "with @BotFather (/setprivacy → Disable) or make the bot an admin, then remove the bot from "
+    "the group and add it again (Telegram applies the change on re-joining)."
+)
+
 
 class PollingBot(Bot):
     async def raw_updates(

@@ -16,11 +16,18 @@ from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-from telegram import ReplyParameters
 from telegram.error import Conflict, InvalidToken, NetworkError, RetryAfter, TelegramError, TimedOut
 from telegram.request import HTTPXRequest
 
-from collectors.telegram.api import Backoff, PollingBot, conflict_reason, retry_after
+from collectors.telegram.acks import send_acks
+from collectors.telegram.api import (
+    ALLOWED_UPDATES,
+    PRIVACY_WARNING,
+    Backoff,
+    PollingBot,
+    conflict_reason,
+    retry_after,
+)
 from collectors.telegram.pacing import AckLimiter
 from collectors.telegram.parse import Parsed, parse_update
 from collectors.telegram.process import AckRequest, BatchOutcome, process_batch
@@ -36,22 +43,6 @@ from models import SourceState
 
 log = logging.getLogger(__name__)
 
-ALLOWED_UPDATES = (
-    "message",
-    "edited_message",
-    "channel_post",
-    "edited_channel_post",
-    "message_reaction",
-    "message_reaction_count",
-    # The bot was added to (or removed from) a chat: remembered before anyone speaks there.
-    "my_chat_member",
-)
-PRIVACY_WARNING = (
-    "privacy mode is on: in groups the bot only sees commands and replies to it. Turn it off "
-    "with @BotFather (/setprivacy → Disable) or make the bot an admin, then remove the bot from "
-    "the group and add it again (Telegram applies the change on re-joining)."
-)
-_GROUPS = {"group", "supergroup"}
 
 Sleep = Callable[[float], Awaitable[None]]
 
@@ -359,34 +350,7 @@ class TelegramCollector:
     # -- acknowledgements --------------------------------------------------------------------
 
     async def _send_acks(self) -> None:
-        while True:
-            ack = await self._acks.get()
-            bot = self._bot
-            if bot is None or not self.limiter.try_acquire(
-                ack.chat_id, group=ack.chat_type in _GROUPS
-            ):
-                # Over Telegram's limits a burst of "got it" would be spam anyway: skip it.
-                self._counts["acks_dropped"] += 1
-                await self._notify()
-                continue
-            try:
-                await bot.send_message(
-                    ack.chat_id,
-                    self.settings.telegram_ack_text,
-                    message_thread_id=ack.thread_id,
-                    reply_parameters=ReplyParameters(
-                        ack.message_id, allow_sending_without_reply=True
-                    ),
-                )
-                self._counts["acks_sent"] += 1
-            except TelegramError as exc:
-                self._counts["acks_dropped"] += 1
-                log.info(
-                    "telegram: acknowledgement to %s not sent: %s",
-                    ack.chat_id,
-                    self.redact(str(exc)),
-                )
-            await self._notify()
+        await send_acks(self)
 
     # -- state -------------------------------------------------------------------------------
 

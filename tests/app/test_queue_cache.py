@@ -10,7 +10,7 @@ from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse
 from sqlalchemy import insert, update
 
-from app.questions.service import queue_page
+from app.questions.shapes import queue_page
 from intake.ingest import ingest
 from kit.db import read_only
 from models import AuditEntry, Platform, Question, QuestionStatus
