@@ -35,9 +35,9 @@ from app.health import outage
 from app.health.router import router as health_router
 from app.live.chatter import router as chatter_router
 from app.live.feed import Feeds
-from app.live.guard import GuardSettings
 from app.live.router import router as live_router
 from app.live.service import LiveSettings, Streams
+from app.live.settings import GuardSettings
 from app.questions.cache import QueueCache
 from app.questions.imports import ImportJobs
 from app.questions.repository import BadCursor

@@ -21,7 +21,6 @@ from dataclasses import dataclass, field
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.health.outage import is_outage
-from app.live.guard import GuardSettings
 from app.live.render import (
     Rendered,
     change_messages,
@@ -31,7 +30,7 @@ from app.live.render import (
     render,
     sse,
 )
-from app.live.settings import LiveSettings
+from app.live.settings import GuardSettings, LiveSettings
 from kit.changes import watching
 from kit.db import read_only
 

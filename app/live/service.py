@@ -15,9 +15,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from app.live.feed import Feeds, Subscriber
-from app.live.guard import GuardSettings, SignedIn
 from app.live.render import last_entry_id, sse, tab_counts
-from app.live.settings import LiveSettings
+from app.live.settings import GuardSettings, LiveSettings, SignedIn
 from kit.clock import Clock
 
 __all__ = ["LiveSettings", "Streams", "last_entry_id", "sse", "stream", "tab_counts"]
