@@ -43,6 +43,7 @@ WORDS = (
     "conference mobile search archive license community research privacy translation"
 ).split()
 MARK = re.compile(rb"bench-(\d+)-")
+MEANING_LOADING = "by words; by meaning once the sentence encoder has loaded"
 
 
 def pct(values: list[float], q: float) -> float:
@@ -114,6 +115,18 @@ class Service:
         except OSError:
             return None  # not Linux: no per-process CPU figure
         return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+    async def settled(self, http: aiohttp.ClientSession, *, limit: float = 600.0) -> float:
+        """Wait until the sentence encoder has loaded and the event's earlier questions are
+        embedded (as after a restart: the service answers meanwhile, by words): seconds."""
+        began = time.perf_counter()
+        while time.perf_counter() - began < limit:
+            async with http.get(self.url + "/api/v1/status", headers=AUTH) as r:
+                body = await r.json()
+            if body["suggestions"] != MEANING_LOADING and not body["suggestions_embedding"]:
+                break
+            await asyncio.sleep(0.5)
+        return time.perf_counter() - began
 
     def stop(self) -> None:
         self.proc.terminate()
@@ -203,16 +216,20 @@ async def streams(svc: Service, event_id: int, n: int) -> None:
         hello = asyncio.Semaphore(0)
 
         async def client(k: int) -> None:
+            # Chunks as they arrive, not line by line: 1,000 clients in one Python process
+            # must not be slower than the server they measure. A mark cut across two chunks
+            # is found in the next (the tail is kept).
             async with http.get(url, headers=AUTH) as r:
-                greeted = False
-                async for line in r.content:
-                    if not greeted and line.startswith(b"event: hello"):
+                greeted, tail, got = False, b"", received[k]
+                async for chunk in r.content.iter_any():
+                    now = time.perf_counter()
+                    data = tail + chunk
+                    if not greeted and b"event: hello" in data:
                         greeted = True
                         hello.release()
-                    elif line.startswith(b"data: "):
-                        m = MARK.search(line)
-                        if m:
-                            received[k].setdefault(int(m.group(1)), time.perf_counter())
+                    for m in MARK.finditer(data):
+                        got.setdefault(int(m.group(1)), now)
+                    tail = data[-64:]
 
         async def idle(label: str, seconds: float = 5.0) -> None:
             before, cpu0, t0 = await metrics(http, svc), svc.cpu_seconds(), time.perf_counter()
@@ -232,10 +249,17 @@ async def streams(svc: Service, event_id: int, n: int) -> None:
         print(f"  {n} streams open ({(await metrics(http, svc))['streams_open']} on the server)")
         await idle(f"{n} streams, idle")
         sent: dict[int, float] = {}
+        cpu0, own0, t0 = svc.cpu_seconds(), time.process_time(), time.perf_counter()
         await writer(
             http, f"{svc.url}/api/v1/events/{event_id}/questions", rate=20, seconds=10, sent=sent
         )
         await asyncio.sleep(2)
+        cpu1, own1, took = svc.cpu_seconds(), time.process_time(), time.perf_counter() - t0
+        if cpu0 is not None and cpu1 is not None:
+            print(
+                f"  while delivering            service CPU {(cpu1 - cpu0) / took:6.1%} of a core,"
+                f" the {n} clients' {(own1 - own0) / took:6.1%}"
+            )
         delays = [(got[i] - sent[i]) * 1000 for got in received for i in sent if i in got]
         missing = len(sent) * n - len(delays)
         print(
@@ -270,6 +294,16 @@ async def run(backend: str, questions: int, clients: int) -> None:
         try:
             async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0)) as http:
                 await svc.ready(http)
+                # The event's first new question starts embedding its earlier ones in the
+                # background (as a restarted service would at its first ask).
+                async with http.post(
+                    f"{svc.url}/api/v1/events/{event_id}/questions",
+                    json={"text": "warm up: when does the vote close?"},
+                    headers=AUTH,
+                ) as r:
+                    await r.read()
+                waited = await svc.settled(http)
+                print(f"  encoder loaded and {questions} questions embedded after {waited:.0f} s")
                 print("reads (10 clients)")
                 await reads(svc, http, event_id, 10)
             print(f"streams ({clients} clients)")

@@ -47,6 +47,8 @@ async def status(request: Request, _host: RequireHost) -> JSONResponse:
     body["suggestions"] = (
         "by words only (LIVEQ_SEMANTIC_SUGGESTIONS=false)" if meaning is None else meaning.state
     )
+    # Earlier questions still being embedded after a start (compared by words until then).
+    body["suggestions_embedding"] = 0 if meaning is None else meaning.warming
     body["status"] = "ready" if ready else "not ready"
     return JSONResponse(body, status_code=200 if ready else 503)
 

@@ -71,6 +71,12 @@ class Subscriber:
         self.last_sent = time.monotonic()
         self.wake.set()
 
+    def take(self) -> str:
+        """Everything waiting, as one chunk of the stream."""
+        chunk = "".join(self.pending)
+        self.pending.clear()
+        return chunk
+
     def close(self) -> None:
         self.closed = True
         self.wake.set()

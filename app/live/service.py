@@ -83,8 +83,10 @@ async def stream(
     checked = signed_in_at if signed_in_at is not None else (clock() if clock else None)
     try:
         while not stop.is_set() and not sub.closed:
-            while sub.pending:
-                yield sub.pending.popleft()
+            if sub.pending:
+                # Everything waiting goes in one write: a stream that fell behind catches up
+                # in one step instead of one per change.
+                yield sub.take()
             if ends is None and sub.joined:
                 ends = time.monotonic() + settings.max_seconds
             left = ends - time.monotonic() if ends is not None else settings.heartbeat_seconds
@@ -105,14 +107,16 @@ async def stream(
             if signed_in is not None:
                 wait = min(wait, guard.tick_seconds)
             try:
-                await asyncio.wait_for(sub.wake.wait(), wait)
+                # asyncio.timeout, not wait_for: no task made per wake-up of every stream.
+                async with asyncio.timeout(wait):
+                    await sub.wake.wait()
             except TimeoutError:
                 if ends is not None and time.monotonic() >= quiet_until(sub, settings):
                     sub.last_sent = time.monotonic()
                     yield ": heartbeat\n\n"
         # Closed by the feed (database trouble): what it left is the last word.
-        while sub.pending:
-            yield sub.pending.popleft()
+        if sub.pending:
+            yield sub.take()
     finally:
         await feeds.leave(feed, sub)
 

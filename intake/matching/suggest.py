@@ -194,6 +194,8 @@ class Meaning:
     # The model and the caches are used from worker threads: one at a time.
     _lock: threading.RLock = field(default_factory=threading.RLock)
     _model_lock: threading.Lock = field(default_factory=threading.Lock)
+    # Questions of earlier events still waiting to be embedded in the background.
+    warming: int = 0
 
     def __post_init__(self) -> None:
         if self.encoder is not None:
@@ -274,17 +276,26 @@ class Meaning:
                 return
             vectors.warmed = True
             pending = [(q, s.key) for q, s in index.signatures.items() if q > 0]
+            self.warming += len(pending)
         if pending:
             threading.Thread(
                 target=self._warm, args=(event_id, pending), name="liveq-warm", daemon=True
             ).start()
 
     def _warm(self, event_id: int, pending: list[tuple[int, str]]) -> None:
+        done = 0
         try:
             for start in range(0, len(pending), _WARM_BATCH):
-                self.add(event_id, pending[start : start + _WARM_BATCH])
+                part = pending[start : start + _WARM_BATCH]
+                self.add(event_id, part)
+                done += len(part)
+                with self._lock:
+                    self.warming -= len(part)
         except Exception as exc:  # noqa: BLE001 - a thread's failure is said, not raised
             log.warning("embedding event %s failed (%s)", event_id, type(exc).__name__)
+        finally:
+            with self._lock:
+                self.warming -= len(pending) - done
 
     def nearest(
         self,

@@ -114,6 +114,26 @@ class TestMeaning:
                 thread.join(5)
         assert list(meaning.nearest(7, normalize(VOTE), index=index)) == [1]
 
+    def test_the_questions_left_to_embed_are_counted_down(self):
+        gate = threading.Event()
+
+        class Held(Arrows):
+            def encode(self, texts):
+                gate.wait(5)
+                return super().encode(texts)
+
+        meaning = Meaning(encoder=Held({VOTE: (1, 0)}))
+        index = EventIndex(LexicalMatcher())
+        for qid, text in enumerate([VOTE, SPANISH, BUDGET], start=1):
+            index.upsert(qid, normalize(text))
+        meaning.warm(7, index)
+        assert meaning.warming == 3  # what /api/v1/status reports as still being embedded
+        gate.set()
+        for thread in threading.enumerate():
+            if thread.name == "liveq-warm":
+                thread.join(5)
+        assert meaning.warming == 0
+
 
 class TestVectors:
     def test_grows_and_drops(self):
