@@ -48,6 +48,7 @@ from app.telegram.router import router as telegram_router
 from app.telegram.router import webhook_router as telegram_webhook_router
 from app.tokens.router import router as tokens_router
 from intake.ingest import EventNotFound, Intake
+from intake.matching.encoder_process import EncoderProcess, load_model_apart
 from intake.matching.suggest import Meaning
 from intake.text.language import detector
 from kit.db import make_engine, make_sessionmaker
@@ -120,6 +121,9 @@ def create_app(
                 await collector.stop()
             if listener is not None:
                 await listener.stop()
+            encoder = getattr(app.state.meaning, "encoder", None)
+            if getattr(app.state, "own_encoder", False) and isinstance(encoder, EncoderProcess):
+                await asyncio.to_thread(encoder.close)
             if own_engine:
                 await app.state.engine.dispose()
 
@@ -138,7 +142,10 @@ def create_app(
     if not api.semantic_suggestions:
         app.state.intake.meaning = None
     elif app.state.intake.meaning is None:
-        app.state.intake.meaning = Meaning()
+        # The model runs in a process of its own: its pure-Python tokenizer would otherwise
+        # hold this process's interpreter lock for milliseconds per question.
+        app.state.intake.meaning = Meaning(loader=load_model_apart)
+        app.state.own_encoder = True
     app.state.meaning = app.state.intake.meaning
     clock = app.state.intake.clock
     app.state.tokens = TokenCheck(

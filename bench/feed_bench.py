@@ -116,15 +116,29 @@ class Service:
             return None  # not Linux: no per-process CPU figure
         return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
-    async def settled(self, http: aiohttp.ClientSession, *, limit: float = 600.0) -> float:
+    async def settled(
+        self, http: aiohttp.ClientSession, event_id: int, *, limit: float = 600.0
+    ) -> float:
         """Wait until the sentence encoder has loaded and the event's earlier questions are
         embedded (as after a restart: the service answers meanwhile, by words): seconds."""
         began = time.perf_counter()
+        warming = False
         while time.perf_counter() - began < limit:
             async with http.get(self.url + "/api/v1/status", headers=AUTH) as r:
                 body = await r.json()
-            if body["suggestions"] != MEANING_LOADING and not body["suggestions_embedding"]:
-                break
+            if body["suggestions"] != MEANING_LOADING:
+                if warming and not body["suggestions_embedding"]:
+                    break
+                if not warming:
+                    # The event's first new question once the model is in starts embedding
+                    # its earlier ones in the background (as after a restart).
+                    async with http.post(
+                        f"{self.url}/api/v1/events/{event_id}/questions",
+                        json={"text": "warm up: when does the vote close?"},
+                        headers=AUTH,
+                    ) as r:
+                        await r.read()
+                    warming = True
             await asyncio.sleep(0.5)
         return time.perf_counter() - began
 
@@ -294,15 +308,7 @@ async def run(backend: str, questions: int, clients: int) -> None:
         try:
             async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0)) as http:
                 await svc.ready(http)
-                # The event's first new question starts embedding its earlier ones in the
-                # background (as a restarted service would at its first ask).
-                async with http.post(
-                    f"{svc.url}/api/v1/events/{event_id}/questions",
-                    json={"text": "warm up: when does the vote close?"},
-                    headers=AUTH,
-                ) as r:
-                    await r.read()
-                waited = await svc.settled(http)
+                waited = await svc.settled(http, event_id)
                 print(f"  encoder loaded and {questions} questions embedded after {waited:.0f} s")
                 print("reads (10 clients)")
                 await reads(svc, http, event_id, 10)

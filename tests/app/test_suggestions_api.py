@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 
 import pytest
 
@@ -40,6 +41,8 @@ class TestOnByDefault:
             assert c.app.state.meaning is not None
             ready = (await c.get("/api/v1/status")).json()
             assert ready["suggestions"] == "by words and meaning", ready
+            # The model runs apart: its tokenizer never holds this process's interpreter lock.
+            assert c.app.state.meaning.encoder.pid not in (None, os.getpid())
             event_id = await _event(c)
             vote = await add(c, event_id, VOTE)
             await add(c, event_id, VOTE)  # asked twice: the mark says so
