@@ -176,9 +176,16 @@ async def hammer(
 
 
 async def writer(
-    http: aiohttp.ClientSession, url: str, *, rate: float, seconds: float, sent: dict[int, float]
+    http: aiohttp.ClientSession,
+    url: str,
+    *,
+    rate: float,
+    seconds: float,
+    sent: dict[int, float],
+    answered: list[float] | None = None,
 ) -> None:
-    """Post `rate` new questions a second; `sent` gets each one's send time."""
+    """Post `rate` new questions a second; `sent` gets each one's send time, `answered` each
+    POST's own latency (ms)."""
     n = int(rate * seconds)
     began = time.perf_counter()
     for i in range(n):
@@ -189,6 +196,8 @@ async def writer(
         body = {"text": f"bench-{i}- {' '.join(random.sample(WORDS, 3))} {i}?"}
         async with http.post(url, json=body, headers=AUTH) as r:
             await r.read()
+        if answered is not None:
+            answered.append((time.perf_counter() - sent[i]) * 1000)
 
 
 async def reads(svc: Service, http: aiohttp.ClientSession, event_id: int, clients: int) -> None:
@@ -264,8 +273,14 @@ async def streams(svc: Service, event_id: int, n: int) -> None:
         await idle(f"{n} streams, idle")
         sent: dict[int, float] = {}
         cpu0, own0, t0 = svc.cpu_seconds(), time.process_time(), time.perf_counter()
+        answered: list[float] = []
         await writer(
-            http, f"{svc.url}/api/v1/events/{event_id}/questions", rate=20, seconds=10, sent=sent
+            http,
+            f"{svc.url}/api/v1/events/{event_id}/questions",
+            rate=20,
+            seconds=10,
+            sent=sent,
+            answered=answered,
         )
         await asyncio.sleep(2)
         cpu1, own1, took = svc.cpu_seconds(), time.process_time(), time.perf_counter() - t0
@@ -280,6 +295,10 @@ async def streams(svc: Service, event_id: int, n: int) -> None:
             f"  delivery at 20 chg/s       p50 {pct(delays, 0.5):6.1f} ms"
             f"  p99 {pct(delays, 0.99):6.1f} ms  max {max(delays):6.1f} ms"
             f"  ({len(delays)} deliveries, {missing} missing)"
+        )
+        print(
+            f"  (each POST's own answer       p50 {pct(answered, 0.5):6.1f} ms"
+            f"  p99 {pct(answered, 0.99):6.1f} ms: the delivery includes it)"
         )
         for t in tasks:
             t.cancel()
