@@ -68,11 +68,6 @@ class TestMark:
 
 
 class TestReviewLane:
-    @pytest.mark.xfail(
-        reason="after the merge of 2 December the lane counts 4 suggestions here, not 2 "
-        "(detection and suggestion changes met); to investigate",
-        strict=False,
-    )
     def test_lists_open_suggestions_most_asked_first_and_clears_by_key(
         self, pages, server, event_id
     ):
@@ -90,3 +85,4 @@ class TestReviewLane:
         expect(lane.locator(".count")).to_have_text("0")
         page.locator('[data-tab="open"]').click()
         expect(page.locator("#queue li.q")).to_have_count(3)
+
