@@ -15,6 +15,7 @@ from tests.browser.test_dashboard import (
     question,
     row,
 )
+from tests.browser.waits import wait_until
 
 pytestmark = pytest.mark.browser
 
@@ -143,7 +144,7 @@ class TestNewsBar:
             "window.scrollTo({top: document.querySelector('#queue li.q.selected')"
             ".getBoundingClientRect().top + window.scrollY - 4, behavior: 'instant'})"
         )
-        page.wait_for_function("window.scrollY > 100")
+        wait_until(page, "window.scrollY > 100")
         page.hover("#queue li.q.selected")
         before = selected.bounding_box()
         assert before["y"] < 70  # at the top (below the bar's place, scroll-margin permitting)
