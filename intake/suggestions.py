@@ -14,15 +14,16 @@ import logging
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import insert
+from sqlalchemy import insert, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from intake.asks import IncomingAsk
+from intake.bookkeeping import touch
 from intake.matching.index import EventIndex
 from intake.matching.suggest import Meaning, Offer, candidates, offer
 from intake.text.detect import is_question
 from intake.text.normalize import normalize
-from models import MAX_TEXT, QuestionMode, Suggestion, SuggestionStatus
+from models import MAX_TEXT, MergeBlock, Question, QuestionMode, Suggestion, SuggestionStatus
 
 log = logging.getLogger("liveq.suggest")
 
@@ -127,3 +128,69 @@ def _by_meaning(
     ]
     meaning.add(event_id, [(qid, key) for qid, key, _, _ in found])
     return nears
+
+
+async def follow_merge(
+    session: AsyncSession, *, merged: int, into: int, now: datetime
+) -> list[int]:
+    """`merged` was folded into `into`: its open suggestions follow, and the questions whose
+    row's mark changed are touched (their ids returned, for the live stream to resend).
+
+    A suggestion between the two was taken (merged). One from `merged` closes with it (its
+    question is gone). One into `merged` from another question now points at `into`, which
+    holds its asks, unless that pair is known already: an open suggestion of the pair stays
+    the one shown (this one closes as merged); a pair the moderator dismissed or the host
+    split stays apart (this one closes as dismissed, never offered again).
+    """
+    found = list(
+        await session.scalars(
+            select(Suggestion).where(
+                Suggestion.status == SuggestionStatus.open,
+                or_(Suggestion.question_id == merged, Suggestion.into_id == merged),
+            )
+        )
+    )
+    if not found:
+        return []
+    known = await _pairs_with(session, into)
+    changed: set[int] = set()
+    for s in found:
+        changed.add(s.question_id)
+        s.updated_at = now
+        if s.question_id == merged or s.question_id == into:
+            s.status = SuggestionStatus.merged
+        elif s.question_id in known:
+            s.status = known[s.question_id]
+        else:
+            s.into_id = into
+    rows = await session.scalars(select(Question).where(Question.id.in_(changed)))
+    for question in rows:
+        touch(question, now)
+    await session.flush()
+    return sorted(changed)
+
+
+async def _pairs_with(session: AsyncSession, question_id: int) -> dict[int, SuggestionStatus]:
+    """The questions `question_id` is known to be paired with (either way round), and what a
+    second suggestion of the pair becomes: merged beside an open one, dismissed beside a
+    dismissed or split pair."""
+    known: dict[int, SuggestionStatus] = {}
+    rows = await session.execute(
+        select(Suggestion.question_id, Suggestion.into_id, Suggestion.status).where(
+            or_(Suggestion.question_id == question_id, Suggestion.into_id == question_id)
+        )
+    )
+    for a, b, status in rows:
+        other = b if a == question_id else a
+        if status is SuggestionStatus.dismissed:
+            known[other] = SuggestionStatus.dismissed
+        else:
+            known.setdefault(other, SuggestionStatus.merged)
+    blocks = await session.execute(
+        select(MergeBlock.question_id, MergeBlock.other_question_id).where(
+            or_(MergeBlock.question_id == question_id, MergeBlock.other_question_id == question_id)
+        )
+    )
+    for a, b in blocks:
+        known[b if a == question_id else a] = SuggestionStatus.dismissed
+    return known

@@ -78,12 +78,17 @@ async def entries_after(
 
 
 def touched(entry: AuditEntry) -> set[int]:
-    """The questions an entry changed: a merge and a split change two."""
+    """The questions an entry changed: a merge and a split change two, and a merge the rows
+    whose suggestion it moved or closed (`marks`)."""
     ids = {entry.question_id} if entry.question_id is not None else set()
+    detail = entry.detail or {}
     for key in ("merged", "from_question"):
-        value = (entry.detail or {}).get(key)
+        value = detail.get(key)
         if isinstance(value, int):
             ids.add(value)
+    marks = detail.get("marks")
+    if isinstance(marks, list):
+        ids.update(m for m in marks if isinstance(m, int))
     return ids
 
 

@@ -17,6 +17,7 @@ from intake.asks import IncomingAsk, IngestResult
 from intake.bookkeeping import audit, new_question, recount, score_of, touch
 from intake.ingest import Intake, ingest
 from intake.matching.hostlog import record_merge, record_split
+from intake.suggestions import follow_merge
 from intake.text.language import detect_language
 from intake.text.normalize import normalize
 from intake.votes import upvote as add_vote
@@ -273,6 +274,8 @@ async def merge(
     if question.pinned:
         target.pinned = True
     touch(target, now)
+    # Suggestions from and into the merged question follow it: their rows' marks change too.
+    marks = await follow_merge(session, merged=question.id, into=target.id, now=now)
     audit(
         session,
         event_id=event.id,
@@ -283,6 +286,7 @@ async def merge(
         merged=question.id,
         text=question.text,
         into_text=target.text,
+        marks=marks,
     )
     kept, merged = target.text, question.text
     _after_commit(

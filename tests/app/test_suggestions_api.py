@@ -8,11 +8,14 @@ import logging
 import os
 
 import pytest
+from sqlalchemy import select
 
 from intake.ingest import Intake
 from intake.matching.suggest import Meaning
+from models import Suggestion
 from tests.api_client import api_client
 from tests.app.conftest import add
+from tests.app.dashboard.test_stream import stream
 
 VOTE = "When does the board election voting close?"
 FRENCH = "Quand se termine le scrutin pour l'élection du conseil d'administration ?"
@@ -26,6 +29,19 @@ async def _event(client) -> int:
     r = await client.post("/api/v1/events", json={"title": "Conversation hour"})
     assert r.status_code == 201, r.text
     return r.json()["id"]
+
+
+async def _dismiss_pair(client, sessionmaker, question, into):
+    """Dismiss the suggestion of `question` into `into` (the row shows only the best one)."""
+    async with sessionmaker() as session:
+        found = await session.scalar(
+            select(Suggestion.id).where(
+                Suggestion.question_id == question, Suggestion.into_id == into
+            )
+        )
+    assert found is not None, (question, into)
+    r = await client.post(f"/api/v1/suggestions/{found}/dismiss")
+    assert r.status_code == 200, r.text
 
 
 async def _lane(client, event_id):
@@ -142,17 +158,69 @@ class TestMergeAndDismiss:
         assert twice.status_code == 409 and "dismissed already" in twice.text
         assert (await words.post("/api/v1/suggestions/999999/dismiss")).status_code == 404
 
-    async def test_a_suggestion_into_a_question_merged_away_is_not_shown(self, words):
+    async def test_a_suggestion_into_a_question_merged_away_follows_it(self, words):
         event_id = await _event(words)
         vote = await add(words, event_id, VOTE)
         close = await add(words, event_id, CLOSE)
         other = await add(words, event_id, "Is the budget public?")
         await words.post(f"/api/v1/questions/{vote['id']}/merge", json={"into": other["id"]})
         now = (await words.get(f"/api/v1/questions/{close['id']}")).json()
-        assert now["suggestion"] is None
+        # The question that now holds the asks it was alike with, in the lane and its count.
+        mark = now["suggestion"]
+        assert mark["id"] == close["suggestion"]["id"] and mark["into"] == other["id"]
+        assert mark["into_ask_count"] == 2 and now["version"] > close["version"]
+        assert await _lane(words, event_id) == [close["id"]]
+        counts = (await words.get(f"/api/v1/events/{event_id}/counts")).json()
+        assert counts["suggested"] == 1
+        r = await words.post(f"/api/v1/suggestions/{mark['id']}/merge")
+        assert r.status_code == 200 and r.json()["id"] == other["id"], r.text
+        assert r.json()["ask_count"] == 3
         assert await _lane(words, event_id) == []
-        r = await words.post(f"/api/v1/suggestions/{close['suggestion']['id']}/merge")
-        assert r.status_code == 409
+
+    async def test_merged_the_other_way_round_the_suggestion_closes(self, words):
+        event_id = await _event(words)
+        vote = await add(words, event_id, VOTE)
+        close = await add(words, event_id, CLOSE)
+        mark = close["suggestion"]
+        assert mark["into"] == vote["id"]
+        r = await words.post(f"/api/v1/questions/{vote['id']}/merge", json={"into": close["id"]})
+        assert r.status_code == 200, r.text
+        assert r.json()["suggestion"] is None and r.json()["ask_count"] == 2
+        assert await _lane(words, event_id) == []
+        counts = (await words.get(f"/api/v1/events/{event_id}/counts")).json()
+        assert counts["suggested"] == 0
+        again = await words.post(f"/api/v1/suggestions/{mark['id']}/merge")
+        assert again.status_code == 409 and "merged already" in again.text
+
+    async def test_a_dismissed_pair_stays_apart_after_a_merge(self, words, sessionmaker):
+        event_id = await _event(words)
+        vote = await add(words, event_id, VOTE)
+        close = await add(words, event_id, CLOSE)
+        later = await add(words, event_id, RESULTS)
+        assert later["id"] not in (vote["id"], close["id"])
+        # The moderator says the later question and CLOSE differ, then merges VOTE into it.
+        await _dismiss_pair(words, sessionmaker, later["id"], close["id"])
+        r = await words.post(f"/api/v1/questions/{vote['id']}/merge", json={"into": later["id"]})
+        assert r.status_code == 200, r.text
+        assert r.json()["suggestion"] is None  # into VOTE taken, into CLOSE dismissed
+        now = (await words.get(f"/api/v1/questions/{close['id']}")).json()
+        assert now["suggestion"] is None  # not offered again as "the same as the later one"
+        assert await _lane(words, event_id) == []
+
+    async def test_the_stream_resends_the_rows_whose_mark_moved(self, words):
+        words.app.state.live.max_seconds, words.app.state.live.poll_seconds = 0.3, 0.05
+        event_id = await _event(words)
+        vote = await add(words, event_id, VOTE)
+        close = await add(words, event_id, CLOSE)
+        other = await add(words, event_id, "Is the budget public?")
+        [hello] = await stream(words, event_id)
+        await words.post(f"/api/v1/questions/{vote['id']}/merge", json={"into": other["id"]})
+        messages = await stream(words, event_id, params={"after": hello["id"]})
+        merged = next(m for m in messages if m.get("data", {}).get("action") == "merged")
+        rows = {q["id"]: q for q in merged["data"]["questions"]}
+        assert set(rows) == {vote["id"], other["id"], close["id"]}
+        assert rows[close["id"]]["suggestion"]["into"] == other["id"]
+        assert messages[-1]["event"] == "counts" and messages[-1]["data"]["suggested"] == 1
 
     async def test_a_split_pair_is_not_suggested(self, words):
         event_id = await _event(words)

@@ -57,11 +57,10 @@ def server(databases: Databases) -> Iterator[LiveServer]:
 def event_id(server: LiveServer) -> int:
     from app.events.schemas import EventCreate
     from app.events.service import create_event
-    from kit.clock import utcnow
 
     async def make(s):  # type: ignore[no-untyped-def]
         event = await create_event(
-            s, data=EventCreate(title="Conversation hour"), actor="admin", now=utcnow()
+            s, data=EventCreate(title="Conversation hour"), actor="admin", now=server.clock()
         )
         return event.id
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import threading
 from collections.abc import Awaitable, Callable, Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, TypeVar
 
 import uvicorn
@@ -13,7 +13,8 @@ import uvicorn
 from app.auth.tokens import Principal, create_token, hash_token
 from app.main import create_app
 from intake.asks import IncomingAsk
-from intake.ingest import ingest
+from intake.ingest import Intake, ingest
+from kit.clock import Clock, utcnow
 from kit.settings import ApiSettings, DatabaseSettings
 from models import Platform, Role
 from tests.api_client import ADMIN
@@ -24,11 +25,14 @@ T = TypeVar("T")
 class LiveServer:
     """create_app() served by uvicorn on a random port; `call` runs coroutines on its loop."""
 
-    def __init__(self, database: DatabaseSettings) -> None:
+    def __init__(self, database: DatabaseSettings, *, clock: Clock = utcnow) -> None:
         # Suggestions by words alone: the same on every run (the encoder loads in the background,
         # so which asks it sees would depend on timing); tests/app covers suggestions by meaning.
+        # `clock` is the server's time (the app's, and the asks' that `ingest` makes).
         self.app = create_app(
-            database=database, api=ApiSettings(admin_token=ADMIN, semantic_suggestions=False)
+            database=database,
+            api=ApiSettings(admin_token=ADMIN, semantic_suggestions=False),
+            intake=Intake(clock=clock),
         )
         config = uvicorn.Config(
             self.app, host="127.0.0.1", port=0, log_level="warning", lifespan="on", ws="none"
@@ -37,6 +41,10 @@ class LiveServer:
         self.loop = asyncio.new_event_loop()
         self.thread = threading.Thread(target=self._run, daemon=True)
         self._n = 0
+
+    def clock(self) -> datetime:
+        """The server's time now."""
+        return self.app.state.intake.clock()
 
     def _run(self) -> None:
         asyncio.set_event_loop(self.loop)
@@ -95,7 +103,7 @@ class LiveServer:
 
     def token(self, role: Role) -> str:
         return self.session(
-            lambda s: create_token(s, role=role, name=f"test {role.value}", now=datetime.now(UTC))
+            lambda s: create_token(s, role=role, name=f"test {role.value}", now=self.clock())
         )
 
     def ingest(
@@ -117,7 +125,7 @@ class LiveServer:
                     source_id="-100777",
                     message_id=f"m{self._n}",
                     text=text,
-                    asked_at=datetime.now(UTC),
+                    asked_at=self.clock(),
                     author_id=f"u{self._n}",
                     author_name=(authors[i] if authors else None),
                     paid=paid,

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 
 import pytest
 from playwright.sync_api import expect
 
+from tests.browser.conftest import fresh_database
+from tests.browser.server import LiveServer
 from tests.browser.test_dashboard import (
     api,
     exact_row,
@@ -15,6 +18,7 @@ from tests.browser.test_dashboard import (
     question,
     row,
 )
+from tests.browser.waits import wait_until
 
 pytestmark = pytest.mark.browser
 
@@ -143,7 +147,7 @@ class TestNewsBar:
             "window.scrollTo({top: document.querySelector('#queue li.q.selected')"
             ".getBoundingClientRect().top + window.scrollY - 4, behavior: 'instant'})"
         )
-        page.wait_for_function("window.scrollY > 100")
+        wait_until(page, "window.scrollY > 100")
         page.hover("#queue li.q.selected")
         before = selected.bounding_box()
         assert before["y"] < 70  # at the top (below the bar's place, scroll-margin permitting)
@@ -220,11 +224,16 @@ class TestMergeDialog:
 
 
 class TestStatistics:
-    @pytest.mark.xfail(
-        reason="depends on the wall clock: when the run crosses a minute boundary the event has "
-        "two buckets and its bar sits left of the middle; to inject the clock",
-        strict=False,
-    )
+    # The server's clock, stopped 20 seconds into a minute: the event, its asks and the chart's
+    # end all fall in that minute, whenever the test runs.
+    AT = datetime(2026, 6, 1, 18, 30, 20, tzinfo=UTC)
+
+    @pytest.fixture
+    def server(self, databases):
+        live = LiveServer(fresh_database(databases), clock=lambda: self.AT).start()
+        yield live
+        live.stop()
+
     def test_bars_span_the_chart_with_a_y_scale_and_follow_the_event(self, pages, server, event_id):
         server.ingest(event_id, ["Is the budget public?", "Who chairs the board?"])
         page = pages.open(f"/events/{event_id}/stats")
@@ -234,6 +243,8 @@ class TestStatistics:
         bar = page.locator("#chart rect.bar").first
         x, width = float(bar.get_attribute("x")), float(bar.get_attribute("width"))
         assert x + width > 720 / 2  # one minute of a young event: the bar is not squeezed left
+        expect(page.locator("#chart rect.bar")).to_have_count(1)
+        expect(bar.locator("title")).to_have_text("18:30 telegram: 2 asks")
         expect(page.locator(".totals")).to_contain_text("2 asks")
         server.ingest(event_id, ["When is Wikimania?"])
         expect(page.locator(".totals")).to_contain_text("3 asks")

@@ -14,6 +14,7 @@ from sqlalchemy import update
 
 from models import Platform, Question, QuestionStatus, Role, TelegramChat
 from tests.api_client import ADMIN
+from tests.browser.waits import wait_until
 
 pytestmark = pytest.mark.browser
 DOCS = Path(__file__).resolve().parents[2] / "docs"
@@ -121,8 +122,8 @@ class TestLive:
         page.keyboard.press("End")
         page.mouse.move(5, 5)  # beside the list, not over it
         # Chromium scrolls smoothly: wait until the scroll has reached the bottom.
-        page.wait_for_function(
-            "() => window.scrollY + window.innerHeight >= document.documentElement.scrollHeight - 2"
+        wait_until(
+            page, "window.scrollY + window.innerHeight >= document.documentElement.scrollHeight - 2"
         )
         server.ingest(event_id, ["Is anybody scrolling?"])
         expect(page.locator("#news")).to_have_text("1 new — show")
@@ -130,8 +131,8 @@ class TestLive:
         page.click("#news")
         expect(page.locator("#queue li.q")).to_have_count(9)
         page.mouse.move(5, 5)
-        page.wait_for_function(
-            "() => window.scrollY === 0 && !document.querySelector('#queue').matches(':hover')"
+        wait_until(
+            page, "window.scrollY === 0 && !document.querySelector('#queue').matches(':hover')"
         )
         server.ingest(event_id, ["And now at the top?"])
         expect(row(page, "And now at the top?")).to_be_visible(timeout=1000)

@@ -18,6 +18,17 @@ def on_air(server, qid):
         c.patch(f"/api/v1/questions/{qid}", json={"status": "on_air"}).raise_for_status()
 
 
+# The page's CSP allows no eval, which a string page.wait_for_function needs as soon as its
+# predicate is not true on the first try: these waits are Playwright's locator assertions.
+def idle_shown(page):
+    expect(page.locator("#p-idle:not([hidden])")).to_be_attached()
+
+
+def fitted(page, qid):
+    """The presenter view has fitted the question's text to the frame."""
+    expect(page.locator("#stage")).to_have_attribute("data-fitted", str(qid))
+
+
 def alpha(page, **clip):
     width, height, pixels = rgba_pixels(page.screenshot(omit_background=True, **clip))
     return [p[3] for p in pixels]
@@ -27,7 +38,7 @@ class TestTransparentOverlay:
     def test_nothing_on_air_is_a_fully_transparent_frame(self, pages, server, event_id):
         page = pages.open(f"/events/{event_id}/present?transparent=1", width=640, height=360)
         expect(page.locator("#p-idle")).to_be_attached()
-        page.wait_for_function("document.getElementById('p-idle').hidden === false")
+        idle_shown(page)
         alphas = alpha(page)
         assert max(alphas) == 0, f"{sum(a > 0 for a in alphas)} of {len(alphas)} pixels painted"
 
@@ -36,7 +47,7 @@ class TestTransparentOverlay:
         page = pages.open(f"/events/{event_id}/present?transparent=1", width=960, height=540)
         on_air(server, qid)
         expect(page.locator("#p-text")).to_have_text("Will the library open on Sundays?")
-        page.wait_for_function(f"document.getElementById('stage').dataset.fitted === '{qid}'")
+        fitted(page, qid)
         alphas = alpha(page)
         painted = sum(a > 0 for a in alphas)
         # The text and its outline, nothing else: most of the frame stays see-through.
@@ -61,10 +72,10 @@ class TestLayouts:
         [qid] = server.ingest(event_id, [self.LONG], authors=["Ada"])
         url = f"/events/{event_id}/present?transparent=1&layout={layout}"
         page = pages.open(url, width=800, height=200)
-        page.wait_for_function("document.getElementById('p-idle').hidden === false")
+        idle_shown(page)
         on_air(server, qid)
         expect(page.locator("#p-meta")).to_have_text("Asked by 1 person")
-        page.wait_for_function(f"document.getElementById('stage').dataset.fitted === '{qid}'")
+        fitted(page, qid)
         meta = page.locator("#p-meta").bounding_box()
         text = page.locator("#p-text").bounding_box()
         assert meta["y"] >= 0 and meta["y"] + meta["height"] <= 200, meta
@@ -75,11 +86,6 @@ class TestLayouts:
         )
         assert size >= 14
 
-    @pytest.mark.xfail(
-        reason="after the merge of 2 December the page's CSP refuses this test's string "
-        "wait_for_function (eval); to rewrite with a function predicate",
-        strict=False,
-    )
     def test_a_short_question_stays_large_in_a_full_hd_lower_third(
         self, pages, server, event_id, tmp_path
     ):
@@ -87,7 +93,7 @@ class TestLayouts:
         url = f"/events/{event_id}/present?transparent=1&layout=lower&names=1"
         page = pages.open(url, width=1280, height=720)
         on_air(server, qid)
-        page.wait_for_function(f"document.getElementById('stage').dataset.fitted === '{qid}'")
+        fitted(page, qid)
         band = page.locator("#on-air").bounding_box()
         assert band["y"] > 720 * 0.6  # at the bottom
         assert band["y"] + band["height"] <= 720

@@ -313,8 +313,13 @@ function counts(byStatus) {
   if (byStatus.as_of < countsAsOf) return;
   countsAsOf = byStatus.as_of;
   for (const el of document.querySelectorAll("[data-count]")) {
+    const tab = el.dataset.count;
+    if (tab === "suggested") { // the review lane is counted by the server, not by status
+      el.textContent = byStatus.suggested ?? 0;
+      continue;
+    }
     // A tab counts what it shows: the Open tab holds the question on air too.
-    const shown = TABS[el.dataset.count] ?? [el.dataset.count];
+    const shown = TABS[tab] ?? [tab];
     el.textContent = shown.reduce((n, status) => n + (byStatus[status] ?? 0), 0);
   }
 }
