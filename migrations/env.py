@@ -8,6 +8,7 @@ from alembic import context
 from sqlalchemy.engine import Connection
 
 from kit.db import make_engine
+from kit.migrate import compared
 from kit.settings import DatabaseSettings
 from models import Base
 
@@ -26,6 +27,7 @@ def _configure(connection: Connection) -> None:
         target_metadata=target_metadata,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        include_object=compared,
     )
     with context.begin_transaction():
         context.run_migrations()

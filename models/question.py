@@ -15,6 +15,8 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    case,
+    literal_column,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -79,6 +81,26 @@ class Question(Base):
         viewonly=True,
         lazy="selectin",
     )
+
+
+# The host's order puts the question on air first, then the pinned ones. Written with their
+# constants in the SQL, not bound, so that the queue-order index serves the ORDER BY (SQLite and
+# PostgreSQL match an index on an expression only to the same expression, parameters excluded):
+# the top of an event of 10,000 questions is read in order instead of sorted on every read.
+ON_AIR_RANK = case(
+    (Question.status == literal_column("'on_air'"), literal_column("0")),
+    else_=literal_column("1"),
+)
+PINNED_RANK = case((Question.pinned, literal_column("0")), else_=literal_column("1"))
+Index(
+    "ix_questions_queue_order",
+    Question.event_id,
+    ON_AIR_RANK,
+    PINNED_RANK,
+    Question.score.desc(),
+    Question.first_asked_at,
+    Question.id,
+)
 
 
 class Ask(Base):

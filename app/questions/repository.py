@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal
 
-from sqlalchemy import Row, Select, and_, case, func, or_, select
+from sqlalchemy import Row, Select, and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 from sqlalchemy.sql.elements import ColumnElement
@@ -17,12 +17,9 @@ from sqlalchemy.sql.elements import ColumnElement
 from app.questions.schemas import SuggestionOut
 from intake.text.normalize import normalize
 from models import Ask, Question, QuestionStatus, Suggestion, SuggestionStatus
+from models.question import ON_AIR_RANK, PINNED_RANK
 
 Sort = Literal["score", "time"]
-
-# on_air first, then pinned, then the sort's own keys; the id makes every key unique.
-_ON_AIR_RANK = case((Question.status == QuestionStatus.on_air, 0), else_=1)
-_PINNED_RANK = case((Question.pinned, 0), else_=1)
 
 
 _INT32 = 2**31 - 1
@@ -40,7 +37,9 @@ class Page:
 
 def _key_columns(sort: Sort) -> list[tuple[ColumnElement[Any], bool]]:
     """(expression, ascending) pairs in order."""
-    cols: list[tuple[ColumnElement[Any], bool]] = [(_ON_AIR_RANK, True), (_PINNED_RANK, True)]
+    # on_air first, then pinned (the queue-order index's own expressions, models/question.py),
+    # then the sort's own keys; the id makes every key unique.
+    cols: list[tuple[ColumnElement[Any], bool]] = [(ON_AIR_RANK, True), (PINNED_RANK, True)]
     if sort == "score":
         cols.append((Question.score.expression, False))
     cols += [(Question.first_asked_at.expression, True), (Question.id.expression, True)]
