@@ -10,13 +10,17 @@ later one starts it again.
 
 from __future__ import annotations
 
+import importlib
 import logging
-import multiprocessing
+import os
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable, Sequence
 from multiprocessing.connection import Connection
-from typing import TYPE_CHECKING, Any
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from intake.matching.semantic import Encoder, UseEncoder
 
@@ -27,41 +31,46 @@ log = logging.getLogger("liveq.suggest")
 
 # A child that died is started again at most this often.
 RESTART_SECONDS = 30.0
+# Where `python -m` finds this package (and a factory named from the tests).
+_ROOT = Path(__file__).resolve().parents[2]
 
 
-def serve(conn: Connection, make: Callable[[], Encoder]) -> None:
-    """The child: load the model, then encode each list of texts sent until the pipe closes."""
+def serve(down: Connection, up: Connection, make: str) -> None:
+    """The child: load the model (`module:name` of a factory), then encode each list of texts
+    sent until the pipe closes."""
     try:
-        encoder = make()
+        module, _, name = make.partition(":")
+        encoder = getattr(importlib.import_module(module), name)()
         encoder.encode(["warm up"])  # the first call builds the model's tables
     except Exception as exc:  # noqa: BLE001 - said to the parent, which decides
-        conn.send(("failed", f"{type(exc).__name__}: {exc}"[:300]))
+        up.send(("failed", f"{type(exc).__name__}: {exc}"[:300]))
         return
-    conn.send(("ready", None))
+    up.send(("ready", None))
     while True:
         try:
-            texts = conn.recv()
+            texts = down.recv()
         except (EOFError, OSError):
             return  # the service has gone
         try:
             import numpy as np
 
-            conn.send(("ok", np.stack(list(encoder.encode(texts)))))
+            up.send(("ok", np.stack(list(encoder.encode(texts)))))
         except Exception as exc:  # noqa: BLE001 - one bad batch is answered, not fatal
-            conn.send(("error", f"{type(exc).__name__}: {exc}"[:300]))
+            up.send(("error", f"{type(exc).__name__}: {exc}"[:300]))
 
 
-def _use() -> Encoder:
+def use_encoder() -> Encoder:
     return UseEncoder(threads=1)
 
 
 class EncoderProcess:
     """An Encoder whose model runs in a child process (started by the constructor, which
-    waits for the model to load and raises if it cannot)."""
+    waits for the model to load and raises if it cannot). `make` names the model's factory as
+    `module:name`, imported in the child."""
 
     def __init__(
         self,
-        make: Callable[[], Encoder] = _use,
+        make: str = f"{__name__}:use_encoder",
         *,
         languages: frozenset[str] = UseEncoder.languages,
         start_timeout: float = 300.0,
@@ -72,33 +81,44 @@ class EncoderProcess:
         self._start_timeout = start_timeout
         self._clock = clock
         self._lock = threading.Lock()
-        self._conn: Connection | None = None
-        self._proc: Any = None
+        self._to: Connection | None = None
+        self._from: Connection | None = None
+        self._proc: subprocess.Popen[bytes] | None = None
         self._died_at: float | None = None
         self._start()
 
     def _start(self) -> None:
-        context = multiprocessing.get_context("spawn")  # no inherited threads or sockets
-        parent, child = context.Pipe()
-        proc = context.Process(
-            target=serve, args=(child, self._make), name="liveq-encoder", daemon=True
+        # A fresh interpreter running this module, not multiprocessing's spawn: that would
+        # import the parent's __main__ again (any script embedding the app would run twice).
+        down_read, down_write = os.pipe()
+        up_read, up_write = os.pipe()
+        proc = subprocess.Popen(
+            [sys.executable, "-m", __name__, str(down_read), str(up_write), self._make],
+            pass_fds=(down_read, up_write),
+            stdin=subprocess.DEVNULL,
+            cwd=_ROOT,
         )
-        proc.start()
-        child.close()
-        if not parent.poll(self._start_timeout):
+        os.close(down_read)
+        os.close(up_write)
+        to_child, from_child = (
+            Connection(down_write, readable=False),
+            Connection(up_read, writable=False),
+        )
+        if not from_child.poll(self._start_timeout):
             proc.kill()
+            proc.wait(5)
             raise TimeoutError(f"the encoder process did not load in {self._start_timeout:.0f} s")
         try:
-            status, detail = parent.recv()
+            status, detail = from_child.recv()
         except EOFError:
-            proc.join(5)
+            code = proc.wait(5)
             raise RuntimeError(
-                f"the encoder process ended while loading (exit code {proc.exitcode})"
+                f"the encoder process ended while loading (exit code {code})"
             ) from None
         if status != "ready":
-            proc.join(5)
+            proc.wait(5)
             raise RuntimeError(detail)
-        self._conn, self._proc = parent, proc
+        self._to, self._from, self._proc = to_child, from_child, proc
 
     @property
     def pid(self) -> int | None:
@@ -106,13 +126,12 @@ class EncoderProcess:
 
     def encode(self, texts: list[str]) -> Sequence[np.ndarray]:
         with self._lock:
-            if self._conn is None:
+            if self._proc is None:
                 self._restart()
-            conn = self._conn
-            assert conn is not None
+            assert self._to is not None and self._from is not None
             try:
-                conn.send(texts)
-                status, payload = conn.recv()
+                self._to.send(texts)
+                status, payload = self._from.recv()
             except (EOFError, OSError) as exc:
                 self._lost()
                 raise RuntimeError("the encoder process ended") from exc
@@ -134,14 +153,16 @@ class EncoderProcess:
         log.info("the sentence encoder's process started again")
 
     def _close(self) -> None:
-        if self._conn is not None:
-            self._conn.close()
+        for conn in (self._to, self._from):
+            if conn is not None:
+                conn.close()  # the child reads the end of its pipe and leaves
         if self._proc is not None:
-            self._proc.join(1)
-            if self._proc.is_alive():
+            try:
+                self._proc.wait(2)
+            except subprocess.TimeoutExpired:
                 self._proc.kill()
-                self._proc.join(1)
-        self._conn = self._proc = None
+                self._proc.wait(2)
+        self._to = self._from = self._proc = None
 
     def close(self) -> None:
         with self._lock:
@@ -151,3 +172,16 @@ class EncoderProcess:
 def load_model_apart() -> Encoder:
     """The bundled model, in a process of its own (the service's loader)."""
     return EncoderProcess()
+
+
+if __name__ == "__main__":
+    import signal
+
+    # Ctrl-C in the service's terminal reaches this process too: the service decides when it
+    # ends (by closing the pipe), without a traceback from here.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    serve(
+        Connection(int(sys.argv[1]), writable=False),
+        Connection(int(sys.argv[2]), readable=False),
+        sys.argv[3],
+    )

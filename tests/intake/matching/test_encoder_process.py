@@ -43,7 +43,9 @@ def clock():
 
 @pytest.fixture
 def encoder(clock):
-    e = EncoderProcess(Lengths, languages=frozenset({"en"}), start_timeout=60, clock=clock)
+    e = EncoderProcess(
+        f"{__name__}:Lengths", languages=frozenset({"en"}), start_timeout=60, clock=clock
+    )
     yield e
     e.close()
 
@@ -75,4 +77,4 @@ def test_a_killed_child_is_reported_then_restarted(encoder, clock, caplog):
 
 def test_a_model_that_cannot_load_says_why():
     with pytest.raises(RuntimeError, match="OSError: weights missing"):
-        EncoderProcess(refuses, start_timeout=60)
+        EncoderProcess(f"{__name__}:refuses", start_timeout=60)
