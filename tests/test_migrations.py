@@ -10,7 +10,12 @@ from kit.migrate import alembic_config, compared, head_revision
 from models import Base
 
 # SQLite cannot reflect the expression index (compared by its query plan instead).
-pytestmark = pytest.mark.filterwarnings("ignore:Skipped unsupported reflection:Warning")
+pytestmark = [
+    pytest.mark.filterwarnings("ignore:Skipped unsupported reflection:Warning"),
+    pytest.mark.filterwarnings(
+        "ignore:autogenerate skipping metadata-specified expression:UserWarning"
+    ),
+]
 
 
 async def _diff(settings):
