@@ -153,8 +153,20 @@ def latency(existing: int = 10_000, asks: int = 50) -> None:
         server.stop()
 
 
+def _rss_mb(pid: int) -> float:
+    status = Path(f"/proc/{pid}/status").read_text()
+    return int(status.split("VmRSS:")[1].split()[0]) / 1024
+
+
+def _children(pid: int) -> list[int]:
+    found: list[int] = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        found += [int(c) for c in (task / "children").read_text().split()]
+    return found
+
+
 def memory() -> None:
-    """RSS of `liveq serve` once ready, with and without the sentence encoder."""
+    """RSS of `liveq serve` once ready (and of the encoder's process, with the encoder on)."""
     for semantic in ("true", "false"):
         root = Path(tempfile.mkdtemp(prefix="liveq-mem-"))
         env = {
@@ -175,15 +187,24 @@ def memory() -> None:
             want = "by words and meaning" if semantic == "true" else "by words only"
             for _ in range(600):
                 try:
-                    ready = httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=2).json()
+                    ready = httpx.get(
+                        f"http://127.0.0.1:{port}/api/v1/status",
+                        headers={"Authorization": f"Bearer {ADMIN}"},
+                        timeout=2,
+                    ).json()
                     if ready.get("suggestions", "").startswith(want):
                         break
                 except httpx.HTTPError:
                     pass
                 time.sleep(0.1)
-            status = Path(f"/proc/{proc.pid}/status").read_text()
-            rss = int(status.split("VmRSS:")[1].split()[0]) / 1024
-            print(f"  liveq serve, LIVEQ_SEMANTIC_SUGGESTIONS={semantic}: RSS {rss:.0f} MB")
+            else:
+                raise RuntimeError(f"liveq serve never said suggestions are {want!r}")
+            service = _rss_mb(proc.pid)
+            encoder = sum(_rss_mb(c) for c in _children(proc.pid))
+            print(
+                f"  liveq serve, LIVEQ_SEMANTIC_SUGGESTIONS={semantic}: RSS {service:.0f} MB"
+                + (f" + the encoder's process {encoder:.0f} MB" if encoder else "")
+            )
         finally:
             proc.terminate()
             proc.wait(15)
