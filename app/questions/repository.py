@@ -317,9 +317,19 @@ def has_open_suggestion() -> ColumnElement[bool]:
 
 async def suggested_count(session: AsyncSession, *, event_id: int) -> int:
     """The review lane's count: questions with an open suggestion."""
+    # Driven from the event's open suggestions (an index), not from every question: the count
+    # is read on every change the live streams render.
+    into = Question.__table__.alias("into_question")
     found = await session.scalar(
-        select(func.count())
-        .select_from(Question)
-        .where(Question.event_id == event_id, has_open_suggestion())
+        select(func.count(func.distinct(Suggestion.question_id)))
+        .join(Question, Question.id == Suggestion.question_id)
+        .join(into, into.c.id == Suggestion.into_id)
+        .where(
+            Suggestion.event_id == event_id,
+            Suggestion.status == SuggestionStatus.open,
+            Question.event_id == event_id,
+            Question.status != QuestionStatus.hidden,
+            into.c.status != QuestionStatus.hidden.value,
+        )
     )
     return int(found or 0)

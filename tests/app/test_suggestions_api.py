@@ -177,6 +177,23 @@ class TestMergeAndDismiss:
         assert r.json()["ask_count"] == 3
         assert await _lane(words, event_id) == []
 
+    async def test_the_lane_count_is_the_lane_as_questions_are_hidden(self, words):
+        event_id = await _event(words)
+        vote = await add(words, event_id, VOTE)
+        close = await add(words, event_id, CLOSE)
+        results = await add(words, event_id, RESULTS)
+        steps = [None, ("status", close["id"]), ("status", vote["id"]), ("back", close["id"])]
+        for step in steps:
+            if step is not None:
+                kind, qid = step
+                status = "hidden" if kind == "status" else "open"
+                r = await words.patch(f"/api/v1/questions/{qid}", json={"status": status})
+                assert r.status_code == 200, r.text
+            lane = await _lane(words, event_id)
+            counts = (await words.get(f"/api/v1/events/{event_id}/counts")).json()
+            assert counts["suggested"] == len(lane), (step, lane, counts)
+        assert results["suggestion"] is not None  # the lane was not empty to begin with
+
     async def test_merged_the_other_way_round_the_suggestion_closes(self, words):
         event_id = await _event(words)
         vote = await add(words, event_id, VOTE)
