@@ -104,6 +104,18 @@ class TestBackPressure:
         sub = asyncio.run(run())
         assert list(sub.pending) == ['id: 3\nevent: reset\ndata: {"last":3}\n\n']
 
+    def test_a_stream_behind_catches_up_in_one_write(self):
+        async def run() -> tuple[str, Subscriber]:
+            sub = Subscriber(names=False, after=None, max_pending=100)
+            sub.push(Rendered({False: [(1, "id: 1\n\n")], True: []}, "c1\n\n"), 1)
+            sub.push(Rendered({False: [(2, "id: 2\n\n")], True: []}, "c2\n\n"), 2)
+            return sub.take(), sub
+
+        chunk, sub = asyncio.run(run())
+        # In order, the counts after each change; one chunk for the stream's one write.
+        assert chunk == "id: 1\n\nc1\n\nid: 2\n\nc2\n\n"
+        assert not sub.pending
+
 
 WRITER = """
 import asyncio, sys
