@@ -101,62 +101,46 @@ def _after(sort: Sort, values: list[object]) -> ColumnElement[bool]:
     return clause
 
 
-def _page_query(
-    what: Select[*tuple[Any, ...]],
-    *,
-    event_id: int,
-    statuses: Sequence[QuestionStatus],
-    sort: Sort,
-    search: str | None,
-    platform: str | None,
-    limit: int,
-    cursor: str | None,
-    suggested: bool = False,
-) -> Select[*tuple[Any, ...]]:
-    query = what.where(Question.event_id == event_id, Question.status.in_(statuses))
-    if suggested:
+@dataclass(frozen=True, slots=True)
+class PageQuery:
+    """What a page of the queue is asked for: hashable, so it also keys the page's cache."""
+
+    event_id: int
+    statuses: tuple[QuestionStatus, ...]
+    sort: Sort = "score"
+    search: str | None = None
+    platform: str | None = None
+    limit: int = 50
+    cursor: str | None = None
+    suggested: bool = False  # only questions with an open suggestion (the review lane)
+
+
+def _page_query(what: Select[*tuple[Any, ...]], page: PageQuery) -> Select[*tuple[Any, ...]]:
+    query = what.where(Question.event_id == page.event_id, Question.status.in_(page.statuses))
+    if page.suggested:
         query = query.where(has_open_suggestion())
-    if search:
-        needle = normalize(search)
+    if page.search:
+        needle = normalize(page.search)
         if needle:
             query = query.where(Question.match_key.contains(needle, autoescape=True))
-    if platform:
+    if page.platform:
         query = query.where(
-            select(Ask.id).where(Ask.question_id == Question.id, Ask.platform == platform).exists()
+            select(Ask.id)
+            .where(Ask.question_id == Question.id, Ask.platform == page.platform)
+            .exists()
         )
-    if cursor:
-        query = query.where(_after(sort, _decode_cursor(cursor, sort)))
-    order = [col.asc() if asc else col.desc() for col, asc in _key_columns(sort)]
-    return query.order_by(*order).limit(limit + 1)
+    if page.cursor:
+        query = query.where(_after(page.sort, _decode_cursor(page.cursor, page.sort)))
+    order = [col.asc() if asc else col.desc() for col, asc in _key_columns(page.sort)]
+    return query.order_by(*order).limit(page.limit + 1)
 
 
-async def page_questions(
-    session: AsyncSession,
-    *,
-    event_id: int,
-    statuses: Sequence[QuestionStatus],
-    sort: Sort = "score",
-    search: str | None = None,
-    platform: str | None = None,
-    limit: int = 50,
-    cursor: str | None = None,
-    suggested: bool = False,
-) -> Page:
-    query = _page_query(
-        select(Question),
-        event_id=event_id,
-        statuses=statuses,
-        sort=sort,
-        search=search,
-        platform=platform,
-        limit=limit,
-        cursor=cursor,
-        suggested=suggested,
-    ).options(selectinload(Question.asks))
+async def page_questions(session: AsyncSession, page: PageQuery) -> Page:
+    query = _page_query(select(Question), page).options(selectinload(Question.asks))
     rows = list((await session.scalars(query)).all())
-    more = len(rows) > limit
-    rows = rows[:limit]
-    return Page(rows, encode_cursor(rows[-1], sort) if more and rows else None)
+    more = len(rows) > page.limit
+    rows = rows[: page.limit]
+    return Page(rows, encode_cursor(rows[-1], page.sort) if more and rows else None)
 
 
 QUESTION_COLUMNS = (
@@ -211,31 +195,10 @@ class RowPage:
     marks: dict[int, SuggestionOut]
 
 
-async def page_rows(
-    session: AsyncSession,
-    *,
-    event_id: int,
-    statuses: Sequence[QuestionStatus],
-    sort: Sort = "score",
-    search: str | None = None,
-    platform: str | None = None,
-    limit: int = 50,
-    cursor: str | None = None,
-    suggested: bool = False,
-) -> RowPage:
+async def page_rows(session: AsyncSession, page: PageQuery) -> RowPage:
     """What page_questions reads, as rows: the same query, several times cheaper to load."""
-    query = _page_query(
-        select(*QUESTION_COLUMNS),
-        event_id=event_id,
-        statuses=statuses,
-        sort=sort,
-        search=search,
-        platform=platform,
-        limit=limit,
-        cursor=cursor,
-        suggested=suggested,
-    )
-    rows = list((await session.execute(query)).all())
+    rows = list((await session.execute(_page_query(select(*QUESTION_COLUMNS), page))).all())
+    limit, sort = page.limit, page.sort
     more = len(rows) > limit
     rows = rows[:limit]
     asks: dict[int, list[Row[*tuple[Any, ...]]]] = {row.id: [] for row in rows}

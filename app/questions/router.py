@@ -34,6 +34,7 @@ from app.questions import imports, service, shapes
 from app.questions import similar as similar_questions
 from app.questions.cache import QueueCache
 from app.questions.imports import ImportJobs, TooManyImports
+from app.questions.repository import PageQuery
 from app.questions.schemas import (
     ImportJobOut,
     IngestOut,
@@ -115,7 +116,16 @@ async def list_questions(
         async with maker() as session:
             await read_only(session)
             reveal_names(user, await get_event(session, event_id=event_id), authors)
-    key = (event_id, tuple(statuses), sort, q, platform, limit, cursor, authors, suggested)
+    query = PageQuery(
+        event_id=event_id,
+        statuses=tuple(statuses),
+        sort=sort,
+        search=q,
+        platform=platform,
+        limit=limit,
+        cursor=cursor,
+        suggested=suggested,
+    )
     cache: QueueCache = request.app.state.queue_cache
 
     async def build() -> tuple[bytes, int]:
@@ -123,18 +133,7 @@ async def list_questions(
             await read_only(session)
             position = await last_entry_id(session, event_id=event_id)
             await get_event(session, event_id=event_id)
-            page = await shapes.queue_page_fast(
-                session,
-                event_id=event_id,
-                statuses=statuses,
-                sort=sort,
-                search=q,
-                platform=platform,
-                limit=limit,
-                cursor=cursor,
-                names=authors == "names",
-                suggested=suggested,
-            )
+            page = await shapes.queue_page_fast(session, query, names=authors == "names")
         return page.model_dump_json().encode(), position
 
     async def position() -> int:
@@ -142,7 +141,7 @@ async def list_questions(
             await read_only(session)
             return await last_entry_id(session, event_id=event_id)
 
-    page = await cache.page(key, event_id=event_id, build=build, position=position)
+    page = await cache.page((query, authors), event_id=event_id, build=build, position=position)
     headers = {"ETag": page.etag, "Cache-Control": "private, no-cache"}
     if if_none_match is not None and page.etag in if_none_match:
         return Response(status_code=304, headers=headers)

@@ -3,72 +3,26 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.questions import repository
-from app.questions.repository import Sort
+from app.questions.repository import PageQuery
 from app.questions.schemas import AskOut, QuestionOut, QuestionPage, SuggestionOut
 from models import Question, QuestionStatus
 
 
-async def queue_page(
-    session: AsyncSession,
-    *,
-    event_id: int,
-    statuses: Sequence[QuestionStatus],
-    sort: Sort,
-    search: str | None,
-    platform: str | None,
-    limit: int,
-    cursor: str | None,
-    names: bool,
-    suggested: bool = False,
-) -> QuestionPage:
+async def queue_page(session: AsyncSession, query: PageQuery, *, names: bool) -> QuestionPage:
     """One page of the queue in the host's order, in the API's shape."""
-    page = await repository.page_questions(
-        session,
-        event_id=event_id,
-        statuses=statuses,
-        sort=sort,
-        search=search,
-        platform=platform,
-        limit=limit,
-        cursor=cursor,
-        suggested=suggested,
-    )
+    page = await repository.page_questions(session, query)
     return QuestionPage(
         items=[question_out(x, names=names) for x in page.items], next_cursor=page.next_cursor
     )
 
 
-async def queue_page_fast(
-    session: AsyncSession,
-    *,
-    event_id: int,
-    statuses: Sequence[QuestionStatus],
-    sort: Sort,
-    search: str | None,
-    platform: str | None,
-    limit: int,
-    cursor: str | None,
-    names: bool,
-    suggested: bool = False,
-) -> QuestionPage:
+async def queue_page_fast(session: AsyncSession, query: PageQuery, *, names: bool) -> QuestionPage:
     """queue_page from plain rows: the same answer (a test compares them byte for byte) at a
     fraction of the cost, for the queue's hot read path."""
-    page = await repository.page_rows(
-        session,
-        event_id=event_id,
-        statuses=statuses,
-        sort=sort,
-        search=search,
-        platform=platform,
-        limit=limit,
-        cursor=cursor,
-        suggested=suggested,
-    )
+    page = await repository.page_rows(session, query)
     items = []
     for q in page.questions:
         asks = page.asks[q.id]

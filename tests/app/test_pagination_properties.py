@@ -8,7 +8,7 @@ from datetime import timedelta
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from app.questions.repository import page_questions
+from app.questions.repository import PageQuery, page_questions
 from intake.bookkeeping import new_question
 from models import QuestionStatus
 from tests.factories import T0, make_event
@@ -75,7 +75,8 @@ async def test_every_question_exactly_once_while_new_ones_arrive(session, scenar
         pages = 0
         while True:
             page = await page_questions(
-                session, event_id=event.id, statuses=STATUSES, sort=sort, limit=limit, cursor=cursor
+                session,
+                PageQuery(event.id, tuple(STATUSES), sort=sort, limit=limit, cursor=cursor),
             )
             seen += [q.id for q in page.items]
             pages += 1

@@ -10,6 +10,7 @@ from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse
 from sqlalchemy import insert, update
 
+from app.questions.repository import PageQuery
 from app.questions.shapes import queue_page
 from intake.ingest import ingest
 from kit.db import read_only
@@ -44,19 +45,18 @@ async def plain(sessionmaker, event_id: int, params: dict[str, str]) -> bytes:
     statuses = params.get("status", "pending,open,on_air")
     async with sessionmaker() as s:
         await read_only(s)
-        page = await queue_page(
-            s,
+        query = PageQuery(
             event_id=event_id,
-            statuses=list(QuestionStatus)
+            statuses=tuple(QuestionStatus)
             if statuses == "all"
-            else [QuestionStatus(x) for x in statuses.split(",")],
+            else tuple(QuestionStatus(x) for x in statuses.split(",")),
             sort=params.get("sort", "score"),  # type: ignore[arg-type]
             search=params.get("q"),
             platform=params.get("platform"),
             limit=int(params.get("limit", "50")),
             cursor=params.get("cursor"),
-            names=params.get("authors") == "names",
         )
+        page = await queue_page(s, query, names=params.get("authors") == "names")
     return JSONResponse(jsonable_encoder(page)).body
 
 

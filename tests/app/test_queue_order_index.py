@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from sqlalchemy import select, text
 
-from app.questions.repository import QUESTION_COLUMNS, _page_query
+from app.questions.repository import QUESTION_COLUMNS, PageQuery, _page_query
 from models import QuestionStatus
 
 STATUSES = [QuestionStatus.pending, QuestionStatus.open, QuestionStatus.on_air]
@@ -29,14 +29,7 @@ async def _plan(session, query) -> str:
 def _query(sort="score", cursor=None):
     return _page_query(
         select(*QUESTION_COLUMNS),
-        event_id=1,
-        statuses=STATUSES,
-        sort=sort,
-        search=None,
-        platform=None,
-        limit=100,
-        cursor=cursor,
-        suggested=False,
+        PageQuery(1, tuple(STATUSES), sort=sort, limit=100, cursor=cursor),
     )
 
 
