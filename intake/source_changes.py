@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from intake.bookkeeping import audit, author_key, recount, touch
 from intake.ingest import Intake, refresh_index
+from intake.suggestions import marks_into
 from intake.text.clean import clean_text
 from intake.text.normalize import normalize, shown_text
 from models import MAX_TEXT, Ask, Event, Platform, Question, QuestionStatus
@@ -120,6 +121,8 @@ async def edit_ask(
             await recount(session, target, event)
             touch(target, now)
             touched.append(target.id)
+            # Rows marked "maybe the same as" the hidden question lose their mark.
+            marks = await marks_into(session, event_id=event.id, question_id=question.id)
             audit(
                 session,
                 event_id=event.id,
@@ -129,6 +132,7 @@ async def edit_ask(
                 at=now,
                 ask_id=ask.id,
                 from_question=question.id,
+                **({"marks": marks} if marks else {}),
             )
         else:
             question.text, question.match_key = shown_text(text), key or question.match_key
@@ -187,9 +191,11 @@ async def _drop_ask(
     assert question is not None and event is not None
     await session.execute(delete(Ask).where(Ask.id == ask.id))
     remaining = await session.scalar(select(Ask.id).where(Ask.question_id == question.id).limit(1))
+    marks: list[int] = []
     if remaining is None:
         question.status = QuestionStatus.hidden
         index.discard(question.id)
+        marks = await marks_into(session, event_id=event.id, question_id=question.id)
     await recount(session, question, event)
     touch(question, now)
     audit(
@@ -201,5 +207,6 @@ async def _drop_ask(
         at=now,
         reason=reason,
         **({"hidden": True} if remaining is None else {}),
+        **({"marks": marks} if marks else {}),
     )
     return question.id

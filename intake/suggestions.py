@@ -170,6 +170,19 @@ async def follow_merge(
     return sorted(changed)
 
 
+async def marks_into(session: AsyncSession, *, event_id: int, question_id: int) -> list[int]:
+    """The questions whose open suggestion points at `question_id`: their rows' marks show or
+    go as it leaves the queue (hidden) or returns, so the live stream resends them."""
+    rows = await session.scalars(
+        select(Suggestion.question_id).where(
+            Suggestion.event_id == event_id,  # served by the event's index of open suggestions
+            Suggestion.status == SuggestionStatus.open,
+            Suggestion.into_id == question_id,
+        )
+    )
+    return sorted(set(rows))
+
+
 async def _pairs_with(session: AsyncSession, question_id: int) -> dict[int, SuggestionStatus]:
     """The questions `question_id` is known to be paired with (either way round), and what a
     second suggestion of the pair becomes: merged beside an open one, dismissed beside a

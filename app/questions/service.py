@@ -17,7 +17,7 @@ from intake.asks import IncomingAsk, IngestResult
 from intake.bookkeeping import audit, new_question, recount, score_of, touch
 from intake.ingest import Intake, ingest
 from intake.matching.hostlog import record_merge, record_split
-from intake.suggestions import follow_merge
+from intake.suggestions import follow_merge, marks_into
 from intake.text.language import detect_language
 from intake.text.normalize import normalize
 from intake.votes import upvote as add_vote
@@ -166,6 +166,7 @@ async def change(
         )
     event = await _event(session, question.event_id)
     fields = data.model_dump(exclude_unset=True, exclude={"version", "seen"})
+    marks: list[int] = []
     if data.status is not None and data.status is not question.status:
         _refuse_if_empty(question, f"change status to {data.status.value}")
         if data.status is QuestionStatus.on_air:
@@ -187,6 +188,9 @@ async def change(
             index.discard(question.id)
         elif old is QuestionStatus.hidden:
             index.upsert(question.id, question.match_key)
+        if QuestionStatus.hidden in (old, data.status):
+            # Rows marked "maybe the same as" this one lose (or regain) their mark.
+            marks = await marks_into(session, event_id=question.event_id, question_id=question.id)
     if data.pinned is not None:
         question.pinned = data.pinned
     if data.note is not None:
@@ -209,6 +213,7 @@ async def change(
         action="question_changed",
         at=now,
         **{k: (v.value if hasattr(v, "value") else v) for k, v in fields.items()},
+        **({"marks": marks} if marks else {}),
     )
     await session.flush()
     return question

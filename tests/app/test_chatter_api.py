@@ -10,7 +10,8 @@ from app.live.chatter import stream
 from app.live.service import LiveSettings
 from intake.ingest import Intake, ingest
 from kit.db import make_engine, make_sessionmaker
-from models import Ask
+from kit.listen import ChangeListener
+from models import Ask, ChatterCount
 from models.base import Base
 from tests.api_client import api_client
 from tests.app.test_auth import _token
@@ -199,3 +200,52 @@ class TestStream:
         assert expired.startswith("event: remove")
         stop.set()
         await messages.aclose()
+
+
+class TestAnotherProcess:
+    @pytest.mark.xfail(
+        strict=True,
+        reason="chatter is held only in the memory of the process that ingested it (README, "
+        "the chat panel's limitation): a separate `liveq collect` never reaches the panel",
+    )
+    async def test_chatter_a_separate_collector_ingests_reaches_the_open_panel(
+        self, real_db, fresh_db
+    ):
+        engine, maker = real_db
+        if engine.dialect.name != "postgresql":
+            pytest.skip("processes share news only through PostgreSQL")
+        listener = ChangeListener(fresh_db)  # what the web process runs on PostgreSQL
+        collector = make_engine(fresh_db)  # `liveq collect`: its own engine, its own Intake
+        stop = asyncio.Event()
+        try:
+            listener.start()
+            await asyncio.wait_for(listener.connected.wait(), 10)
+            async with api_client(engine, maker) as client:
+                event_id = (await client.post("/api/v1/events", json={"title": "Hour"})).json()
+                event_id = event_id["id"]
+                panel = stream(
+                    client.app.state.intake,
+                    event_id=event_id,
+                    names=False,
+                    settings=LiveSettings(),
+                    stop=stop,
+                )
+                assert (await anext(panel)).startswith("retry:")
+                assert '"items":[]' in await anext(panel)
+                await collect(
+                    Intake(), make_sessionmaker(collector), event_id, [chatter(1, "hi Lagos")]
+                )
+                async with maker() as s:  # the other process did commit: its count is stored
+                    stored = await s.scalar(
+                        select(ChatterCount.count).where(ChatterCount.event_id == event_id)
+                    )
+                assert stored == 1
+                try:
+                    added = await asyncio.wait_for(anext(panel), 5)
+                finally:
+                    stop.set()
+                    await panel.aclose()
+                assert added.startswith("event: add") and "hi Lagos" in added
+        finally:
+            await listener.stop()
+            await collector.dispose()

@@ -1,5 +1,6 @@
-"""Suggestions on the queue's rows in a real Chromium: the mark arrives live, one key (or click)
-merges into the earlier question, another dismisses for good, and the review lane."""
+"""Suggestions on the queue's rows in a real Chromium: the mark arrives live and follows the
+earlier question, one key (or click) merges into it, another dismisses for good, and the review
+lane."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import pytest
 from playwright.sync_api import expect
 
 from models import QuestionStatus
-from tests.browser.test_dashboard import exact_row, live_queue, question, row
+from tests.browser.test_dashboard import api, exact_row, live_queue, question, row
 
 pytestmark = pytest.mark.browser
 
@@ -65,6 +66,35 @@ class TestMark:
         expect(exact_row(page, CLOSE).locator(".mark")).to_be_hidden()
         assert question(server, close).status is QuestionStatus.open
         assert question(server, vote).ask_count == 1
+
+
+class TestMarkFollowsTheEarlierQuestion:
+    def test_its_count_and_text_follow_live(self, pages, server, event_id):
+        [vote, _close] = server.ingest(event_id, [VOTE, CLOSE])
+        page = live_queue(pages, event_id)
+        mark = exact_row(page, CLOSE).locator(".mark-text")
+        expect(mark).to_have_text(f"maybe the same as #{vote} — asked 1×")
+        with api(server) as c:  # the earlier question is asked again; only its row is re-sent
+            r = c.post(f"/api/v1/events/{event_id}/questions", json={"text": VOTE})
+            assert r.status_code == 201 and r.json()["question"]["id"] == vote, r.text
+            expect(exact_row(page, VOTE).locator(".asked")).to_have_text(re.compile("^2 asked"))
+            expect(mark).to_have_text(f"maybe the same as #{vote} — asked 2×")
+            r = c.patch(f"/api/v1/questions/{vote}", json={"text": f"{VOTE} (board)"})
+            assert r.status_code == 200, r.text
+        expect(mark).to_have_attribute("title", re.compile(rf"^{re.escape(VOTE)} \(board\)\n"))
+
+    def test_it_goes_while_the_earlier_question_is_hidden(self, pages, server, event_id):
+        [vote, _close] = server.ingest(event_id, [VOTE, CLOSE])
+        page = live_queue(pages, event_id)
+        mark = exact_row(page, CLOSE).locator(".mark")
+        expect(mark).to_be_visible()
+        with api(server) as c:
+            assert c.patch(f"/api/v1/questions/{vote}", json={"status": "hidden"}).is_success
+            expect(exact_row(page, VOTE)).to_have_count(0)
+            expect(mark).to_be_hidden()
+            assert c.patch(f"/api/v1/questions/{vote}", json={"status": "open"}).is_success
+        expect(mark).to_be_visible()
+        expect(mark.locator(".mark-text")).to_have_text(f"maybe the same as #{vote} — asked 1×")
 
 
 class TestReviewLane:

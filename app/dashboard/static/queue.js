@@ -1,7 +1,7 @@
 // The queue page: the API's order, live changes over SSE, actions by click and by key.
 // Chat text is hostile: it only ever reaches the page through textContent.
 import { ago, api, live, toast } from "./api.js";
-import { fillMark, setupSuggestions } from "./suggestions.js";
+import { fillMark, refreshMarks, setupSuggestions } from "./suggestions.js";
 import { plain } from "./bidi.js";
 import { chooseMergeTarget } from "./merge.js";
 import { offerUndo } from "./undo.js";
@@ -257,6 +257,7 @@ function apply(q, mine = false) {
     }
   }
   state.items.set(q.id, q);
+  refreshMarks(list, q, state.items);
   if (state.q) {
     reloadSoon(); // the server decides what a search matches
     return;

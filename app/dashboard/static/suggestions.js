@@ -13,13 +13,27 @@ export function fillMark(li, q, items) {
   const s = q.suggestion;
   mark.hidden = !s;
   li.classList.toggle("suggested", Boolean(s));
-  if (!s) return;
+  if (!s) {
+    delete mark.dataset.into;
+    return;
+  }
   const into = items.get(s.into);
   const count = into ? into.ask_count : s.into_ask_count;
   const text = mark.querySelector(".mark-text");
   text.textContent = `maybe the same as #${s.into} — asked ${count}×`;
   text.title = `${into ? into.text : s.into_text}\n(alike in ${s.by}, ${Math.round(s.score)}/100)`;
   mark.dataset.suggestion = s.id;
+  mark.dataset.into = s.into;
+}
+
+// The stream delivered `q`: the marks on other rows that point at it follow its count and text
+// (their own rows are not re-sent when only the earlier question changed).
+export function refreshMarks(list, q, items) {
+  for (const mark of list.querySelectorAll(`.mark[data-into="${Number(q.id)}"]`)) {
+    const li = mark.closest("li.q");
+    const marked = li && items.get(Number(li.dataset.id));
+    if (marked) fillMark(li, marked, items);
+  }
 }
 
 // Keys and clicks; `queue` gives the page's state and its ways to show a change.

@@ -87,6 +87,26 @@ class TestStream:
         states = {q["id"]: q["status"] for q in merged["data"]["questions"]}
         assert states == {a["id"]: "open", b["id"]: "hidden"}
 
+    async def test_hiding_a_question_resends_the_rows_marked_as_its_duplicates(
+        self, client, event_id, short_streams
+    ):
+        vote = await add(client, event_id, "When does the board election voting close?")
+        close = await add(client, event_id, "When do board election votes stop being accepted?")
+        assert close["suggestion"]["into"] == vote["id"]
+        [hello] = await stream(client, event_id)
+        after, marks = hello["id"], {}
+        # Read after each change: a stream renders each question as it is when read.
+        for status in ("hidden", "open"):
+            r = await client.patch(f"/api/v1/questions/{vote['id']}", json={"status": status})
+            assert r.status_code == 200, r.text
+            messages = await stream(client, event_id, params={"after": after})
+            [change] = [m for m in messages if m["event"] == "change"]
+            after = change["id"]
+            marks[status] = {q["id"]: q["suggestion"] for q in change["data"]["questions"]}
+        # The mark pointed at a question no longer in the queue: it goes, then comes back.
+        assert marks["hidden"] == {vote["id"]: None, close["id"]: None}
+        assert marks["open"][close["id"]]["into"] == vote["id"]
+
     async def test_with_a_look_back_window_each_entry_is_sent_once(
         self, client, event_id, short_streams
     ):
