@@ -149,6 +149,38 @@ async def apply_joined(
             await session.refresh(cached)
 
 
+# What `new_question` and the batch's counting set on a new question: its row.
+_NEW_QUESTION = (
+    "id",
+    "event_id",
+    "text",
+    "match_key",
+    "language",
+    "status",
+    "pinned",
+    "ask_count",
+    "upvotes",
+    "score",
+    "paid",
+    "asked_again",
+    "first_asked_at",
+    "last_asked_at",
+    "created_at",
+    "updated_at",
+    "version",
+)
+
+
+async def insert_questions(session: AsyncSession, questions: Sequence[Question]) -> None:
+    """Insert a batch's new questions (ids set) in one executemany. They stay out of the
+    session: the unit of work's per-object bookkeeping cost more than the rest of the insert,
+    and nothing in the batch reads them back through it."""
+    if questions:
+        await session.execute(
+            insert(Question), [{k: getattr(q, k) for k in _NEW_QUESTION} for q in questions]
+        )
+
+
 async def allocate_question_ids(session: AsyncSession, n: int) -> list[int]:
     """`n` fresh question ids: from the sequence on PostgreSQL; on SQLite after the largest,
     which is safe because every writing transaction holds the database's write lock."""

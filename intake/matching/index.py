@@ -8,7 +8,7 @@ never a wrong merge.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Container, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from itertools import islice
@@ -156,7 +156,7 @@ class EventIndex:
         *,
         limit: int,
         floor: float,
-        exclude: set[int] | frozenset[int] = frozenset(),
+        exclude: Container[int] = frozenset(),
     ) -> list[Match]:
         """Up to `limit` questions scoring at least `floor`, best first: likely duplicates to
         suggest to a moderator, below the threshold the matcher merges at by itself."""
@@ -167,7 +167,7 @@ class EventIndex:
     def _scored(
         self,
         sig: Signature,
-        exclude: set[int] | frozenset[int],
+        exclude: Container[int],
         could_match: Callable[[Signature, Signature, int], bool] | None,
     ) -> Iterator[Match]:
         # A matcher that weighs words by how common they are in the event reads them here.
