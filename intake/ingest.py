@@ -31,7 +31,7 @@ from intake.batch import (
     insert_questions,
     write_asks,
 )
-from intake.bookkeeping import author_key, new_question, pseudonym_key
+from intake.bookkeeping import NewQuestion, author_key, new_question_row, pseudonym_key
 from intake.chatter import ChatterLog
 from intake.matching import IndexRegistry, LexicalMatcher
 from intake.matching.index import EventIndex
@@ -194,7 +194,7 @@ async def _ingest_held(
     askers: set[tuple[int, str]] = set()
     # New questions get their ids at the flush below; until then the index knows them by a
     # provisional negative id.
-    provisional: dict[int, Question] = {}
+    provisional: dict[int, NewQuestion] = {}
     in_batch: dict[tuple[str, str, str], Staged] = {}
     chatter: dict[str, int] = {}
     set_aside: list[IncomingAsk] = []  # chatter with words in it, for the chat panel
@@ -269,8 +269,13 @@ async def _ingest_held(
                     question = provisional[match.question_id]
                     outcome = Outcome.merged
                 else:
-                    question = new_question(
-                        event, text=text, key=key, asked_at=incoming.asked_at, now=now
+                    question = new_question_row(
+                        event,
+                        text=text,
+                        key=key,
+                        asked_at=incoming.asked_at,
+                        now=now,
+                        normalized=key,
                     )
                     temp_id = -len(provisional) - 1
                     provisional[temp_id] = question

@@ -114,7 +114,11 @@ async def find_suggestions(
     found: list[tuple[int, str, dict[int, float], _Before]] = []
     for qid, key in new:
         exclude = _Before(qid, blocked.get(key, frozenset()))
-        found.append((qid, key, candidates(index, key, exclude=exclude), exclude))
+        # The question is indexed already: its signature is not computed twice.
+        indexed = index.signatures.get(qid)
+        signature = indexed if indexed is not None and indexed.key == key else None
+        words = candidates(index, key, exclude=exclude, signature=signature)
+        found.append((qid, key, words, exclude))
     nears: list[dict[int, float]] = [{} for _ in found]
     least = MARK_WORDS
     if meaning is not None and meaning.encoder is not None:

@@ -157,10 +157,11 @@ class EventIndex:
         limit: int,
         floor: float,
         exclude: Container[int] = frozenset(),
+        signature: Signature | None = None,
     ) -> list[Match]:
         """Up to `limit` questions scoring at least `floor`, best first: likely duplicates to
         suggest to a moderator, below the threshold the matcher merges at by itself."""
-        sig = self.matcher.signature(match_key)
+        sig = signature if signature is not None else self.matcher.signature(match_key)
         found = [m for m in self._scored(sig, exclude, None) if m.score >= floor]
         return sorted(found, key=lambda m: (-m.score, m.question_id))[:limit]
 

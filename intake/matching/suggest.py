@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import TYPE_CHECKING, Literal
 
+from intake.matching.base import Signature
 from intake.matching.index import SUGGEST_FLOOR, SUGGEST_LIMIT, EventIndex
 from intake.matching.semantic import Encoder, load_model
 
@@ -335,13 +336,18 @@ class Meaning:
 
 
 def candidates(
-    index: EventIndex, key: str, *, exclude: Container[int] = frozenset()
+    index: EventIndex,
+    key: str,
+    *,
+    exclude: Container[int] = frozenset(),
+    signature: Signature | None = None,
 ) -> dict[int, float]:
-    """Question id → lexical score (0–100) for the index's candidates for `key`."""
-    return {
-        m.question_id: m.score
-        for m in index.nearest(key, limit=SUGGEST_LIMIT * 4, floor=0.0, exclude=exclude)
-    }
+    """Question id → lexical score (0–100) for the index's candidates for `key` (whose
+    `signature` saves computing it again)."""
+    found = index.nearest(
+        key, limit=SUGGEST_LIMIT * 4, floor=0.0, exclude=exclude, signature=signature
+    )
+    return {m.question_id: m.score for m in found}
 
 
 def offer(
