@@ -65,7 +65,8 @@ async def embed_ahead(meaning: Meaning | None, asks: Sequence[IncomingAsk]) -> N
 
 class _Before:
     """The questions a new one is never compared with: itself and any created after it (a
-    larger id), and those its text was split from."""
+    larger id), those of a batch still being read (a provisional id, below zero: suggestions
+    found after a commit run while the next batch is read), and those its text was split from."""
 
     __slots__ = ("question_id", "blocked")
 
@@ -73,7 +74,9 @@ class _Before:
         self.question_id, self.blocked = question_id, blocked
 
     def __contains__(self, other: object) -> bool:
-        return isinstance(other, int) and (other >= self.question_id or other in self.blocked)
+        return isinstance(other, int) and (
+            other >= self.question_id or other < 0 or other in self.blocked
+        )
 
 
 async def suggest_new(

@@ -115,3 +115,36 @@ async def test_stop_finishes_what_is_queued(sessionmaker):
     await _ingest(sessionmaker, intake, event_id, later, [VOTE, CLOSE])
     await later.stop()
     assert len(await _marks(sessionmaker, event_id)) == 1
+
+
+async def test_a_batch_still_being_read_is_never_suggested_into():
+    """The worker runs between the next batch's awaits: that batch's questions sit in the
+    index under provisional ids (below zero) until their insert."""
+    from datetime import UTC, datetime
+
+    from intake.matching import IndexRegistry, LexicalMatcher
+    from intake.suggestions import find_suggestions
+    from intake.text.normalize import normalize
+
+    index = IndexRegistry(LexicalMatcher()).get(1)
+    index.upsert(-1, normalize(VOTE))  # the next batch's, not committed
+    index.upsert(5, normalize(CLOSE))
+    rows = await find_suggestions(
+        event_id=1,
+        index=index,
+        meaning=None,
+        new=[(5, normalize(CLOSE))],
+        blocked={},
+        now=datetime.now(UTC),
+    )
+    assert rows == []
+    index.upsert(4, normalize(VOTE))  # committed before it: suggested
+    rows = await find_suggestions(
+        event_id=1,
+        index=index,
+        meaning=None,
+        new=[(5, normalize(CLOSE))],
+        blocked={},
+        now=datetime.now(UTC),
+    )
+    assert [r["into_id"] for r in rows] == [4]
