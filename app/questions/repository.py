@@ -7,9 +7,10 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import cache
 from typing import Any, Literal
 
-from sqlalchemy import Row, Select, and_, case, func, or_, select
+from sqlalchemy import Row, Select, and_, bindparam, case, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 from sqlalchemy.sql.elements import ColumnElement
@@ -273,12 +274,17 @@ async def page_rows(
     return RowPage(rows, asks, encode_cursor(rows[-1], sort) if more and rows else None, marks)
 
 
-async def status_counts(session: AsyncSession, *, event_id: int) -> dict[str, int]:
-    rows = await session.execute(
+@cache
+def _status_counts() -> Select[QuestionStatus, int]:
+    return (
         select(Question.status, func.count())
-        .where(Question.event_id == event_id)
+        .where(Question.event_id == bindparam("event"))
         .group_by(Question.status)
     )
+
+
+async def status_counts(session: AsyncSession, *, event_id: int) -> dict[str, int]:
+    rows = await session.execute(_status_counts(), {"event": event_id})
     counts = {s.value: 0 for s in QuestionStatus}
     for status, n in rows:
         counts[status.value] = int(n)
@@ -318,9 +324,15 @@ def has_open_suggestion() -> ColumnElement[bool]:
 
 async def suggested_count(session: AsyncSession, *, event_id: int) -> int:
     """The review lane's count: questions with an open suggestion."""
-    found = await session.scalar(
+    found = await session.scalar(_suggested_count(), {"event": event_id})
+    return int(found or 0)
+
+
+@cache
+def _suggested_count() -> Select[int]:
+    """Built once (every dashboard polls the counts; building costs more than running)."""
+    return (
         select(func.count())
         .select_from(Question)
-        .where(Question.event_id == event_id, has_open_suggestion())
+        .where(Question.event_id == bindparam("event"), has_open_suggestion())
     )
-    return int(found or 0)
