@@ -75,8 +75,7 @@ class TelegramCollector:
         self._bot: PollingBot | None = None
         self._tasks: list[asyncio.Task[None]] = []
         self._acks: asyncio.Queue[AckRequest] = asyncio.Queue()
-        # New questions' suggestions are found after their batch commits, off the path of
-        # the next getUpdates (intake/suggest_later.py).
+        # New questions' suggestions: found after their batch commits, off the next fetch's path.
         self.suggest_later = SuggestLater(sessionmaker, clock=intake.clock)
         self._changed = asyncio.Condition()
         self._one_at_a_time = asyncio.Lock()
@@ -122,7 +121,7 @@ class TelegramCollector:
         self.suggest_later.start(self.intake)
         self._tasks = [
             asyncio.create_task(self._run(), name="telegram-collector"),
-            asyncio.create_task(self._send_acks(), name="telegram-acks"),
+            asyncio.create_task(send_acks(self), name="telegram-acks"),
             asyncio.create_task(self._follow_sources(wakeups), name="telegram-sources"),
         ]
 
@@ -317,11 +316,7 @@ class TelegramCollector:
             # one transaction must not match questions another has not committed yet.
             async with self._one_at_a_time, self.sessionmaker() as session, session.begin():
                 await process_batch(
-                    session,
-                    intake=self.intake,
-                    batch=batch,
-                    into=outcome,
-                    later=self.suggest_later,
+                    session, intake=self.intake, batch=batch, into=outcome, later=self.suggest_later
                 )
         except BaseException:
             # Ingestion put this batch's new questions in the process-wide index at once; they
@@ -358,11 +353,6 @@ class TelegramCollector:
                 self._synced = None  # the new sources are not in that state yet
                 await self._sync_sources(state, reason)
             await self._notify()
-
-    # -- acknowledgements --------------------------------------------------------------------
-
-    async def _send_acks(self) -> None:
-        await send_acks(self)
 
     # -- state -------------------------------------------------------------------------------
 
