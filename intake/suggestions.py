@@ -38,6 +38,8 @@ MARK = 0.55
 MARK_WORDS = 0.2
 # Suggestions kept per question: dismissing one shows the next.
 KEEP = 3
+# New questions compared by words between two chances for the event loop to serve others.
+_YIELD_EVERY = 32
 
 
 def _rank(words: dict[int, float], near: dict[int, float], o: Offer) -> float:
@@ -115,7 +117,9 @@ async def find_suggestions(
     if meaning is not None:
         meaning.warm(event_id, index)
     found: list[tuple[int, str, dict[int, float], _Before]] = []
-    for qid, key in new:
+    for n, (qid, key) in enumerate(new):
+        if n and n % _YIELD_EVERY == 0:
+            await asyncio.sleep(0)  # a backlog found after a flood lets the next batch in
         exclude = _Before(qid, blocked.get(key, frozenset()))
         # The question is indexed already: its signature is not computed twice.
         indexed = index.signatures.get(qid)
