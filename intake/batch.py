@@ -27,6 +27,7 @@ from sqlalchemy import text as sql_text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from intake.asks import IncomingAsk, Outcome
+from intake.bookkeeping import NewQuestion
 from models import Ask, Event, MergeBlock, Platform, Question, QuestionStatus
 from models.base import UTCDateTime
 
@@ -39,7 +40,7 @@ class Staged:
     """One ask's fate while the batch is read; rows are written together at the end."""
 
     outcome: Outcome
-    question: Question | None = None  # a question created by this batch
+    question: NewQuestion | None = None  # a question created by this batch
     question_id: int | None = None  # an existing question the ask joins
     row: dict[str, object] | None = None  # the ask's column values, to insert
     ask_id: int | None = None
@@ -147,6 +148,14 @@ async def apply_joined(
         )
         if cached is not None:
             await session.refresh(cached)
+
+
+async def insert_questions(session: AsyncSession, questions: Sequence[NewQuestion]) -> None:
+    """Insert a batch's new questions (ids set) in one executemany. They are never in the
+    session: the unit of work's per-object bookkeeping cost more than the rest of the insert,
+    and nothing in the batch reads them back through it."""
+    if questions:
+        await session.execute(insert(Question), [q.row() for q in questions])
 
 
 async def allocate_question_ids(session: AsyncSession, n: int) -> list[int]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import Any
 
@@ -32,6 +33,36 @@ def author_key(secret: bytes, platform: str, author_id: str | None) -> str | Non
     return digest.hexdigest()[:32]
 
 
+@dataclass(slots=True)
+class NewQuestion:
+    """A new question's row while its batch is read: the columns a Question is inserted with,
+    without the ORM's per-attribute bookkeeping (ingest makes thousands a second)."""
+
+    event_id: int
+    text: str
+    match_key: str
+    language: str | None
+    status: QuestionStatus
+    pinned: bool
+    ask_count: int
+    upvotes: int
+    score: int
+    paid: bool
+    asked_again: int
+    first_asked_at: datetime
+    last_asked_at: datetime
+    created_at: datetime
+    updated_at: datetime
+    version: int
+    id: int = 0  # given just before the insert
+
+    def row(self) -> dict[str, Any]:
+        return {name: getattr(self, name) for name in NEW_QUESTION_COLUMNS}
+
+
+NEW_QUESTION_COLUMNS = tuple(f.name for f in fields(NewQuestion))
+
+
 def new_question(
     event: Event,
     *,
@@ -42,13 +73,29 @@ def new_question(
     status: QuestionStatus | None = None,
 ) -> Question:
     """A question made from its first ask (pending review when the event reviews first)."""
+    row = new_question_row(event, text=text, key=key, asked_at=asked_at, now=now, status=status)
+    return Question(**{k: v for k, v in row.row().items() if k != "id"})
+
+
+def new_question_row(
+    event: Event,
+    *,
+    text: str,
+    key: str,
+    asked_at: datetime,
+    now: datetime,
+    status: QuestionStatus | None = None,
+    normalized: str | None = None,
+) -> NewQuestion:
+    """`new_question`'s row, not yet in the session (`normalized`: `normalize(text)`, when
+    the caller has it)."""
     if status is None:
         status = QuestionStatus.pending if event.review else QuestionStatus.open
-    return Question(
+    return NewQuestion(
         event_id=event.id,
         text=shown_text(text),
         match_key=key,
-        language=detect_language(text),
+        language=detect_language(text, normalized=normalized),
         status=status,
         pinned=False,
         ask_count=0,
@@ -64,12 +111,12 @@ def new_question(
     )
 
 
-def touch(question: Question, now: datetime) -> None:
+def touch(question: Question | NewQuestion, now: datetime) -> None:
     """Mark a question changed: clients that saw an older version are told, not overwritten."""
     question.updated_at, question.version = now, question.version + 1
 
 
-def score_of(question: Question, event: Event) -> int:
+def score_of(question: Question | NewQuestion, event: Event) -> int:
     return question.ask_count + question.upvotes + (event.paid_boost if question.paid else 0)
 
 

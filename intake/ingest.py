@@ -11,6 +11,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from sqlalchemy import event as sa_event
 from sqlalchemy import (
@@ -27,9 +28,10 @@ from intake.batch import (
     already_ingested,
     apply_joined,
     blocked_keys,
+    insert_questions,
     write_asks,
 )
-from intake.bookkeeping import author_key, new_question, pseudonym_key
+from intake.bookkeeping import NewQuestion, author_key, new_question_row, pseudonym_key
 from intake.chatter import ChatterLog
 from intake.matching import IndexRegistry, LexicalMatcher
 from intake.matching.index import EventIndex
@@ -50,6 +52,9 @@ from models import (
     Question,
     QuestionStatus,
 )
+
+if TYPE_CHECKING:
+    from intake.suggest_later import SuggestLater
 
 # Re-read rows changed this long before the last refresh: commits land out of timestamp order.
 _REFRESH_OVERLAP = timedelta(seconds=3)
@@ -152,12 +157,17 @@ async def ingest(
     event_id: int,
     asks: Sequence[IncomingAsk],
     actor: str | None = None,
+    later: SuggestLater | None = None,
 ) -> list[IngestResult]:
-    """Ingest a batch of asks into one event; the caller commits (or rolls back) the transaction."""
-    if intake.suggest:
+    """Ingest a batch of asks into one event; the caller commits (or rolls back) the transaction.
+
+    With `later`, the new questions' suggestions are found after the commit, in the background
+    (collectors, whose next fetch waits for this batch); without, before this returns (the API
+    answers with the new question's mark)."""
+    if intake.suggest and later is None:
         await embed_ahead(intake.meaning, asks)
     await intake.hold(session, event_id)
-    return await _ingest_held(session, intake, event_id, asks, actor)
+    return await _ingest_held(session, intake, event_id, asks, actor, later)
 
 
 async def _ingest_held(
@@ -166,6 +176,7 @@ async def _ingest_held(
     event_id: int,
     asks: Sequence[IncomingAsk],
     actor: str | None,
+    later: SuggestLater | None,
 ) -> list[IngestResult]:
     event = await session.get(Event, event_id)
     if event is None:
@@ -183,7 +194,7 @@ async def _ingest_held(
     askers: set[tuple[int, str]] = set()
     # New questions get their ids at the flush below; until then the index knows them by a
     # provisional negative id.
-    provisional: dict[int, Question] = {}
+    provisional: dict[int, NewQuestion] = {}
     in_batch: dict[tuple[str, str, str], Staged] = {}
     chatter: dict[str, int] = {}
     set_aside: list[IncomingAsk] = []  # chatter with words in it, for the chat panel
@@ -258,10 +269,14 @@ async def _ingest_held(
                     question = provisional[match.question_id]
                     outcome = Outcome.merged
                 else:
-                    question = new_question(
-                        event, text=text, key=key, asked_at=incoming.asked_at, now=now
+                    question = new_question_row(
+                        event,
+                        text=text,
+                        key=key,
+                        asked_at=incoming.asked_at,
+                        now=now,
+                        normalized=key,
                     )
-                    session.add(question)
                     temp_id = -len(provisional) - 1
                     provisional[temp_id] = question
                     index.upsert(temp_id, key, signature)
@@ -278,14 +293,16 @@ async def _ingest_held(
     with session.no_autoflush:
         await count_chatter(session, event_id, chatter)
     # Ids given up front let the new questions go in as one executemany, not a row at a time.
-    with session.no_autoflush:  # not before the ids are set
+    with session.no_autoflush:
         new_ids = await allocate_question_ids(session, len(provisional))
     for question, new_id in zip(provisional.values(), new_ids, strict=True):
         question.id = new_id
-    await session.flush()
+    await insert_questions(session, list(provisional.values()))
     for temp_id, question in provisional.items():
         index.rekey(temp_id, question.id)
-    if intake.suggest:
+    if intake.suggest and later is not None:
+        later.after_commit(session, event_id, [(q.id, q.match_key) for q in provisional.values()])
+    elif intake.suggest:
         await suggest_new(
             session,
             event_id=event_id,

@@ -12,7 +12,9 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Sequence
+from concurrent.futures import Executor
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import insert, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -37,6 +39,8 @@ MARK = 0.55
 MARK_WORDS = 0.2
 # Suggestions kept per question: dismissing one shows the next.
 KEEP = 3
+# New questions compared by words between two chances for the event loop to serve others.
+_YIELD_EVERY = 32
 
 
 def _rank(words: dict[int, float], near: dict[int, float], o: Offer) -> float:
@@ -62,6 +66,22 @@ async def embed_ahead(meaning: Meaning | None, asks: Sequence[IncomingAsk]) -> N
             log.warning("embedding asks failed (%s): suggesting by words", type(exc).__name__)
 
 
+class _Before:
+    """The questions a new one is never compared with: itself and any created after it (a
+    larger id), those of a batch still being read (a provisional id, below zero: suggestions
+    found after a commit run while the next batch is read), and those its text was split from."""
+
+    __slots__ = ("question_id", "blocked")
+
+    def __init__(self, question_id: int, blocked: frozenset[int]) -> None:
+        self.question_id, self.blocked = question_id, blocked
+
+    def __contains__(self, other: object) -> bool:
+        return isinstance(other, int) and (
+            other >= self.question_id or other < 0 or other in self.blocked
+        )
+
+
 async def suggest_new(
     session: AsyncSession,
     *,
@@ -74,27 +94,52 @@ async def suggest_new(
 ) -> None:
     """Find and keep suggestions for new questions (id, normalized text), each compared only
     with questions asked before it; then make them candidates by meaning for later ones."""
+    rows = await find_suggestions(
+        event_id=event_id, index=index, meaning=meaning, new=new, blocked=blocked, now=now
+    )
+    await store_suggestions(session, rows)
+
+
+async def find_suggestions(
+    *,
+    event_id: int,
+    index: EventIndex,
+    meaning: Meaning | None,
+    new: Sequence[tuple[int, str]],
+    blocked: dict[str, frozenset[int]],
+    now: datetime,
+    executor: Executor | None = None,
+) -> list[dict[str, Any]]:
+    """The suggestion rows for new questions (id, normalized text, in id order): by words on
+    the event loop (the index is only changed there), by meaning in a thread (`executor`'s, or
+    the loop's default)."""
     if not new:
-        return
+        return []
     if meaning is not None:
         meaning.warm(event_id, index)
-    ids = sorted(q for q, _ in new)
-    found: list[tuple[int, str, dict[int, float], set[int]]] = []
-    for qid, key in new:
-        later = {q for q in ids if q >= qid}
-        exclude = later | blocked.get(key, frozenset())
-        found.append((qid, key, candidates(index, key, exclude=frozenset(exclude)), exclude))
+    found: list[tuple[int, str, dict[int, float], _Before]] = []
+    for n, (qid, key) in enumerate(new):
+        if n and n % _YIELD_EVERY == 0:
+            await asyncio.sleep(0)  # a backlog found after a flood lets the next batch in
+        exclude = _Before(qid, blocked.get(key, frozenset()))
+        # The question is indexed already: its signature is not computed twice.
+        indexed = index.signatures.get(qid)
+        signature = indexed if indexed is not None and indexed.key == key else None
+        words = candidates(index, key, exclude=exclude, signature=signature)
+        found.append((qid, key, words, exclude))
     nears: list[dict[int, float]] = [{} for _ in found]
     least = MARK_WORDS
     if meaning is not None and meaning.encoder is not None:
         try:
-            nears = await asyncio.to_thread(_by_meaning, meaning, event_id, index, found)
+            nears = await asyncio.get_running_loop().run_in_executor(
+                executor, _by_meaning, meaning, event_id, index, found
+            )
             least = MARK
         except Exception as exc:  # noqa: BLE001 - never lose an ask to the model
             log.warning("suggestions by meaning failed (%s): by words", type(exc).__name__)
     rows = []
     for (qid, _, words, exclude), near in zip(found, nears, strict=True):
-        for o in offer(words, near, limit=KEEP, exclude=frozenset(exclude)):
+        for o in offer(words, near, limit=KEEP, exclude=exclude):
             rank = _rank(words, near, o)
             if rank < least:
                 break
@@ -111,6 +156,10 @@ async def suggest_new(
                     "updated_at": now,
                 }
             )
+    return rows
+
+
+async def store_suggestions(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
     if rows:
         await session.execute(insert(Suggestion), rows)
 
@@ -119,7 +168,7 @@ def _by_meaning(
     meaning: Meaning,
     event_id: int,
     index: EventIndex,
-    found: list[tuple[int, str, dict[int, float], set[int]]],
+    found: list[tuple[int, str, dict[int, float], _Before]],
 ) -> list[dict[int, float]]:
     meaning.embed(key for _, key, _, _ in found)  # one model call for the batch
     nears = [

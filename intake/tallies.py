@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from intake.asks import IncomingAsk
 from intake.batch import SETTLED, Joined
-from intake.bookkeeping import score_of, touch
+from intake.bookkeeping import NewQuestion, score_of, touch
 from models import Ask, ChatterCount, Event, Platform, Question
 
 
@@ -31,7 +31,12 @@ async def count_new_askers(session: AsyncSession, joined: dict[int, Joined]) -> 
 
 
 def count_ask(
-    question: Question, event: Event, incoming: IncomingAsk, *, new_asker: bool, now: datetime
+    question: Question | NewQuestion,
+    event: Event,
+    incoming: IncomingAsk,
+    *,
+    new_asker: bool,
+    now: datetime,
 ) -> None:
     if new_asker:
         question.ask_count += 1

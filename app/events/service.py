@@ -7,9 +7,10 @@ import secrets
 import unicodedata
 from collections.abc import Sequence
 from datetime import datetime
+from functools import cache
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, delete, func, select, update
+from sqlalchemy import CursorResult, Select, bindparam, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
@@ -45,6 +46,18 @@ async def get_event(session: AsyncSession, *, event_id: int) -> Event:
     if event is None:
         raise NotFound(f"event {event_id} not found")
     return event
+
+
+async def require_event(session: AsyncSession, *, event_id: int) -> None:
+    """NotFound unless the event exists (one look-up by key, nothing loaded: `/counts` is
+    polled by every open dashboard)."""
+    if await session.scalar(_event_exists(), {"event": event_id}) is None:
+        raise NotFound(f"event {event_id} not found")
+
+
+@cache
+def _event_exists() -> Select[int]:
+    return select(Event.id).where(Event.id == bindparam("event"))
 
 
 async def list_events(session: AsyncSession) -> Sequence[Event]:

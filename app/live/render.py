@@ -6,9 +6,10 @@ from __future__ import annotations
 import json
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
@@ -25,10 +26,13 @@ def sse(data: Any, *, event: str | None = None, entry_id: int | None = None) -> 
 
 
 async def last_entry_id(session: AsyncSession, *, event_id: int) -> int:
-    found = await session.scalar(
-        select(func.max(AuditEntry.id)).where(AuditEntry.event_id == event_id)
-    )
+    found = await session.scalar(_last_entry_id(), {"event": event_id})
     return int(found or 0)
+
+
+@cache
+def _last_entry_id() -> Select[int]:
+    return select(func.max(AuditEntry.id)).where(AuditEntry.event_id == bindparam("event"))
 
 
 async def tab_counts(session: AsyncSession, *, event_id: int) -> dict[str, int]:

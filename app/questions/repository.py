@@ -7,9 +7,10 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import cache
 from typing import Any, Literal
 
-from sqlalchemy import Row, Select, and_, func, or_, select
+from sqlalchemy import Row, Select, and_, bindparam, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 from sqlalchemy.sql.elements import ColumnElement
@@ -235,12 +236,17 @@ async def page_rows(session: AsyncSession, page: PageQuery) -> RowPage:
     return RowPage(rows, asks, encode_cursor(rows[-1], sort) if more and rows else None, marks)
 
 
-async def status_counts(session: AsyncSession, *, event_id: int) -> dict[str, int]:
-    rows = await session.execute(
+@cache
+def _status_counts() -> Select[QuestionStatus, int]:
+    return (
         select(Question.status, func.count())
-        .where(Question.event_id == event_id)
+        .where(Question.event_id == bindparam("event"))
         .group_by(Question.status)
     )
+
+
+async def status_counts(session: AsyncSession, *, event_id: int) -> dict[str, int]:
+    rows = await session.execute(_status_counts(), {"event": event_id})
     counts = {s.value: 0 for s in QuestionStatus}
     for status, n in rows:
         counts[status.value] = int(n)
@@ -280,19 +286,25 @@ def has_open_suggestion() -> ColumnElement[bool]:
 
 async def suggested_count(session: AsyncSession, *, event_id: int) -> int:
     """The review lane's count: questions with an open suggestion."""
-    # Driven from the event's open suggestions (an index), not from every question: the count
-    # is read on every change the live streams render.
+    found = await session.scalar(_suggested_count(), {"event": event_id})
+    return int(found or 0)
+
+
+@cache
+def _suggested_count() -> Select[int]:
+    """Built once (every dashboard polls the counts; building costs more than running).
+    Driven from the event's open suggestions (an index), not by probing every question: the
+    count is also read on every change the live streams render."""
     into = Question.__table__.alias("into_question")
-    found = await session.scalar(
+    return (
         select(func.count(func.distinct(Suggestion.question_id)))
         .join(Question, Question.id == Suggestion.question_id)
         .join(into, into.c.id == Suggestion.into_id)
         .where(
-            Suggestion.event_id == event_id,
+            Suggestion.event_id == bindparam("event"),
             Suggestion.status == SuggestionStatus.open,
-            Question.event_id == event_id,
+            Question.event_id == bindparam("event"),
             Question.status != QuestionStatus.hidden,
             into.c.status != QuestionStatus.hidden.value,
         )
     )
-    return int(found or 0)

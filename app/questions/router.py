@@ -27,7 +27,7 @@ from app.deps import (
 )
 from app.errors import ErrorOut
 from app.events.names import reveal_names
-from app.events.service import get_event
+from app.events.service import get_event, require_event
 from app.fields import AskIdPath, EventIdPath, QuestionIdPath
 from app.live.render import last_entry_id, tab_counts
 from app.questions import imports, service, shapes
@@ -152,7 +152,7 @@ async def list_questions(
 async def counts(event_id: EventIdPath, session: SessionDep, _user: CurrentUser) -> dict[str, int]:
     """Questions per status (the dashboard's tabs), and `as_of`: the stream position (SSE event
     id) they include at least."""
-    await get_event(session, event_id=event_id)
+    await require_event(session, event_id=event_id)
     return await tab_counts(session, event_id=event_id)
 
 

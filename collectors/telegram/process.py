@@ -25,6 +25,7 @@ from collectors.telegram.store import Route, activate_sources, remember_chats, r
 from intake.asks import Outcome
 from intake.ingest import Intake, ingest
 from intake.source_changes import asks_for_messages, edit_ask
+from intake.suggest_later import SuggestLater
 from intake.votes import VoteIn, upvotes, voter_key
 from models import Platform, SourceState
 
@@ -59,10 +60,12 @@ async def process_batch(
     intake: Intake,
     batch: Sequence[Parsed],
     into: BatchOutcome | None = None,
+    later: SuggestLater | None = None,
 ) -> BatchOutcome:
     """Apply a batch of updates in order; the caller owns (and commits) the transaction.
 
-    `into` lets the caller see what was done even when the transaction later fails.
+    `into` lets the caller see what was done even when the transaction later fails; `later`
+    finds the new questions' suggestions after the commit (intake/suggest_later.py).
     """
     result = into if into is not None else BatchOutcome()
     result.updates = len(batch)
@@ -76,11 +79,11 @@ async def process_batch(
     waking = [r.source_id for rs in routes.values() for r in rs if r.state != SourceState.active]
     if waking:
         await activate_sources(session, source_ids=waking, now=now)
-    run = _Run(session, intake, routes, chats, result)
+    run = _Run(session, intake, routes, chats, result, later)
     # New asks first, in one ingest; then what refers to earlier messages (edits, votes,
     # "+1" replies), in order, votes together. A follow-up only ever refers to an earlier
     # message, so this is the same as applying each update in turn.
-    later: list[Agreement | Edit | Reaction | ReactionCount] = []
+    follow_ups: list[Agreement | Edit | Reaction | ReactionCount] = []
     for parsed in batch:
         intent = parsed.intent
         if intent is None or not routes.get(_chat_of(intent)):
@@ -88,9 +91,9 @@ async def process_batch(
         if isinstance(intent, NewAsk):
             run.queue(intent)
         else:
-            later.append(intent)
+            follow_ups.append(intent)
     await run.flush()
-    await run.settle(later)
+    await run.settle(follow_ups)
     await run.flush()  # "+1" replies to messages that are no question: ordinary asks
     return result
 
@@ -126,9 +129,10 @@ class _Run:
         routes: dict[int, list[Route]],
         chats: dict[int, ChatSeen],
         result: BatchOutcome,
+        later: SuggestLater | None,
     ) -> None:
         self.session, self.intake, self.routes, self.chats = session, intake, routes, chats
-        self.result = result
+        self.result, self.later = result, later
         self.pending: dict[int, list[NewAsk]] = {}
         self.queued: set[tuple[int, int]] = set()
         self.acknowledging = {r.event_id for rs in routes.values() for r in rs if r.acknowledge}
@@ -153,7 +157,11 @@ class _Run:
         for event_id, news in pending.items():
             self.result.events.add(event_id)
             results = await ingest(
-                self.session, intake=self.intake, event_id=event_id, asks=[n.ask for n in news]
+                self.session,
+                intake=self.intake,
+                event_id=event_id,
+                asks=[n.ask for n in news],
+                later=self.later,
             )
             for new, res in zip(news, results, strict=True):
                 self.result.count(res.outcome.value)

@@ -37,6 +37,7 @@ from collectors.telegram.settings import TelegramSettings
 from collectors.telegram.store import set_live_sources_state
 from intake.ingest import Intake
 from intake.setaside import database_answers, record_set_aside, store_or_set_aside
+from intake.suggest_later import SuggestLater
 from kit.clock import Clock, utcnow
 from kit.wakeups import SourceWatch, Wakeups
 from models import SourceState
@@ -74,6 +75,8 @@ class TelegramCollector:
         self._bot: PollingBot | None = None
         self._tasks: list[asyncio.Task[None]] = []
         self._acks: asyncio.Queue[AckRequest] = asyncio.Queue()
+        # New questions' suggestions: found after their batch commits, off the next fetch's path.
+        self.suggest_later = SuggestLater(sessionmaker, clock=intake.clock)
         self._changed = asyncio.Condition()
         self._one_at_a_time = asyncio.Lock()
         self._offset: int | None = None
@@ -115,9 +118,10 @@ class TelegramCollector:
         await self._set("starting", "connecting to Telegram")
         self._watch = SourceWatch(self.sessionmaker)
         wakeups = await self._watch.start()
+        self.suggest_later.start(self.intake)
         self._tasks = [
             asyncio.create_task(self._run(), name="telegram-collector"),
-            asyncio.create_task(self._send_acks(), name="telegram-acks"),
+            asyncio.create_task(send_acks(self), name="telegram-acks"),
             asyncio.create_task(self._follow_sources(wakeups), name="telegram-sources"),
         ]
 
@@ -127,6 +131,7 @@ class TelegramCollector:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
         self._tasks = []
+        await self.suggest_later.stop()
         if self._watch is not None:
             await self._watch.stop()
             self._watch = None
@@ -310,7 +315,9 @@ class TelegramCollector:
             # One batch at a time, start to commit: webhook requests arrive concurrently, and
             # one transaction must not match questions another has not committed yet.
             async with self._one_at_a_time, self.sessionmaker() as session, session.begin():
-                await process_batch(session, intake=self.intake, batch=batch, into=outcome)
+                await process_batch(
+                    session, intake=self.intake, batch=batch, into=outcome, later=self.suggest_later
+                )
         except BaseException:
             # Ingestion put this batch's new questions in the process-wide index at once; they
             # were rolled back, so those indexes are rebuilt from the database on next use.
@@ -346,11 +353,6 @@ class TelegramCollector:
                 self._synced = None  # the new sources are not in that state yet
                 await self._sync_sources(state, reason)
             await self._notify()
-
-    # -- acknowledgements --------------------------------------------------------------------
-
-    async def _send_acks(self) -> None:
-        await send_acks(self)
 
     # -- state -------------------------------------------------------------------------------
 

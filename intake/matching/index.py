@@ -8,7 +8,7 @@ never a wrong merge.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Container, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from itertools import islice
@@ -156,18 +156,19 @@ class EventIndex:
         *,
         limit: int,
         floor: float,
-        exclude: set[int] | frozenset[int] = frozenset(),
+        exclude: Container[int] = frozenset(),
+        signature: Signature | None = None,
     ) -> list[Match]:
         """Up to `limit` questions scoring at least `floor`, best first: likely duplicates to
         suggest to a moderator, below the threshold the matcher merges at by itself."""
-        sig = self.matcher.signature(match_key)
+        sig = signature if signature is not None else self.matcher.signature(match_key)
         found = [m for m in self._scored(sig, exclude, None) if m.score >= floor]
         return sorted(found, key=lambda m: (-m.score, m.question_id))[:limit]
 
     def _scored(
         self,
         sig: Signature,
-        exclude: set[int] | frozenset[int],
+        exclude: Container[int],
         could_match: Callable[[Signature, Signature, int], bool] | None,
     ) -> Iterator[Match]:
         # A matcher that weighs words by how common they are in the event reads them here.

@@ -48,6 +48,11 @@ _SALUTATIONS = frozenset("good morning evening afternoon everyone all folks team
 _EMPTY: frozenset[str] = frozenset()
 # The few question-word sets there are, shared by every signature.
 _QWORD_SETS: dict[frozenset[str], frozenset[str]] = {}
+# Function word → the languages it belongs to (guess_language's votes).
+_FUNCTION_WORD_OF: dict[str, tuple[str, ...]] = {}
+for _language, _words in FUNCTION_WORDS.items():
+    for _word in _words:
+        _FUNCTION_WORD_OF[_word] = (*_FUNCTION_WORD_OF.get(_word, ()), _language)
 # Scripts that name their language outright: (first code point, last code point, language).
 _SCRIPTS = ((0x0400, 0x04FF, "ru"), (0x0600, 0x06FF, "ar"), (0x0900, 0x097F, "hi"))
 
@@ -95,7 +100,12 @@ def guess_language(words: list[str]) -> str:
                 if first <= code <= last:
                     return language
             return "other"
-    votes = {lang: sum(w in fw for w in words) for lang, fw in FUNCTION_WORDS.items()}
+    # Each word counts for the languages it is a function word of (a look-up per word, not a
+    # scan of every language's list); ties go to the first language listed, as before.
+    votes = dict.fromkeys(FUNCTION_WORDS, 0)
+    for word in words:
+        for language in _FUNCTION_WORD_OF.get(word, ()):
+            votes[language] += 1
     best = max(votes, key=votes.__getitem__)
     return best if votes[best] > votes["en"] else "en"
 
@@ -158,7 +168,7 @@ def read(match_key: str) -> Content:
         word = SYNONYMS.get(word, word)
         if word in NEGATIONS:
             tokens.append("not")
-        elif any(c.isdigit() for c in word):
+        elif not word.isalpha() and any(c.isdigit() for c in word):
             numbers.add(word)
             tokens.append(word)
         elif word not in _DROP:

@@ -16,11 +16,12 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Container, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from typing import TYPE_CHECKING, Literal
 
+from intake.matching.base import Signature
 from intake.matching.index import SUGGEST_FLOOR, SUGGEST_LIMIT, EventIndex
 from intake.matching.semantic import Encoder, load_model
 
@@ -304,7 +305,7 @@ class Meaning:
         *,
         index: EventIndex,
         limit: int = NEAR_LIMIT,
-        exclude: Iterable[int] = (),
+        exclude: Container[int] = (),
         also: Iterable[int] = (),
     ) -> dict[int, float]:
         """Question id → cosine: the event's `limit` questions nearest `key` in meaning (at or
@@ -315,7 +316,7 @@ class Meaning:
         if vector is None:
             return {}
         with self._lock:
-            excluded = set(exclude)
+            excluded = exclude
             signatures = index.signatures
 
             def skip(qid: int, embedded: str) -> bool:
@@ -346,13 +347,18 @@ class Meaning:
 
 
 def candidates(
-    index: EventIndex, key: str, *, exclude: set[int] | frozenset[int] = frozenset()
+    index: EventIndex,
+    key: str,
+    *,
+    exclude: Container[int] = frozenset(),
+    signature: Signature | None = None,
 ) -> dict[int, float]:
-    """Question id → lexical score (0–100) for the index's candidates for `key`."""
-    return {
-        m.question_id: m.score
-        for m in index.nearest(key, limit=SUGGEST_LIMIT * 4, floor=0.0, exclude=exclude)
-    }
+    """Question id → lexical score (0–100) for the index's candidates for `key` (whose
+    `signature` saves computing it again)."""
+    found = index.nearest(
+        key, limit=SUGGEST_LIMIT * 4, floor=0.0, exclude=exclude, signature=signature
+    )
+    return {m.question_id: m.score for m in found}
 
 
 def offer(
@@ -360,7 +366,7 @@ def offer(
     near: dict[int, float],
     *,
     limit: int = SUGGEST_LIMIT,
-    exclude: set[int] | frozenset[int] = frozenset(),
+    exclude: Container[int] = frozenset(),
 ) -> list[Offer]:
     """The `limit` questions most alike, from their lexical scores (`candidates`) and their
     cosines (`Meaning.nearest`), ranked on the sum of the two (the score over 100, plus the

@@ -35,9 +35,10 @@ def detector() -> LanguageDetector:
     return LanguageDetectorBuilder.from_languages(*languages).with_low_accuracy_mode().build()
 
 
-def detect_language(text: str) -> str | None:
-    """The ISO 639-1 code of the text's language, or None when there are no words to tell by."""
-    key = normalize(text)
+def detect_language(text: str, *, normalized: str | None = None) -> str | None:
+    """The ISO 639-1 code of the text's language, or None when there are no words to tell by
+    (`normalized`: `normalize(text)`, when the caller has it)."""
+    key = normalize(text) if normalized is None else normalized
     if not key:
         return None
     words = key.split()

@@ -1,0 +1,175 @@
+"""Suggestions found just after a batch commits, in the background, for collectors under load.
+
+A collector's batch is on the critical path of the next fetch (a platform's updates are confirmed
+only once stored), and suggestions by meaning cost a model call per new question (about 2 ms of
+CPU each): inside the batch's transaction they were most of a flood's time. With `later=`,
+`ingest()` stores the asks and questions as before and hands the new questions here once the
+transaction has committed; one task finds their suggestions (by words, and by meaning in a
+thread) in arrival order, and stores them in a short transaction of their own. Each question
+is still compared only with the questions created before it (ids are handed out in order).
+
+Marks then appear one batch later than the questions (a few hundred ms when the chat is busy).
+What is queued when the process stops is finished first (within `drain`'s time); a process
+killed before then leaves those questions without marks, never without their asks.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import sys
+import threading
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import event as sa_event
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from intake.batch import blocked_keys
+from intake.ingest import Intake, refresh_index
+from intake.suggestions import find_suggestions, store_suggestions
+from kit.clock import Clock, utcnow
+from kit.db import read_only
+
+log = logging.getLogger("liveq.suggest")
+
+_PENDING = "liveq_suggest_later"
+# How much the model's thread gives way to the rest of the process (nice, 0–19).
+_NICE = 10
+
+
+@dataclass(frozen=True, slots=True)
+class NewQuestions:
+    event_id: int
+    questions: tuple[tuple[int, str], ...]  # (id, normalized text), in id order
+
+
+class SuggestLater:
+    """The queue of committed new questions waiting for their suggestions, and its worker."""
+
+    def __init__(
+        self,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        *,
+        clock: Clock = utcnow,
+    ) -> None:
+        self.sessionmaker, self.clock = sessionmaker, clock
+        self._queue: list[NewQuestions] = []
+        self._wake = asyncio.Event()
+        self._idle = asyncio.Event()
+        self._idle.set()
+        self._task: asyncio.Task[None] | None = None
+        # The model's calls run in a thread of their own at a lower priority: on a busy machine
+        # the collector's next batch comes first, and an idle core is used all the same.
+        self._thread = ThreadPoolExecutor(1, "liveq-suggest", initializer=_lower_priority)
+
+    def after_commit(
+        self, session: AsyncSession, event_id: int, questions: Sequence[tuple[int, str]]
+    ) -> None:
+        """Queue these new questions once `session`'s transaction commits (a rollback drops
+        them: the questions were never stored)."""
+        if not questions:
+            return
+        sync = session.sync_session
+        pending: list[NewQuestions] | None = sync.info.get(_PENDING)
+        if pending is None:
+            pending = sync.info[_PENDING] = []
+
+            def committed(_session: object) -> None:
+                self._put(sync.info.pop(_PENDING, []))
+
+            def rolled_back(_session: object, *_: object) -> None:
+                sync.info.pop(_PENDING, None)
+
+            sa_event.listen(sync, "after_commit", committed, once=True)
+            sa_event.listen(sync, "after_soft_rollback", rolled_back, once=True)
+        pending.append(NewQuestions(event_id, tuple(questions)))
+
+    def _put(self, items: list[NewQuestions]) -> None:
+        if items:
+            self._queue.extend(items)
+            self._idle.clear()
+            self._wake.set()
+
+    def start(self, intake: Intake) -> None:
+        """Run the worker (the index and the model are `intake`'s) until stop()."""
+        if self._task is None:
+            self._task = asyncio.create_task(self._run(intake), name="liveq-suggest-later")
+
+    async def drain(self, within: float = 30.0) -> bool:
+        """Wait until every queued question has its suggestions; False if not within time."""
+        try:
+            async with asyncio.timeout(within):
+                await self._idle.wait()
+        except TimeoutError:
+            return False
+        return True
+
+    async def stop(self, within: float = 10.0) -> None:
+        """Finish what is queued (within `within`), then stop the worker."""
+        if self._task is None:
+            return
+        if not await self.drain(within):
+            log.warning(
+                "stopping with %d batches of questions still to suggest for", len(self._queue)
+            )
+        self._task.cancel()
+        await asyncio.gather(self._task, return_exceptions=True)
+        self._task = None
+        self._thread.shutdown(wait=False)
+
+    async def _run(self, intake: Intake) -> None:
+        while True:
+            await self._wake.wait()
+            self._wake.clear()
+            items, self._queue = self._queue, []
+            if items:
+                try:
+                    await self._suggest(intake, items)
+                except Exception as exc:  # noqa: BLE001 - marks are a help: the asks are stored
+                    log.warning(
+                        "suggestions for %d new questions failed (%s: %s)",
+                        sum(len(i.questions) for i in items),
+                        type(exc).__name__,
+                        exc,
+                    )
+            if not self._queue:
+                self._idle.set()
+
+    async def _suggest(self, intake: Intake, items: list[NewQuestions]) -> None:
+        by_event: dict[int, list[tuple[int, str]]] = {}
+        for item in items:  # several batches coalesced: one model call, one transaction
+            by_event.setdefault(item.event_id, []).extend(item.questions)
+        blocked: dict[int, dict[str, frozenset[int]]] = {}
+        async with self.sessionmaker() as session:
+            await read_only(session)
+            for event_id in by_event:
+                blocked[event_id] = await blocked_keys(session, event_id)
+                if intake.indexes.get(event_id).refreshed_until is None:
+                    await refresh_index(session, intake, event_id)
+        rows: list[dict[str, Any]] = []
+        for event_id, new in by_event.items():
+            rows += await find_suggestions(
+                event_id=event_id,
+                index=intake.indexes.get(event_id),
+                meaning=intake.meaning,
+                new=sorted(new),
+                blocked=blocked[event_id],
+                now=self.clock(),
+                executor=self._thread,
+            )
+        if rows:
+            async with self.sessionmaker() as session, session.begin():
+                await store_suggestions(session, rows)
+
+
+def _lower_priority() -> None:
+    """Lower this thread's scheduling priority (Linux: niceness is per thread)."""
+    if sys.platform == "linux":
+        try:
+            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), _NICE)
+        except OSError as exc:
+            log.info("could not lower the suggestions thread's priority: %r", exc)

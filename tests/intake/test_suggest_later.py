@@ -1,0 +1,150 @@
+"""Suggestions found after the batch commits (collectors): the same marks as in the batch's own
+transaction, none for a batch rolled back, each question compared only with earlier ones."""
+
+import pytest
+from sqlalchemy import select
+
+from intake.asks import Outcome
+from intake.ingest import Intake, ingest
+from intake.suggest_later import SuggestLater
+from kit.db import make_engine, make_sessionmaker
+from models import Suggestion
+from tests.factories import make_ask, make_event
+
+
+@pytest.fixture
+async def sessionmaker(fresh_db):
+    """Real commits on a database of this test's own: the worker's sessions run beside the
+    test's (the shared one's savepoints on one connection cannot interleave)."""
+    engine = make_engine(fresh_db)
+    yield make_sessionmaker(engine)
+    await engine.dispose()
+
+
+VOTE = "When does the board election voting close?"
+# Alike in words, below the matcher's own threshold: suggested, never merged.
+CLOSE = "When do board election votes stop being accepted?"
+RESULTS = "When will the board election results be published?"
+
+
+async def _marks(sessionmaker, event_id):
+    async with sessionmaker() as s:
+        rows = await s.execute(
+            select(Suggestion.question_id, Suggestion.into_id, Suggestion.by)
+            .where(Suggestion.event_id == event_id)
+            .order_by(Suggestion.question_id, Suggestion.rank.desc())
+        )
+        return [tuple(r) for r in rows]
+
+
+async def _ingest(sessionmaker, intake, event_id, later, texts, first=1):
+    async with sessionmaker() as s, s.begin():
+        return await ingest(
+            s,
+            intake=intake,
+            event_id=event_id,
+            asks=[make_ask(text=t, message_id=str(first + i)) for i, t in enumerate(texts)],
+            later=later,
+        )
+
+
+async def test_marks_come_after_the_commit_as_they_would_in_it(sessionmaker):
+    async with sessionmaker() as s, s.begin():
+        now_event = (await make_event(s, title="now")).id
+        later_event = (await make_event(s, title="later")).id
+    now_intake, later_intake = Intake(), Intake()
+    later = SuggestLater(sessionmaker)
+    later.start(later_intake)
+    try:
+        # One batch with both, and one question after it in another batch.
+        for event_id, intake, deferred in (
+            (now_event, now_intake, None),
+            (later_event, later_intake, later),
+        ):
+            first = await _ingest(sessionmaker, intake, event_id, deferred, [VOTE, CLOSE])
+            assert [r.outcome for r in first] == [Outcome.created, Outcome.created]
+            await _ingest(sessionmaker, intake, event_id, deferred, [RESULTS], first=3)
+        assert await later.drain(10)
+    finally:
+        await later.stop()
+    now, deferred = await _marks(sessionmaker, now_event), await _marks(sessionmaker, later_event)
+    assert now, "the words alone suggest these"
+    # The same marks, question for question (ids differ by event: compare by position).
+    ids_now = sorted({q for q, *_ in now} | {i for _, i, _ in now})
+    ids_later = sorted({q for q, *_ in deferred} | {i for _, i, _ in deferred})
+    as_now = dict(zip(ids_later, ids_now, strict=True))
+    assert [(as_now[q], as_now[i], by) for q, i, by in deferred] == now
+    # Never into a question asked after it.
+    assert all(into < q for q, into, _ in deferred)
+
+
+async def test_a_batch_rolled_back_leaves_nothing_to_suggest(sessionmaker):
+    async with sessionmaker() as s, s.begin():
+        event_id = (await make_event(s)).id
+    intake = Intake()
+    later = SuggestLater(sessionmaker)
+    later.start(intake)
+    try:
+        await _ingest(sessionmaker, intake, event_id, later, [VOTE])
+        async with sessionmaker() as s:
+            await s.begin()
+            await ingest(
+                s,
+                intake=intake,
+                event_id=event_id,
+                asks=[make_ask(text=CLOSE, message_id="2")],
+                later=later,
+            )
+            await s.rollback()
+        assert await later.drain(10)
+        assert await _marks(sessionmaker, event_id) == []
+        # The same question stored for real is suggested for.
+        await _ingest(sessionmaker, intake, event_id, later, [CLOSE], first=2)
+        assert await later.drain(10)
+        assert len(await _marks(sessionmaker, event_id)) == 1
+    finally:
+        await later.stop()
+
+
+async def test_stop_finishes_what_is_queued(sessionmaker):
+    async with sessionmaker() as s, s.begin():
+        event_id = (await make_event(s)).id
+    intake = Intake()
+    later = SuggestLater(sessionmaker)
+    later.start(intake)
+    await _ingest(sessionmaker, intake, event_id, later, [VOTE, CLOSE])
+    await later.stop()
+    assert len(await _marks(sessionmaker, event_id)) == 1
+
+
+async def test_a_batch_still_being_read_is_never_suggested_into():
+    """The worker runs between the next batch's awaits: that batch's questions sit in the
+    index under provisional ids (below zero) until their insert."""
+    from datetime import UTC, datetime
+
+    from intake.matching import IndexRegistry, LexicalMatcher
+    from intake.suggestions import find_suggestions
+    from intake.text.normalize import normalize
+
+    index = IndexRegistry(LexicalMatcher()).get(1)
+    index.upsert(-1, normalize(VOTE))  # the next batch's, not committed
+    index.upsert(5, normalize(CLOSE))
+    rows = await find_suggestions(
+        event_id=1,
+        index=index,
+        meaning=None,
+        new=[(5, normalize(CLOSE))],
+        blocked={},
+        now=datetime.now(UTC),
+    )
+    assert rows == []
+    index.upsert(4, normalize(VOTE))  # committed before it: suggested
+    rows = await find_suggestions(
+        event_id=1,
+        index=index,
+        meaning=None,
+        new=[(5, normalize(CLOSE))],
+        blocked={},
+        now=datetime.now(UTC),
+    )
+    assert [r["into_id"] for r in rows] == [4]
