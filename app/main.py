@@ -51,6 +51,7 @@ from intake.ingest import EventNotFound, Intake
 from intake.matching.encoder_process import EncoderProcess, load_model_apart
 from intake.matching.suggest import Meaning
 from intake.text.language import detector
+from kit import heap
 from kit.db import make_engine, make_sessionmaker
 from kit.listen import ChangeListener
 from kit.migrate import head_revision
@@ -111,6 +112,7 @@ def create_app(
         for name, collector in app.state.collectors.items():
             log.info("starting %s collector", name)
             await collector.start()
+        heap.settle()  # the garbage collector's full passes skip what start-up built
         try:
             yield
         finally:

@@ -41,6 +41,7 @@ from intake.tallies import count_ask, count_chatter, count_new_askers
 from intake.text.clean import clean_ask
 from intake.text.detect import is_question
 from intake.text.normalize import normalize
+from kit import heap
 from kit.changes import notify_on_commit
 from kit.clock import Clock, utcnow
 from kit.db import lock_until_end
@@ -141,12 +142,17 @@ async def refresh_index(
     )
     if index.refreshed_until is not None:
         query = query.where(Question.updated_at >= index.refreshed_until - _REFRESH_OVERLAP)
+    built = index.refreshed_until is None
+    rows = 0
     for qid, key, status in await session.execute(query):
+        rows += 1
         if status is QuestionStatus.hidden:
             index.discard(qid)
         else:
             index.upsert(qid, key)
     index.refreshed_until = started
+    if built:
+        heap.keep(made=rows * 10)  # an indexed question is about ten objects
     return index
 
 

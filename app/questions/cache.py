@@ -45,6 +45,9 @@ class QueueCache:
     ) -> None:
         self._pages: OrderedDict[Hashable, CachedPage] = OrderedDict()
         self._building: dict[Hashable, asyncio.Future[CachedPage]] = {}
+        # Per event: (when, position) of the last look at its audit trail, and a look under way.
+        self._positions: dict[int, tuple[float, int]] = {}
+        self._checking: dict[int, asyncio.Future[int]] = {}
         self.max_pages = max_pages
         self.revalidate_seconds = revalidate_seconds
         self._signals = signals_reach_us
@@ -63,14 +66,9 @@ class QueueCache:
         version = changes.version(event_id)
         cached = self._pages.get(key)
         if cached is not None and cached.version == version:
-            now = self._clock()
-            if self._signals() or now - cached.checked_at < self.revalidate_seconds:
+            # No signal can reach us from other processes: is the event where it was?
+            if self._signals() or await self._position(event_id, position) == cached.position:
                 return self._hit(key, cached)
-            # No signal can reach us from other processes: ask the database where it is.
-            if await position() == cached.position:
-                fresh = CachedPage(cached.body, cached.etag, version, cached.position, now)
-                self._pages[key] = fresh
-                return self._hit(key, fresh)
         self.misses += 1
         pending = self._building.get(key)
         if pending is not None:
@@ -84,6 +82,7 @@ class QueueCache:
             # Stored under the version read before building: a change committed meanwhile
             # has moved the version on, so the next request builds again.
             self._store(key, built)
+            self._known(event_id, checked_at, at)
             future.set_result(built)
             return built
         except BaseException as exc:
@@ -92,6 +91,36 @@ class QueueCache:
             raise
         finally:
             del self._building[key]
+
+    async def _position(self, event_id: int, position: Callable[[], Awaitable[int]]) -> int:
+        """The event's audit-trail position, asked of the database at most every
+        `revalidate_seconds`, and once for every page and request of the event waiting on it
+        (ten readers finding their pages due at once made ten queries, and stalled)."""
+        known = self._positions.get(event_id)
+        if known is not None and self._clock() - known[0] < self.revalidate_seconds:
+            return known[1]
+        pending = self._checking.get(event_id)
+        if pending is not None:
+            return await asyncio.shield(pending)
+        future: asyncio.Future[int] = asyncio.get_running_loop().create_future()
+        self._checking[event_id] = future
+        try:
+            checked_at = self._clock()
+            at = await position()
+            self._known(event_id, checked_at, at)
+            future.set_result(at)
+            return at
+        except BaseException as exc:
+            future.set_exception(exc)
+            future.exception()
+            raise
+        finally:
+            del self._checking[event_id]
+
+    def _known(self, event_id: int, checked_at: float, at: int) -> None:
+        known = self._positions.get(event_id)
+        if known is None or checked_at >= known[0]:
+            self._positions[event_id] = (checked_at, at)
 
     def _hit(self, key: Hashable, cached: CachedPage) -> CachedPage:
         self.hits += 1

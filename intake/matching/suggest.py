@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Literal
 from intake.matching.base import Signature
 from intake.matching.index import SUGGEST_FLOOR, SUGGEST_LIMIT, EventIndex
 from intake.matching.semantic import Encoder, load_model
+from kit import heap
 
 if TYPE_CHECKING:
     import numpy as np
@@ -297,6 +298,7 @@ class Meaning:
         finally:
             with self._lock:
                 self.warming -= len(pending) - done
+        heap.keep(made=done * 2)  # the event's embeddings stay for the process's life
 
     def nearest(
         self,

@@ -3,6 +3,7 @@ changes arrive, and how they arrive (API, a collector's ingest, another process)
 
 from __future__ import annotations
 
+import asyncio
 import random
 from datetime import UTC, datetime
 
@@ -165,3 +166,43 @@ class TestSameBytesAsAFreshRead:
         r = await client.get(url)
         assert "Is it public?" in r.text
         assert r.content == await plain(sessionmaker, event_id, {})
+
+
+async def test_readers_due_to_recheck_share_one_look_at_the_trail():
+    """Ten readers of an event's pages due for a re-check at once ask the database once (ten
+    at a time stalled every reader for 100-500 ms every half second)."""
+    from app.questions.cache import QueueCache
+
+    now = [0.0]
+    cache = QueueCache(revalidate_seconds=0.5, clock=lambda: now[0])
+    looks = 0
+    gate = asyncio.Event()
+
+    async def position() -> int:
+        nonlocal looks
+        looks += 1
+        await gate.wait()
+        return 7
+
+    async def build(n: int):
+        async def made() -> tuple[bytes, int]:
+            return f"page {n}".encode(), 7
+
+        return made
+
+    for n in range(10):
+        await cache.page(n, event_id=1, build=await build(n), position=position)
+    assert looks == 0  # just built: their position is known
+    now[0] = 1.0
+    readers = [
+        asyncio.create_task(cache.page(n, event_id=1, build=await build(n), position=position))
+        for n in range(10)
+    ]
+    await asyncio.sleep(0)
+    gate.set()
+    pages = await asyncio.gather(*readers)
+    assert looks == 1 and cache.misses == 10  # the ten first builds only
+    assert [p.body for p in pages] == [f"page {n}".encode() for n in range(10)]
+    now[0] = 1.2  # within the half second: no look at all
+    await cache.page(3, event_id=1, build=await build(3), position=position)
+    assert looks == 1
