@@ -16,10 +16,17 @@ import gc
 _WORTH_IT = 10_000
 
 
+_settled = False
+
+
 def settle() -> None:
-    """At start, once the libraries are loaded: collect what start-up left, freeze the rest."""
-    gc.collect()
-    gc.freeze()
+    """At start, once the libraries are loaded: collect what start-up left, freeze the rest.
+    Once per process (a test run starts many apps)."""
+    global _settled
+    if not _settled:
+        _settled = True
+        gc.collect()
+        gc.freeze()
 
 
 def keep(made: int = _WORTH_IT) -> None:

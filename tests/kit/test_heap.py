@@ -25,6 +25,7 @@ def test_start_up_is_collected_then_frozen():
         cycle: list[object] = []
         cycle.append(cycle)
         del cycle
+        heap._settled = False
         heap.settle()
         assert gc.get_freeze_count() > 0 and gc.garbage == []
     finally:
