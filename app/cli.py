@@ -12,6 +12,7 @@ from typing import Annotated, Any, TypeVar, cast
 import typer
 from pydantic import ValidationError
 
+from kit import blas  # noqa: F401 - before numpy loads
 from kit.settings import ApiSettings, DatabaseSettings, describe_error
 
 T = TypeVar("T")
