@@ -300,6 +300,17 @@ async def streams(svc: Service, event_id: int, n: int) -> None:
             f"  (each POST's own answer       p50 {pct(answered, 0.5):6.1f} ms"
             f"  p99 {pct(answered, 0.99):6.1f} ms: the delivery includes it)"
         )
+        # From the write's answer (committed) to each client: the feed and the fan-out alone.
+        after = [
+            (got[i] - sent[i]) * 1000 - answered[i]
+            for got in received
+            for i in sent
+            if i in got and i < len(answered)
+        ]
+        print(
+            f"  answered → delivered          p50 {pct(after, 0.5):6.1f} ms"
+            f"  p99 {pct(after, 0.99):6.1f} ms"
+        )
         for t in tasks:
             t.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
