@@ -21,6 +21,7 @@ from collectors.youtube.readers import Reader, Source
 from collectors.youtube.redact import protect
 from collectors.youtube.settings import YoutubeSettings
 from intake.ingest import Intake
+from intake.suggest_later import SuggestLater
 from kit.clock import Clock, utcnow
 from kit.wakeups import SourceWatch
 from models import SourceState
@@ -92,6 +93,8 @@ class CollectorCore:
         self._scanning = asyncio.Lock()  # one scan at a time: the rescan and the wake-ups
         self._db_work: set[asyncio.Future[Any]] = set()
         self._default_duration = timedelta(minutes=settings.youtube_default_duration_minutes)
+        # A page is on the critical path of the next read: suggestions wait for its commit.
+        self.suggest_later = SuggestLater(sessionmaker, clock=intake.clock)
 
     async def _guarded(self, work: Awaitable[T]) -> T:
         """Database work that a cancelled follower does not cut short (stop() waits for it)."""

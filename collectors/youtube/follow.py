@@ -201,6 +201,7 @@ class ChatFollower(QuotaKeeper):
                     event_id=member.event_id,
                     live_chat_id=reader.live_chat_id,
                     page=member_page,
+                    later=self.suggest_later,
                 )
             await record_set_aside(s, items=set_aside, now=now)
             gone = [

@@ -12,19 +12,27 @@ from collectors.youtube.parse import Ban, ChatPage, Deletion, NewAsk
 from intake.asks import IncomingAsk
 from intake.ingest import Intake, ingest
 from intake.source_changes import hide_author, remove_ask
+from intake.suggest_later import SuggestLater
 from models import Platform
 
 
 async def ingest_page(
-    session: AsyncSession, *, intake: Intake, event_id: int, live_chat_id: str, page: ChatPage
+    session: AsyncSession,
+    *,
+    intake: Intake,
+    event_id: int,
+    live_chat_id: str,
+    page: ChatPage,
+    later: SuggestLater | None = None,
 ) -> int:
-    """One event's share of a page, in page order. Returns the asks handed over."""
+    """One event's share of a page, in page order. Returns the asks handed over. `later`
+    finds the new questions' suggestions after the commit (intake/suggest_later.py)."""
     asks = 0
     batch: list[IncomingAsk] = []
 
     async def flush() -> None:
         if batch:
-            await ingest(session, intake=intake, event_id=event_id, asks=batch)
+            await ingest(session, intake=intake, event_id=event_id, asks=batch, later=later)
             batch.clear()
 
     for intent in page.intents:

@@ -52,6 +52,7 @@ class YoutubeCollector(ChatFollower):
             self._ledger.used = await store.quota_units(s, day=pacing.pacific_day(now))
         if not self._key:
             log.warning("YouTube collector: LIVEQ_YOUTUBE_API_KEY is not set; not polling")
+        self.suggest_later.start(self._intake)
         await self._scan()
         self._supervisor = asyncio.create_task(self._supervise(), name="youtube-supervisor")
         # Not named youtube-…: it waits on wake-ups, not on the collector's clock.
@@ -71,6 +72,7 @@ class YoutubeCollector(ChatFollower):
         # Transactions run to their end: a connection abandoned mid-transaction would keep
         # SQLite's write lock (and a PostgreSQL row lock) until the process exits.
         await asyncio.gather(*self._db_work, return_exceptions=True)
+        await self.suggest_later.stop()
         self._supervisor = None
         for reader in self._readers.values():
             reader.task = None
