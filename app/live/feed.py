@@ -185,7 +185,7 @@ class EventFeed:
                             after = max(after, entries[-1])
                             self.position = max(self.position, after)
                             sent.update(entries)
-                            self._publish(Published(tuple(entries), batch))
+                            await self._publish(Published(tuple(entries), batch))
                     failures = 0
                 except asyncio.CancelledError:
                     raise
@@ -302,15 +302,23 @@ class EventFeed:
         self.subscribers.clear()
         self._joining.clear()
 
-    def _publish(self, published: Published) -> None:
+    async def _publish(self, published: Published) -> None:
         self.recent.append(published)
         kept = sum(len(p.ids) for p in self.recent)
         while self.recent and kept > self._settings.replay_limit:
             dropped = self.recent.popleft()
             kept -= len(dropped.ids)
             self.recent_floor = max(self.recent_floor, *dropped.ids)
-        for sub in list(self.subscribers):
-            sub.push(published.batch, self.position)
+        # In slices, letting the loop run between them: waking a thousand streams at once put
+        # every other request's next step behind a thousand writes (a POST's dozen steps made
+        # it 170 ms instead of 55 at 1,000 streams).
+        subscribers, position = list(self.subscribers), self.position
+        step = self._settings.fan_out_slice
+        for start in range(0, len(subscribers), step):
+            if start:
+                await asyncio.sleep(0)
+            for sub in subscribers[start : start + step]:
+                sub.push(published.batch, position)
 
 
 class Feeds:

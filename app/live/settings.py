@@ -24,6 +24,8 @@ class LiveSettings:
     replay_limit: int = 500
     # Messages waiting for one slow stream before it is told to refetch.
     max_pending: int = 5000
+    # Streams woken per turn of the event loop when a change fans out.
+    fan_out_slice: int = 50
     # PostgreSQL may commit ids out of order: re-look this far back for late commits.
     # SQLite serialises writers, so ids commit in order there.
     overlap_seconds: float | None = None

@@ -117,6 +117,40 @@ class TestBackPressure:
         assert not sub.pending
 
 
+class TestFairness:
+    def test_a_change_fans_out_in_slices_letting_other_work_in_between(self):
+        from app.live.feed import EventFeed, Published
+        from app.live.settings import GuardSettings, LiveSettings
+
+        async def run() -> tuple[list[int], list[Subscriber]]:
+            feed = EventFeed(
+                None,  # type: ignore[arg-type] - publishing reads nothing
+                event_id=1,
+                settings=LiveSettings(fan_out_slice=2),
+                sqlite=True,
+                fast_poll=lambda: True,
+                on_outage=lambda exc: None,
+                guard=GuardSettings(),
+            )
+            subs = [Subscriber(names=False, after=None, max_pending=100) for _ in range(5)]
+            feed.subscribers.update(subs)
+            woken_meanwhile: list[int] = []
+
+            async def another_request() -> None:
+                woken_meanwhile.append(sum(1 for s in subs if s.pending))
+
+            other = asyncio.create_task(another_request())
+            batch = Rendered({False: [(1, "id: 1\n\n")], True: []}, "c\n\n")
+            await feed._publish(Published((1,), batch))
+            await other
+            return woken_meanwhile, subs
+
+        woken_meanwhile, subs = asyncio.run(run())
+        # The other request ran after the first slice of two, not after all five.
+        assert woken_meanwhile == [2]
+        assert all(list(s.pending) == ["id: 1\n\n", "c\n\n"] for s in subs)
+
+
 WRITER = """
 import asyncio, sys
 from datetime import UTC, datetime
