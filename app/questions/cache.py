@@ -25,7 +25,6 @@ class CachedPage:
     etag: str
     version: tuple[int, int]
     position: int
-    checked_at: float
 
 
 def etag_of(body: bytes) -> str:
@@ -78,7 +77,7 @@ class QueueCache:
         try:
             checked_at = self._clock()
             body, at = await build()
-            built = CachedPage(body, etag_of(body), version, at, checked_at)
+            built = CachedPage(body, etag_of(body), version, at)
             # Stored under the version read before building: a change committed meanwhile
             # has moved the version on, so the next request builds again.
             self._store(key, built)

@@ -14,15 +14,14 @@ STATUSES = [QuestionStatus.pending, QuestionStatus.open, QuestionStatus.on_air]
 async def _plan(session, query) -> str:
     # Literal values in the WHERE (a plan is a plan of the statement's shape).
     sql = str(query.compile(session.bind, compile_kwargs={"literal_binds": True}))
-    params: dict[str, object] = {}
     if session.bind.dialect.name == "sqlite":
-        rows = await session.execute(text("EXPLAIN QUERY PLAN " + sql), params)
+        rows = await session.execute(text("EXPLAIN QUERY PLAN " + sql))
         return "\n".join(str(r[-1]) for r in rows)
     # PostgreSQL picks by cost (a sequential scan on a small table): forbid the sort, and see
     # whether the index can give the order by itself.
     await session.execute(text("SET LOCAL enable_sort = off"))
     await session.execute(text("SET LOCAL enable_seqscan = off"))
-    rows = await session.execute(text("EXPLAIN " + sql), params)
+    rows = await session.execute(text("EXPLAIN " + sql))
     return "\n".join(r[0] for r in rows)
 
 

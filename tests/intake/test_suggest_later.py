@@ -127,24 +127,20 @@ async def test_a_batch_still_being_read_is_never_suggested_into():
     from intake.text.normalize import normalize
 
     index = IndexRegistry(LexicalMatcher()).get(1)
+
+    async def suggested_for_close() -> list[int]:
+        rows = await find_suggestions(
+            event_id=1,
+            index=index,
+            meaning=None,
+            new=[(5, normalize(CLOSE))],
+            blocked={},
+            now=datetime.now(UTC),
+        )
+        return [r["into_id"] for r in rows]
+
     index.upsert(-1, normalize(VOTE))  # the next batch's, not committed
     index.upsert(5, normalize(CLOSE))
-    rows = await find_suggestions(
-        event_id=1,
-        index=index,
-        meaning=None,
-        new=[(5, normalize(CLOSE))],
-        blocked={},
-        now=datetime.now(UTC),
-    )
-    assert rows == []
+    assert await suggested_for_close() == []
     index.upsert(4, normalize(VOTE))  # committed before it: suggested
-    rows = await find_suggestions(
-        event_id=1,
-        index=index,
-        meaning=None,
-        new=[(5, normalize(CLOSE))],
-        blocked={},
-        now=datetime.now(UTC),
-    )
-    assert [r["into_id"] for r in rows] == [4]
+    assert await suggested_for_close() == [4]
