@@ -74,22 +74,26 @@ class Joined:
         self.last = asked_at if self.last is None else max(self.last, asked_at)
 
 
-async def write_asks(session: AsyncSession, event_id: int, items: list[Staged]) -> None:
-    """Insert the batch's asks in one executemany, then read their ids back by identity
-    (RETURNING with guaranteed order degrades to one row per statement on some drivers)."""
+async def write_asks(session: AsyncSession, items: list[Staged]) -> None:
+    """Insert the batch's asks in one executemany, their ids given up front (as the
+    questions' are), so nothing is read back."""
     if not items:
         return
+    ids = await allocate_ids(session, Ask, len(items))
     rows = []
-    for item in items:
-        assert item.row is not None and item.target is not None
-        item.row["question_id"] = item.target
-        rows.append(item.row)
-    await session.execute(insert(Ask), rows)
-    ids = await already_ingested_rows(session, event_id, rows)
-    for item in items:
+    for item, ask_id in zip(items, ids, strict=True):
         row = item.row
-        assert row is not None
-        item.ask_id = row["id"] = ids[_identity_of(row)]
+        assert row is not None and item.target is not None
+        row["question_id"] = item.target
+        item.ask_id = row["id"] = ask_id
+        rows.append(row)
+    await session.execute(insert(_table(Ask)), rows)
+
+
+def _table(model: type[object]) -> Table:
+    """A model's table: rows inserted through Core skip the ORM's per-row bulk bookkeeping
+    (a third of inserting a batch), which nothing here needs (keys are the columns' names)."""
+    return cast(Table, model.__table__)  # type: ignore[attr-defined]
 
 
 @cache
@@ -155,24 +159,25 @@ async def insert_questions(session: AsyncSession, questions: Sequence[NewQuestio
     session: the unit of work's per-object bookkeeping cost more than the rest of the insert,
     and nothing in the batch reads them back through it."""
     if questions:
-        await session.execute(insert(Question), [q.row() for q in questions])
+        await session.execute(insert(_table(Question)), [q.row() for q in questions])
 
 
-async def allocate_question_ids(session: AsyncSession, n: int) -> list[int]:
-    """`n` fresh question ids: from the sequence on PostgreSQL; on SQLite after the largest,
-    which is safe because every writing transaction holds the database's write lock."""
+async def allocate_ids(session: AsyncSession, model: type[Ask | Question], n: int) -> list[int]:
+    """`n` fresh ids for `model`'s rows: from its sequence on PostgreSQL; on SQLite after the
+    largest, which is safe because every writing transaction holds the database's write lock."""
     if n == 0:
         return []
+    table = _table(model)
     if session.get_bind().dialect.name == "postgresql":
         rows = await session.execute(
             sql_text(
-                "SELECT nextval(pg_get_serial_sequence('questions', 'id'))"
+                f"SELECT nextval(pg_get_serial_sequence('{table.name}', 'id'))"
                 " FROM generate_series(1, :n)"
             ),
             {"n": n},
         )
         return [int(r[0]) for r in rows]
-    top = await session.scalar(select(func.coalesce(func.max(Question.id), 0)))
+    top = await session.scalar(select(func.coalesce(func.max(table.c.id), 0)))
     return list(range(int(top or 0) + 1, int(top or 0) + 1 + n))
 
 
@@ -182,22 +187,6 @@ async def already_ingested(
     return await _ids_by_identity(
         session, event_id, {(a.platform.value, a.source_id, a.message_id) for a in asks}
     )
-
-
-async def already_ingested_rows(
-    session: AsyncSession, event_id: int, rows: Sequence[dict[str, object]]
-) -> dict[tuple[str, str, str], int]:
-    return await _ids_by_identity(
-        session,
-        event_id,
-        {_identity_of(r) for r in rows},
-    )
-
-
-def _identity_of(row: dict[str, object]) -> tuple[str, str, str]:
-    platform = row["platform"]
-    assert isinstance(platform, Platform)
-    return (platform.value, str(row["source_id"]), str(row["message_id"]))
 
 
 # A batch runs a dozen statements: those built once (bound parameters, expanding IN lists) skip

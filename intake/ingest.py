@@ -24,7 +24,8 @@ from intake.asks import IncomingAsk, IngestResult, Outcome
 from intake.batch import (
     Joined,
     Staged,
-    allocate_question_ids,
+    _table,
+    allocate_ids,
     already_ingested,
     apply_joined,
     blocked_keys,
@@ -300,7 +301,7 @@ async def _ingest_held(
         await count_chatter(session, event_id, chatter)
     # Ids given up front let the new questions go in as one executemany, not a row at a time.
     with session.no_autoflush:
-        new_ids = await allocate_question_ids(session, len(provisional))
+        new_ids = await allocate_ids(session, Question, len(provisional))
     for question, new_id in zip(provisional.values(), new_ids, strict=True):
         question.id = new_id
     await insert_questions(session, list(provisional.values()))
@@ -320,7 +321,7 @@ async def _ingest_held(
         )
     await count_new_askers(session, joined)
     await apply_joined(session, event, joined, now)
-    await write_asks(session, event_id, [s for s in staged if s.target is not None])
+    await write_asks(session, [s for s in staged if s.target is not None])
     audits = [
         {
             "event_id": event_id,
@@ -334,7 +335,7 @@ async def _ingest_held(
         if s.target is not None and s.outcome is not Outcome.duplicate
     ]
     if audits:
-        await session.execute(insert(AuditEntry), audits)
+        await session.execute(insert(_table(AuditEntry)), audits)
     return [
         IngestResult(
             s.outcome,
