@@ -7,6 +7,7 @@ lingua in low-accuracy mode, restricted to the languages we see: ~0.5 s and ~30 
 
 from __future__ import annotations
 
+import re
 from functools import cache
 from typing import TYPE_CHECKING
 
@@ -23,7 +24,8 @@ _ENGLISH = frozenset(
 )
 # One English function word in this many words marks Latin-script text as English.
 _ENGLISH_EVERY = 6
-_LATIN_END = 0x250  # Latin, Latin-1 and Latin Extended-A/B
+# Anything past Latin, Latin-1 and Latin Extended-A/B.
+_NOT_LATIN = re.compile("[^\x00-\u024f]")
 
 
 @cache
@@ -43,7 +45,7 @@ def detect_language(text: str, *, normalized: str | None = None) -> str | None:
         return None
     words = key.split()
     english = sum(w in _ENGLISH for w in words)
-    if english and english * _ENGLISH_EVERY >= len(words) and all(ord(c) < _LATIN_END for c in key):
+    if english and english * _ENGLISH_EVERY >= len(words) and not _NOT_LATIN.search(key):
         return "en"
     language = detector().detect_language_of(key)
     return None if language is None else language.iso_code_639_1.name.lower()

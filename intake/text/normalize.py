@@ -18,6 +18,22 @@ _ZERO_WIDTH = dict.fromkeys(
 _SPACE_RE = re.compile(r"\s+")
 
 
+class _Blanks(dict[int, str]):
+    """What each character becomes for matching: a space for punctuation (P*), symbols and
+    emoji (S*), controls, format marks, surrogates and private use (C*) and odd spaces (Zs);
+    itself otherwise (M* stays: combining marks carry meaning in Hindi, Arabic…). Filled as
+    characters are first seen, so `str.translate` does the per-character work in C."""
+
+    def __missing__(self, code: int) -> str:
+        cat = unicodedata.category(chr(code))
+        self[code] = out = " " if cat[0] in "PSC" or cat == "Zs" else chr(code)
+        return out
+
+
+# Bounded by the characters Unicode has (a few MB at most, in practice a few thousand entries).
+_BLANKS = _Blanks()
+
+
 def strip_marker(text: str) -> tuple[str, bool]:
     """The text without a leading question marker, and whether there was one."""
     match = MARKER_RE.match(text)
@@ -46,14 +62,5 @@ def normalize(text: str) -> str:
     text = _TRAILING_MARKER_RE.sub("", text)
     text = _URL_RE.sub(" ", text)
     text = _MENTION_RE.sub(" ", text)
-    text = text.casefold()
-    out = []
-    for ch in text:
-        cat = unicodedata.category(ch)
-        # P*: punctuation; S*: symbols incl. emoji; C*: controls, format, surrogates, private use;
-        # M* is kept (combining marks carry meaning in Hindi, Arabic…).
-        if cat[0] in "PSC" or cat == "Zs":
-            out.append(" ")
-        else:
-            out.append(ch)
-    return _SPACE_RE.sub(" ", "".join(out)).strip()
+    text = text.casefold().translate(_BLANKS)
+    return _SPACE_RE.sub(" ", text).strip()
