@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -19,11 +20,38 @@ NAMING_CONVENTION = {
 }
 
 
+_MISSING = object()
+_REMEMBERED = 512
+# Per dialect: a bound instant's value as the driver takes it.
+_converted: dict[str, dict[datetime, Any]] = {}
+
+
 class UTCDateTime(TypeDecorator[datetime]):
     """A timestamp that is always timezone-aware UTC, also on SQLite (which stores it naive)."""
 
     impl = DateTime(timezone=True)
     cache_ok = True
+
+    def bind_processor(self, dialect: Dialect) -> Callable[[Any], Any] | None:
+        """The conversion below (and the driver's, for SQLite a formatted string), remembered
+        for the last few hundred values: a batch binds the same instants many times over (its
+        `now` in every row, an ask's time as its question's first and last)."""
+        convert = super().bind_processor(dialect)
+        if convert is None:
+            return None
+        done = _converted.setdefault(dialect.name, {})
+
+        def process(value: Any) -> Any:
+            if value is None:
+                return None
+            found = done.get(value, _MISSING)
+            if found is _MISSING:
+                if len(done) >= _REMEMBERED:
+                    done.clear()
+                found = done[value] = convert(value)
+            return found
+
+        return process
 
     def process_bind_param(self, value: datetime | None, dialect: Dialect) -> Any:
         if value is None:
