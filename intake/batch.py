@@ -177,8 +177,13 @@ async def allocate_ids(session: AsyncSession, model: type[Ask | Question], n: in
             {"n": n},
         )
         return [int(r[0]) for r in rows]
-    top = await session.scalar(select(func.coalesce(func.max(table.c.id), 0)))
+    top = await session.scalar(_largest_id(table))
     return list(range(int(top or 0) + 1, int(top or 0) + 1 + n))
+
+
+@cache
+def _largest_id(table: Table) -> Select[int]:
+    return select(func.coalesce(func.max(table.c.id), 0))
 
 
 async def already_ingested(

@@ -9,6 +9,10 @@ thread) in arrival order, and stores them in a short transaction of their own. E
 is still compared only with the questions created before it (ids are handed out in order).
 
 Marks then appear one batch later than the questions (a few hundred ms when the chat is busy).
+While a collector is catching up with a backlog (Telegram handed it a full batch: more are
+waiting), the worker waits for it, at most `patience` seconds, and then takes everything queued
+at once: a flood's questions reach the queue first, their marks just after, in fewer and
+larger model calls.
 What is queued when the process stops is finished first (within `drain`'s time); a process
 killed before then leaves those questions without marks, never without their asks.
 """
@@ -16,6 +20,7 @@ killed before then leaves those questions without marks, never without their ask
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import sys
@@ -55,10 +60,13 @@ class SuggestLater:
         sessionmaker: async_sessionmaker[AsyncSession],
         *,
         clock: Clock = utcnow,
+        patience: float = 2.0,
     ) -> None:
-        self.sessionmaker, self.clock = sessionmaker, clock
+        self.sessionmaker, self.clock, self.patience = sessionmaker, clock, patience
         self._queue: list[NewQuestions] = []
         self._wake = asyncio.Event()
+        self._caught_up = asyncio.Event()
+        self._caught_up.set()
         self._idle = asyncio.Event()
         self._idle.set()
         self._task: asyncio.Task[None] | None = None
@@ -94,6 +102,14 @@ class SuggestLater:
             self._idle.clear()
             self._wake.set()
 
+    def catching_up(self, behind: bool) -> None:
+        """Whether the collector has more waiting at the platform (its last fetch was full):
+        while it has, suggestions wait for it (at most `patience` seconds at a time)."""
+        if behind:
+            self._caught_up.clear()
+        else:
+            self._caught_up.set()
+
     def start(self, intake: Intake) -> None:
         """Run the worker (the index and the model are `intake`'s) until stop()."""
         if self._task is None:
@@ -112,6 +128,7 @@ class SuggestLater:
         """Finish what is queued (within `within`), then stop the worker."""
         if self._task is None:
             return
+        self._caught_up.set()  # nothing more is coming: no reason to wait
         if not await self.drain(within):
             log.warning(
                 "stopping with %d batches of questions still to suggest for", len(self._queue)
@@ -124,6 +141,11 @@ class SuggestLater:
     async def _run(self, intake: Intake) -> None:
         while True:
             await self._wake.wait()
+            if not self._caught_up.is_set():
+                # The collector's next batch first: it is on the path of every question after.
+                with contextlib.suppress(TimeoutError):
+                    async with asyncio.timeout(self.patience):
+                        await self._caught_up.wait()
             self._wake.clear()
             items, self._queue = self._queue, []
             if items:

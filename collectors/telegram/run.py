@@ -270,6 +270,8 @@ class TelegramCollector:
                 continue
             if self._state != "running":
                 await self._running("long polling")
+            # A full batch: more are waiting, so suggestions wait until the backlog is read.
+            self.suggest_later.catching_up(len(raw) >= self.settings.telegram_poll_limit)
             if not raw:
                 self.backoff.reset()
                 continue

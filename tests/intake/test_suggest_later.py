@@ -117,6 +117,54 @@ async def test_stop_finishes_what_is_queued(sessionmaker):
     assert len(await _marks(sessionmaker, event_id)) == 1
 
 
+async def test_suggestions_wait_while_the_collector_catches_up(sessionmaker):
+    """A full batch from the platform means more are waiting: the marks wait for the backlog
+    to be read, and then come all at once."""
+    async with sessionmaker() as s, s.begin():
+        event_id = (await make_event(s)).id
+    intake = Intake()
+    later = SuggestLater(sessionmaker, patience=60)
+    later.start(intake)
+    try:
+        later.catching_up(True)
+        await _ingest(sessionmaker, intake, event_id, later, [VOTE])
+        await _ingest(sessionmaker, intake, event_id, later, [CLOSE], first=2)
+        assert not await later.drain(0.3), "suggested while the collector was behind"
+        assert await _marks(sessionmaker, event_id) == []
+        later.catching_up(False)
+        assert await later.drain(10)
+        assert len(await _marks(sessionmaker, event_id)) == 1
+    finally:
+        await later.stop()
+
+
+async def test_a_collector_that_stays_behind_gets_its_marks_after_the_patience(sessionmaker):
+    async with sessionmaker() as s, s.begin():
+        event_id = (await make_event(s)).id
+    intake = Intake()
+    later = SuggestLater(sessionmaker, patience=0.05)
+    later.start(intake)
+    try:
+        later.catching_up(True)  # and never caught up: a flood that lasts
+        await _ingest(sessionmaker, intake, event_id, later, [VOTE, CLOSE])
+        assert await later.drain(10)
+        assert len(await _marks(sessionmaker, event_id)) == 1
+    finally:
+        await later.stop()
+
+
+async def test_stop_does_not_wait_for_a_collector_behind(sessionmaker):
+    async with sessionmaker() as s, s.begin():
+        event_id = (await make_event(s)).id
+    intake = Intake()
+    later = SuggestLater(sessionmaker, patience=60)
+    later.start(intake)
+    later.catching_up(True)
+    await _ingest(sessionmaker, intake, event_id, later, [VOTE, CLOSE])
+    await later.stop(within=10)
+    assert len(await _marks(sessionmaker, event_id)) == 1
+
+
 async def test_a_batch_still_being_read_is_never_suggested_into():
     """The worker runs between the next batch's awaits: that batch's questions sit in the
     index under provisional ids (below zero) until their insert."""
