@@ -446,6 +446,7 @@ async def telegram_flood(postgres: bool, tmp: Path, rounds: int) -> None:
     bares: list[float] = []
     ours: list[float] = []
     settled: list[float] = []
+    cpus: list[float] = []
     try:
         async with FakeTelegram() as fake:
             service = Service(
@@ -466,6 +467,7 @@ async def telegram_flood(postgres: bool, tmp: Path, rounds: int) -> None:
                         client, [{"platform": "telegram", "chat_id": GROUP["id"]}]
                     )
                     updates = flood(FLOOD, seed=100 + r, start=1 + r * FLOOD)
+                    cpu = service.cpu_seconds()
                     fake.push(*updates)
                     pushed = time.perf_counter()
                     shown = 0
@@ -475,6 +477,7 @@ async def telegram_flood(postgres: bool, tmp: Path, rounds: int) -> None:
                             raise RuntimeError(f"only {shown} of {FLOOD} after 180 s")
                         await asyncio.sleep(POLL)
                     ours.append(time.perf_counter() - pushed)
+                    cpus.append(service.cpu_seconds() - cpu)
                     # Suggestions are found just after each batch commits, in the background:
                     # when the service goes idle, every question has been compared.
                     settled.append(await _idle(service) - pushed)
@@ -488,6 +491,10 @@ async def telegram_flood(postgres: bool, tmp: Path, rounds: int) -> None:
         f"→ last question visible via the API {o:.2f} s (median; {min(ours):.2f}–"
         f"{max(ours):.2f}, {FLOOD / o:.0f} asks/s); bare PTB drain {b:.2f} s; ratio "
         f"{o / b:.1f}x (target ≤ 2x)"
+    )
+    print(
+        f"  the service's CPU until then: {statistics.median(cpus):.2f} s "
+        f"({statistics.median(cpus) / FLOOD * 1000:.2f} ms per question, polls answered included)"
     )
     print(
         f"  the service idle again (every new question's suggestions found) "

@@ -87,7 +87,18 @@ class Content:
 @cache
 def _stemmer(language: str) -> Stemmer.Stemmer | None:
     name = STEMMERS.get(language)
-    return Stemmer.Stemmer(name) if name else None
+    if not name:
+        return None
+    stemmer = Stemmer.Stemmer(name)
+    # PyStemmer's own cache sorts all of itself each time it overflows (every few thousand
+    # new words: a flood's made-up names and typos); `_STEMS` below is a plain bounded dict.
+    stemmer.maxCacheSize = 0
+    return stemmer
+
+
+# (language, word) → stem, for the words seen lately; emptied when full.
+_STEMS: dict[tuple[str, str], str] = {}
+_STEMS_MAX = 50_000
 
 
 def guess_language(words: list[str]) -> str:
@@ -112,10 +123,16 @@ def guess_language(words: list[str]) -> str:
 
 def stem(word: str, language: str = "en") -> str:
     """The word's stem in `language` ("grants"/"grant", "voting"/"vote"); numbers stay whole."""
+    found = _STEMS.get((language, word))
+    if found is not None:
+        return found
     stemmer = _stemmer(language)
     if stemmer is None or not word.isalpha():
         return word
-    return stemmer.stemWord(word)
+    if len(_STEMS) >= _STEMS_MAX:
+        _STEMS.clear()
+    found = _STEMS[language, word] = intern(stemmer.stemWord(word))
+    return found
 
 
 def _skip_greeting(words: list[str]) -> int:
