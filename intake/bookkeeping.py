@@ -55,6 +55,7 @@ class NewQuestion:
     updated_at: datetime
     version: int
     id: int = 0  # given just before the insert
+    suggest_pending: bool = False  # its suggestions are found after the commit
 
     def row(self) -> dict[str, Any]:
         return {name: getattr(self, name) for name in NEW_QUESTION_COLUMNS}

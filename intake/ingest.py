@@ -302,12 +302,14 @@ async def _ingest_held(
     # Ids given up front let the new questions go in as one executemany, not a row at a time.
     with session.no_autoflush:
         new_ids = await allocate_ids(session, Question, len(provisional))
+    deferred = intake.suggest and later is not None
     for question, new_id in zip(provisional.values(), new_ids, strict=True):
         question.id = new_id
+        question.suggest_pending = deferred
     await insert_questions(session, list(provisional.values()))
     for temp_id, question in provisional.items():
         index.rekey(temp_id, question.id)
-    if intake.suggest and later is not None:
+    if deferred and later is not None:
         later.after_commit(session, event_id, [(q.id, q.match_key) for q in provisional.values()])
     elif intake.suggest:
         await suggest_new(

@@ -13,8 +13,9 @@ While a collector is catching up with a backlog (Telegram handed it a full batch
 waiting), the worker waits for it, at most `patience` seconds, and then takes everything queued
 at once: a flood's questions reach the queue first, their marks just after, in fewer and
 larger model calls.
-What is queued when the process stops is finished first (within `drain`'s time); a process
-killed before then leaves those questions without marks, never without their asks.
+What is queued when the process stops is finished first (within `drain`'s time). Such questions
+are stored marked `suggest_pending` until their suggestions are: a process killed before then
+leaves them to the next start's worker (any collector's, in any process), which finds them.
 """
 
 from __future__ import annotations
@@ -28,8 +29,9 @@ import threading
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
+from sqlalchemy import Table, select, update
 from sqlalchemy import event as sa_event
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -38,6 +40,7 @@ from intake.ingest import Intake, refresh_index
 from intake.suggestions import find_suggestions, store_suggestions
 from kit.clock import Clock, utcnow
 from kit.db import read_only
+from models import Question
 
 log = logging.getLogger("liveq.suggest")
 
@@ -113,6 +116,7 @@ class SuggestLater:
     def start(self, intake: Intake) -> None:
         """Run the worker (the index and the model are `intake`'s) until stop()."""
         if self._task is None:
+            self._idle.clear()  # until the questions a previous process left are queued
             self._task = asyncio.create_task(self._run(intake), name="liveq-suggest-later")
 
     async def drain(self, within: float = 30.0) -> bool:
@@ -139,6 +143,12 @@ class SuggestLater:
         self._thread.shutdown(wait=False)
 
     async def _run(self, intake: Intake) -> None:
+        try:
+            await self._recover()
+        except Exception as exc:  # noqa: BLE001 - the next start tries again
+            log.warning("could not look for questions left without suggestions: %r", exc)
+        if not self._queue:
+            self._idle.set()
         while True:
             await self._wake.wait()
             if not self._caught_up.is_set():
@@ -178,14 +188,52 @@ class SuggestLater:
                 event_id=event_id,
                 index=intake.indexes.get(event_id),
                 meaning=intake.meaning,
-                new=sorted(new),
+                new=sorted(set(new)),  # once each: recovery may queue one again
                 blocked=blocked[event_id],
                 now=self.clock(),
                 executor=self._thread,
             )
-        if rows:
-            async with self.sessionmaker() as session, session.begin():
-                await store_suggestions(session, rows)
+        async with self.sessionmaker() as session, session.begin():
+            # Claimed as they are stored: a question another process (or a restart's
+            # recovery) found suggestions for meanwhile gets none twice.
+            mine = await claim(session, [qid for new in by_event.values() for qid, _ in new])
+            await store_suggestions(session, [r for r in rows if r["question_id"] in mine])
+
+    async def _recover(self) -> None:
+        """Queue the questions whose suggestions were never found: a process killed between a
+        batch's commit and its suggestions (or still behind when it stopped) left them."""
+        async with self.sessionmaker() as session:
+            await read_only(session)
+            rows = await session.execute(
+                select(Question.event_id, Question.id, Question.match_key)
+                .where(Question.suggest_pending)
+                .order_by(Question.id)
+            )
+            left: dict[int, list[tuple[int, str]]] = {}
+            for event_id, qid, key in rows:
+                left.setdefault(event_id, []).append((qid, key))
+        if left:
+            log.info(
+                "finding the suggestions of %d questions left without them",
+                sum(map(len, left.values())),
+            )
+            self._put([NewQuestions(e, tuple(qs)) for e, qs in left.items()])
+
+
+async def claim(session: AsyncSession, question_ids: list[int]) -> set[int]:
+    """Of these questions, those whose suggestions were still to be found: now found by
+    `session`'s transaction (the others' were found by someone else, or never deferred)."""
+    table = cast(Table, Question.__table__)
+    mine: set[int] = set()
+    for start in range(0, len(question_ids), 500):
+        found = await session.scalars(
+            update(table)
+            .where(table.c.id.in_(question_ids[start : start + 500]), table.c.suggest_pending)
+            .values(suggest_pending=False)
+            .returning(table.c.id)
+        )
+        mine.update(found)
+    return mine
 
 
 def _lower_priority() -> None:

@@ -18,6 +18,7 @@ from sqlalchemy import (
     case,
     literal_column,
 )
+from sqlalchemy import false as sa_false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import Base
@@ -68,6 +69,10 @@ class Question(Base):
     updated_at: Mapped[datetime]
     # Bumped by every change: clients send it back so a stale edit is refused, not silent.
     version: Mapped[int] = mapped_column(Integer, default=1)
+    # Its suggestions are still to be found (a collector's batch finds them after its commit,
+    # intake/suggest_later.py): whoever finds them clears it; a restart finds what a killed
+    # process left.
+    suggest_pending: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sa_false())
 
     event: Mapped[Event] = relationship(back_populates="questions", lazy="raise")
     asks: Mapped[list[Ask]] = relationship(

@@ -8,7 +8,7 @@ from intake.asks import Outcome
 from intake.ingest import Intake, ingest
 from intake.suggest_later import SuggestLater
 from kit.db import make_engine, make_sessionmaker
-from models import Suggestion
+from models import Question, Suggestion
 from tests.factories import make_ask, make_event
 
 
@@ -25,6 +25,7 @@ VOTE = "When does the board election voting close?"
 # Alike in words, below the matcher's own threshold: suggested, never merged.
 CLOSE = "When do board election votes stop being accepted?"
 RESULTS = "When will the board election results be published?"
+AGAIN = "When are board election votes no longer accepted?"
 
 
 async def _marks(sessionmaker, event_id):
@@ -162,6 +163,68 @@ async def test_stop_does_not_wait_for_a_collector_behind(sessionmaker):
     later.catching_up(True)
     await _ingest(sessionmaker, intake, event_id, later, [VOTE, CLOSE])
     await later.stop(within=10)
+    assert len(await _marks(sessionmaker, event_id)) == 1
+
+
+async def _pending(sessionmaker, event_id):
+    async with sessionmaker() as s:
+        rows = await s.scalars(
+            select(Question.id).where(Question.event_id == event_id, Question.suggest_pending)
+        )
+        return list(rows)
+
+
+async def test_a_restart_finds_the_suggestions_a_killed_process_left(sessionmaker):
+    async with sessionmaker() as s, s.begin():
+        event_id = (await make_event(s)).id
+    # A worker that never runs: the process was killed after the batch's commit.
+    killed = SuggestLater(sessionmaker)
+    await _ingest(sessionmaker, Intake(), event_id, killed, [VOTE, CLOSE])
+    assert len(await _pending(sessionmaker, event_id)) == 2
+    assert await _marks(sessionmaker, event_id) == []
+    # The next start, with nothing in memory.
+    restarted = SuggestLater(sessionmaker)
+    restarted.start(Intake())
+    try:
+        assert await restarted.drain(10)
+    finally:
+        await restarted.stop()
+    assert len(await _marks(sessionmaker, event_id)) == 1
+    assert await _pending(sessionmaker, event_id) == []
+
+
+async def test_two_workers_never_store_a_question_s_suggestions_twice(sessionmaker):
+    """A collector's worker still holding its batches while another process's worker, just
+    started, finds the first batch's questions pending: whichever stores first stores them,
+    once, and the rest of the pass (a later batch's) is stored all the same."""
+    async with sessionmaker() as s, s.begin():
+        event_id = (await make_event(s)).id
+    behind = SuggestLater(sessionmaker)  # has the batches queued, not yet worked on
+    await _ingest(sessionmaker, Intake(), event_id, behind, [VOTE, CLOSE])
+    other = SuggestLater(sessionmaker)
+    other.start(Intake())
+    try:
+        assert await other.drain(10)
+        first = await _marks(sessionmaker, event_id)
+        assert len(first) == 1
+        later = await _ingest(sessionmaker, Intake(), event_id, behind, [AGAIN], first=3)
+        assert later[0].outcome is Outcome.created
+        behind.start(Intake())
+        assert await behind.drain(10)
+    finally:
+        await other.stop()
+        await behind.stop()
+    marks = await _marks(sessionmaker, event_id)
+    assert len(marks) == len(set(marks)) > len(first), marks
+    assert await _pending(sessionmaker, event_id) == []
+
+
+async def test_questions_suggested_at_once_are_never_pending(sessionmaker):
+    """The API's asks find their suggestions in their own transaction: nothing is left over."""
+    async with sessionmaker() as s, s.begin():
+        event_id = (await make_event(s)).id
+    await _ingest(sessionmaker, Intake(), event_id, None, [VOTE, CLOSE])
+    assert await _pending(sessionmaker, event_id) == []
     assert len(await _marks(sessionmaker, event_id)) == 1
 
 
