@@ -132,7 +132,7 @@ async def list_questions(
         async with maker() as session:
             await read_only(session)
             position = await last_entry_id(session, event_id=event_id)
-            await get_event(session, event_id=event_id)
+            await require_event(session, event_id=event_id)
             page = await shapes.queue_page_fast(session, query, names=authors == "names")
         return page.model_dump_json().encode(), position
 
