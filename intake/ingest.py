@@ -309,6 +309,7 @@ async def _ingest_held(
     await insert_questions(session, list(provisional.values()))
     for temp_id, question in provisional.items():
         index.rekey(temp_id, question.id)
+    heap.grown(made=len(provisional) * 10)  # an indexed question is about ten objects
     if deferred and later is not None:
         later.after_commit(session, event_id, [(q.id, q.match_key) for q in provisional.values()])
     elif intake.suggest:
