@@ -46,6 +46,7 @@ from kit import heap
 from kit.changes import notify_on_commit
 from kit.clock import Clock, utcnow
 from kit.db import lock_until_end
+from kit.planner import Statistics
 from models import (
     MAX_TEXT,
     AuditEntry,
@@ -86,6 +87,8 @@ class Intake:
     # with the sentence encoder (the app sets it, LIVEQ_SEMANTIC_SUGGESTIONS).
     suggest: bool = True
     meaning: Meaning | None = None
+    # PostgreSQL's planner statistics, brought up to date as this process's asks pile up.
+    statistics: Statistics = field(default_factory=Statistics)
     _secret: bytes | None = None
 
     async def hold(self, session: AsyncSession, event_id: int) -> EventIndex:
@@ -324,7 +327,9 @@ async def _ingest_held(
         )
     await count_new_askers(session, joined)
     await apply_joined(session, event, joined, now)
-    await write_asks(session, [s for s in staged if s.target is not None])
+    written = [s for s in staged if s.target is not None]
+    await write_asks(session, written)
+    intake.statistics.grew(session, len(written))
     audits = [
         {
             "event_id": event_id,
