@@ -21,6 +21,12 @@ async def sessionmaker(fresh_db):
     await engine.dispose()
 
 
+@pytest.fixture
+async def event_id(sessionmaker):
+    async with sessionmaker() as s, s.begin():
+        return (await make_event(s)).id
+
+
 VOTE = "When does the board election voting close?"
 # Alike in words, below the matcher's own threshold: suggested, never merged.
 CLOSE = "When do board election votes stop being accepted?"
@@ -79,9 +85,7 @@ async def test_marks_come_after_the_commit_as_they_would_in_it(sessionmaker):
     assert all(into < q for q, into, _ in deferred)
 
 
-async def test_a_batch_rolled_back_leaves_nothing_to_suggest(sessionmaker):
-    async with sessionmaker() as s, s.begin():
-        event_id = (await make_event(s)).id
+async def test_a_batch_rolled_back_leaves_nothing_to_suggest(sessionmaker, event_id):
     intake = Intake()
     later = SuggestLater(sessionmaker)
     later.start(intake)
@@ -107,9 +111,7 @@ async def test_a_batch_rolled_back_leaves_nothing_to_suggest(sessionmaker):
         await later.stop()
 
 
-async def test_stop_finishes_what_is_queued(sessionmaker):
-    async with sessionmaker() as s, s.begin():
-        event_id = (await make_event(s)).id
+async def test_stop_finishes_what_is_queued(sessionmaker, event_id):
     intake = Intake()
     later = SuggestLater(sessionmaker)
     later.start(intake)
@@ -118,11 +120,9 @@ async def test_stop_finishes_what_is_queued(sessionmaker):
     assert len(await _marks(sessionmaker, event_id)) == 1
 
 
-async def test_suggestions_wait_while_the_collector_catches_up(sessionmaker):
+async def test_suggestions_wait_while_the_collector_catches_up(sessionmaker, event_id):
     """A full batch from the platform means more are waiting: the marks wait for the backlog
     to be read, and then come all at once."""
-    async with sessionmaker() as s, s.begin():
-        event_id = (await make_event(s)).id
     intake = Intake()
     later = SuggestLater(sessionmaker, patience=60)
     later.start(intake)
@@ -139,9 +139,7 @@ async def test_suggestions_wait_while_the_collector_catches_up(sessionmaker):
         await later.stop()
 
 
-async def test_a_collector_that_stays_behind_gets_its_marks_after_the_patience(sessionmaker):
-    async with sessionmaker() as s, s.begin():
-        event_id = (await make_event(s)).id
+async def test_a_collector_that_stays_behind_gets_its_marks_after_the_patience(sessionmaker, event_id):
     intake = Intake()
     later = SuggestLater(sessionmaker, patience=0.05)
     later.start(intake)
@@ -154,9 +152,7 @@ async def test_a_collector_that_stays_behind_gets_its_marks_after_the_patience(s
         await later.stop()
 
 
-async def test_stop_does_not_wait_for_a_collector_behind(sessionmaker):
-    async with sessionmaker() as s, s.begin():
-        event_id = (await make_event(s)).id
+async def test_stop_does_not_wait_for_a_collector_behind(sessionmaker, event_id):
     intake = Intake()
     later = SuggestLater(sessionmaker, patience=60)
     later.start(intake)
@@ -174,9 +170,7 @@ async def _pending(sessionmaker, event_id):
         return list(rows)
 
 
-async def test_a_restart_finds_the_suggestions_a_killed_process_left(sessionmaker):
-    async with sessionmaker() as s, s.begin():
-        event_id = (await make_event(s)).id
+async def test_a_restart_finds_the_suggestions_a_killed_process_left(sessionmaker, event_id):
     # A worker that never runs: the process was killed after the batch's commit.
     killed = SuggestLater(sessionmaker)
     await _ingest(sessionmaker, Intake(), event_id, killed, [VOTE, CLOSE])
@@ -193,12 +187,10 @@ async def test_a_restart_finds_the_suggestions_a_killed_process_left(sessionmake
     assert await _pending(sessionmaker, event_id) == []
 
 
-async def test_two_workers_never_store_a_question_s_suggestions_twice(sessionmaker):
+async def test_two_workers_never_store_a_question_s_suggestions_twice(sessionmaker, event_id):
     """A collector's worker still holding its batches while another process's worker, just
     started, finds the first batch's questions pending: whichever stores first stores them,
     once, and the rest of the pass (a later batch's) is stored all the same."""
-    async with sessionmaker() as s, s.begin():
-        event_id = (await make_event(s)).id
     behind = SuggestLater(sessionmaker)  # has the batches queued, not yet worked on
     await _ingest(sessionmaker, Intake(), event_id, behind, [VOTE, CLOSE])
     other = SuggestLater(sessionmaker)
@@ -219,10 +211,8 @@ async def test_two_workers_never_store_a_question_s_suggestions_twice(sessionmak
     assert await _pending(sessionmaker, event_id) == []
 
 
-async def test_questions_suggested_at_once_are_never_pending(sessionmaker):
+async def test_questions_suggested_at_once_are_never_pending(sessionmaker, event_id):
     """The API's asks find their suggestions in their own transaction: nothing is left over."""
-    async with sessionmaker() as s, s.begin():
-        event_id = (await make_event(s)).id
     await _ingest(sessionmaker, Intake(), event_id, None, [VOTE, CLOSE])
     assert await _pending(sessionmaker, event_id) == []
     assert len(await _marks(sessionmaker, event_id)) == 1
