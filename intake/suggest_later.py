@@ -29,6 +29,7 @@ import threading
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, cast
 
 from sqlalchemy import Table, select, update
@@ -36,6 +37,7 @@ from sqlalchemy import event as sa_event
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from intake.batch import blocked_keys
+from intake.bookkeeping import audit
 from intake.ingest import Intake, refresh_index
 from intake.suggestions import find_suggestions, store_suggestions
 from kit.clock import Clock, utcnow
@@ -197,7 +199,9 @@ class SuggestLater:
             # Claimed as they are stored: a question another process (or a restart's
             # recovery) found suggestions for meanwhile gets none twice.
             mine = await claim(session, [qid for new in by_event.values() for qid, _ in new])
-            await store_suggestions(session, [r for r in rows if r["question_id"] in mine])
+            stored = [r for r in rows if r["question_id"] in mine]
+            await store_suggestions(session, stored)
+            announce(session, stored, now=self.clock())
 
     async def _recover(self) -> None:
         """Queue the questions whose suggestions were never found: a process killed between a
@@ -218,6 +222,26 @@ class SuggestLater:
                 sum(map(len, left.values())),
             )
             self._put([NewQuestions(e, tuple(qs)) for e, qs in left.items()])
+
+
+def announce(session: AsyncSession, stored: list[dict[str, Any]], *, now: datetime) -> None:
+    """Tell the live streams and cached pages which rows got their mark: an audit entry per
+    event (and per 500 rows) naming them, as a merge names the rows whose mark it moved."""
+    marked: dict[int, set[int]] = {}
+    for row in stored:
+        marked.setdefault(row["event_id"], set()).add(row["question_id"])
+    for event_id, ids in marked.items():
+        ordered = sorted(ids)
+        for start in range(0, len(ordered), 500):
+            audit(
+                session,
+                event_id=event_id,
+                question_id=None,
+                actor="liveq",
+                action="suggestions_found",
+                at=now,
+                marks=ordered[start : start + 500],
+            )
 
 
 async def claim(session: AsyncSession, question_ids: list[int]) -> set[int]:

@@ -204,3 +204,67 @@ async def test_serve_collects_a_youtube_live_chat(tmp_path: Path):
         await fake.stop()
     output = log_path.read_text()
     assert YT_KEY not in output
+
+
+async def test_a_kill_between_a_batch_and_its_suggestions_loses_no_mark(
+    tmp_path: Path, fake_telegram
+):
+    """kill -9 while a flood's suggestions wait for the collector to catch up (a full batch:
+    more may be waiting): the restarted service finds them."""
+    env = {
+        "LIVEQ_TELEGRAM_BOT_TOKEN": BOT_TOKEN,
+        "LIVEQ_TELEGRAM_API_URL": fake_telegram.base_url,
+        # The poll after the full batch waits this long for more: the marks wait with it.
+        "LIVEQ_TELEGRAM_POLL_TIMEOUT": "30",
+        "LIVEQ_SEMANTIC_SUGGESTIONS": "false",
+    }
+    group = tg.chat(-1001777)
+    texts = [f"Question {n} about topic {n}: is it item {n * 7}?" for n in range(98)]
+    texts += [
+        "When does the board election voting close?",
+        "When do board election votes stop being accepted?",  # suggested into the one above
+    ]
+    headers = {"Authorization": f"Bearer {ADMIN}"}
+    proc, log_path, base = _serve(tmp_path, env)
+    try:
+        async with httpx.AsyncClient(base_url=base, headers=headers, timeout=30) as client:
+            await _wait_up(client, proc, log_path)
+            r = await client.post(
+                "/api/v1/events",
+                json={
+                    "title": "Flood",
+                    "sources": [{"platform": "telegram", "chat_id": group["id"]}],
+                },
+            )
+            assert r.status_code == 201, r.text
+            event_id = r.json()["id"]
+            queue = f"/api/v1/events/{event_id}/questions?limit=500"
+            fake_telegram.push(
+                *(
+                    tg.message(chat=group, message_id=i + 1, text=t, sender=tg.user(i + 1))
+                    for i, t in enumerate(texts)
+                )
+            )
+
+            async def all_in():
+                items = (await client.get(queue)).json()["items"]
+                return items if len(items) == len(texts) else None
+
+            items = await _until(all_in, within=30, what="the batch's questions")
+            assert not any(q["suggestion"] for q in items), "marked before the kill"
+            proc.kill()  # SIGKILL: nothing runs on the way out
+            proc.wait(timeout=20)
+        proc, log_path, base = _serve(tmp_path, env)
+        async with httpx.AsyncClient(base_url=base, headers=headers, timeout=30) as client:
+            await _wait_up(client, proc, log_path)
+
+            async def marked():
+                items = (await client.get(queue)).json()["items"]
+                return [q for q in items if q["suggestion"]] or None
+
+            found = await _until(marked, within=30, what="the marks left by the killed process")
+            closing = next(q for q in items if q["text"].startswith("When does the board"))
+            assert [q["suggestion"]["into"] for q in found] == [closing["id"]]
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)

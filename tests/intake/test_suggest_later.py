@@ -8,7 +8,7 @@ from intake.asks import Outcome
 from intake.ingest import Intake, ingest
 from intake.suggest_later import SuggestLater
 from kit.db import make_engine, make_sessionmaker
-from models import Question, Suggestion
+from models import AuditEntry, Question, Suggestion
 from tests.factories import make_ask, make_event
 
 
@@ -139,7 +139,9 @@ async def test_suggestions_wait_while_the_collector_catches_up(sessionmaker, eve
         await later.stop()
 
 
-async def test_a_collector_that_stays_behind_gets_its_marks_after_the_patience(sessionmaker, event_id):
+async def test_a_collector_that_stays_behind_gets_its_marks_after_the_patience(
+    sessionmaker, event_id
+):
     intake = Intake()
     later = SuggestLater(sessionmaker, patience=0.05)
     later.start(intake)
@@ -216,6 +218,30 @@ async def test_questions_suggested_at_once_are_never_pending(sessionmaker, event
     await _ingest(sessionmaker, Intake(), event_id, None, [VOTE, CLOSE])
     assert await _pending(sessionmaker, event_id) == []
     assert len(await _marks(sessionmaker, event_id)) == 1
+
+
+async def test_marks_found_later_reach_the_live_streams(sessionmaker, event_id):
+    """The streams and cached pages learn of marks from the audit trail: a pass names the rows
+    it marked, as a merge names the rows whose mark it moved."""
+    from app.live.render import touched
+
+    later = SuggestLater(sessionmaker)
+    later.start(Intake())
+    try:
+        await _ingest(sessionmaker, Intake(), event_id, later, [VOTE, CLOSE])
+        assert await later.drain(10)
+    finally:
+        await later.stop()
+    (marked, _, _), *_ = await _marks(sessionmaker, event_id)
+    async with sessionmaker() as s:
+        entries = list(
+            await s.scalars(
+                select(AuditEntry).where(
+                    AuditEntry.event_id == event_id, AuditEntry.action == "suggestions_found"
+                )
+            )
+        )
+    assert [touched(e) for e in entries] == [{marked}]
 
 
 async def test_a_batch_still_being_read_is_never_suggested_into():
