@@ -14,7 +14,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from app.live.feed import Subscriber
+from app.live.subscriber import Subscriber
 from app.live.render import Rendered
 from tests.api_client import ADMIN
 from tests.conftest import PG_URL
