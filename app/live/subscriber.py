@@ -53,6 +53,12 @@ class Subscriber:
         """A change for every stream: written now, unless a write is still under way."""
         if self.closed:
             return
+        self.last_sent = time.monotonic()
+        sink = self.sink
+        if sink is not None and self.writing is None and not self.pending and not self.seen:
+            # The common case: the batch's bytes, encoded once for every such stream.
+            self._write(sink, batch.chunk(self.names))
+            return
         changes = batch.changes[self.names]
         if self.seen:
             changes = [(i, m) for i, m in changes if i not in self.seen]
@@ -63,7 +69,6 @@ class Subscriber:
         else:
             self.pending.extend(m for _, m in changes)
             self.pending.append(batch.counts)
-        self.last_sent = time.monotonic()
         self.flush()
 
     def take(self) -> str:
@@ -77,8 +82,11 @@ class Subscriber:
         rest when it ends)."""
         if self.sink is None or self.writing is not None or not self.pending:
             return
+        self._write(self.sink, self.take().encode())
+
+    def _write(self, sink: Sink, chunk: bytes) -> None:
         try:
-            self.writing = eager.start(self.sink(self.take().encode()))
+            self.writing = eager.start(sink(chunk))
         except Exception:
             self.close()  # the connection is gone (an ASGI 2.4 server says so with OSError)
             return

@@ -34,6 +34,15 @@ class TestWrites:
         assert socket.chunks == [b"id: 1\n\nc1\n\n"]
         assert not sub.pending and sub.writing is None and not sub.wake.is_set()
 
+    async def test_streams_with_nothing_waiting_share_one_encoding_of_the_batch(self):
+        sockets = [Socket() for _ in range(3)]
+        subs = [Subscriber(names=False, after=None, max_pending=10, sink=s.write) for s in sockets]
+        batch = change(1)
+        for sub in subs:
+            sub.push(batch, 1)
+        [first, *others] = [s.chunks[0] for s in sockets]
+        assert first == b"id: 1\n\nc1\n\n" and all(c is first for c in others)
+
     async def test_what_arrives_during_a_waiting_write_follows_in_one_write(self):
         socket = Socket()
         socket.readable.clear()
