@@ -6,7 +6,10 @@
    audit trail while they sit idle (against one client), then delivery latency (post → every
    client has it) at 20 changes a second.
 
-Run: `.venv/bin/python -m bench.feed_bench [sqlite|postgres] [questions] [clients]`.
+Run: `.venv/bin/python -m bench.feed_bench [sqlite|postgres] [questions] [clients]
+[--delivery-only] [--seconds=S]`: `--delivery-only` skips the reads (phase 1) and the idle
+measures, for profiling the fan-out (the service's pid is printed, for `py-spy record -p`);
+`--seconds` is how long changes arrive during delivery (10 by default).
 """
 
 from __future__ import annotations
@@ -230,7 +233,9 @@ async def metrics(http: aiohttp.ClientSession, svc: Service) -> dict[str, int]:
         return await r.json()  # type: ignore[no-any-return]
 
 
-async def streams(svc: Service, event_id: int, n: int) -> None:
+async def streams(
+    svc: Service, event_id: int, n: int, *, idle_too: bool = True, seconds: float = 10.0
+) -> None:
     connector = aiohttp.TCPConnector(limit=0)
     timeout = aiohttp.ClientTimeout(total=None, sock_read=None)
     async with aiohttp.ClientSession(connector=connector, timeout=timeout) as http:
@@ -265,12 +270,14 @@ async def streams(svc: Service, event_id: int, n: int) -> None:
 
         tasks = [asyncio.create_task(client(0))]
         await hello.acquire()
-        await idle("1 stream, idle")
+        if idle_too:
+            await idle("1 stream, idle")
         tasks += [asyncio.create_task(client(k)) for k in range(1, n)]
         for _ in range(n - 1):
             await asyncio.wait_for(hello.acquire(), 60)
         print(f"  {n} streams open ({(await metrics(http, svc))['streams_open']} on the server)")
-        await idle(f"{n} streams, idle")
+        if idle_too:
+            await idle(f"{n} streams, idle")
         sent: dict[int, float] = {}
         cpu0, own0, t0 = svc.cpu_seconds(), time.process_time(), time.perf_counter()
         answered: list[float] = []
@@ -278,7 +285,7 @@ async def streams(svc: Service, event_id: int, n: int) -> None:
             http,
             f"{svc.url}/api/v1/events/{event_id}/questions",
             rate=20,
-            seconds=10,
+            seconds=seconds,
             sent=sent,
             answered=answered,
         )
@@ -287,7 +294,8 @@ async def streams(svc: Service, event_id: int, n: int) -> None:
         if cpu0 is not None and cpu1 is not None:
             print(
                 f"  while delivering            service CPU {(cpu1 - cpu0) / took:6.1%} of a core,"
-                f" the {n} clients' {(own1 - own0) / took:6.1%}"
+                f" the {n} clients' {(own1 - own0) / took:6.1%};"
+                f" {(cpu1 - cpu0) / len(sent) * 1000:5.1f} ms of service CPU a change"
             )
         delays = [(got[i] - sent[i]) * 1000 for got in received for i in sent if i in got]
         missing = len(sent) * n - len(delays)
@@ -316,7 +324,9 @@ async def streams(svc: Service, event_id: int, n: int) -> None:
         await asyncio.gather(*tasks, return_exceptions=True)
 
 
-async def run(backend: str, questions: int, clients: int) -> None:
+async def run(
+    backend: str, questions: int, clients: int, *, delivery_only: bool, seconds: float
+) -> None:
     tmp = Path(tempfile.mkdtemp(prefix="liveq-live-bench-"))
     schema = None
     if backend == "postgres":
@@ -340,10 +350,11 @@ async def run(backend: str, questions: int, clients: int) -> None:
                 await svc.ready(http)
                 waited = await svc.settled(http, event_id)
                 print(f"  encoder loaded and {questions} questions embedded after {waited:.0f} s")
-                print("reads (10 clients)")
-                await reads(svc, http, event_id, 10)
-            print(f"streams ({clients} clients)")
-            await streams(svc, event_id, clients)
+                if not delivery_only:
+                    print("reads (10 clients)")
+                    await reads(svc, http, event_id, 10)
+            print(f"streams ({clients} clients; service pid {svc.proc.pid})", flush=True)
+            await streams(svc, event_id, clients, idle_too=not delivery_only, seconds=seconds)
         finally:
             svc.stop()
     finally:
@@ -362,7 +373,16 @@ def main() -> None:
     numbers = [int(a) for a in args if a.isdigit()]
     questions = numbers[0] if numbers else 10_000
     clients = numbers[1] if len(numbers) > 1 else 1_000
-    asyncio.run(run(backend, questions, clients))
+    seconds = next((float(a.split("=", 1)[1]) for a in args if a.startswith("--seconds=")), 10.0)
+    asyncio.run(
+        run(
+            backend,
+            questions,
+            clients,
+            delivery_only="--delivery-only" in args,
+            seconds=seconds,
+        )
+    )
 
 
 if __name__ == "__main__":

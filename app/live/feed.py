@@ -6,7 +6,8 @@ the latest after a slow poll; so the database's load does not grow with the scre
 also serves streams that join (a fresh start, or a resume from Last-Event-ID), one after
 another in its own task, so a stream never reads the database itself. Each stream has a
 bounded queue: one that falls too far behind is told to refetch (a `reset`) instead of
-buffering without limit.
+buffering without limit. A change is written to each stream's connection by the feed itself
+(subscriber.py).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import logging
 import time
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -31,55 +32,11 @@ from app.live.render import (
     sse,
 )
 from app.live.settings import GuardSettings, LiveSettings
+from app.live.subscriber import Sink, Subscriber
 from kit.changes import watching
 from kit.db import read_only
 
 log = logging.getLogger("liveq.live")
-
-
-@dataclass(eq=False)
-class Subscriber:
-    """One open stream: where it resumes, and what is waiting to be sent to it."""
-
-    names: bool
-    after: int | None
-    max_pending: int
-    pending: deque[str] = field(default_factory=deque)
-    wake: asyncio.Event = field(default_factory=asyncio.Event)
-    # Entry ids sent while catching up: a late PostgreSQL commit may be published again.
-    seen: set[int] = field(default_factory=set)
-    joined: bool = False
-    closed: bool = False
-    last_sent: float = field(default_factory=time.monotonic)  # for heartbeats
-
-    def send(self, messages: list[str]) -> None:
-        self.pending.extend(messages)
-        self.last_sent = time.monotonic()
-        self.wake.set()
-
-    def push(self, batch: Rendered, position: int) -> None:
-        if self.closed:
-            return
-        messages = [m for entry_id, m in batch.changes[self.names] if entry_id not in self.seen]
-        if len(self.pending) + len(messages) > self.max_pending:
-            # Too far behind: drop the backlog, tell the page to refetch from `position`.
-            self.pending.clear()
-            self.pending.append(sse({"last": position}, event="reset", entry_id=position))
-        else:
-            self.pending.extend(messages)
-            self.pending.append(batch.counts)
-        self.last_sent = time.monotonic()
-        self.wake.set()
-
-    def take(self) -> str:
-        """Everything waiting, as one chunk of the stream."""
-        chunk = "".join(self.pending)
-        self.pending.clear()
-        return chunk
-
-    def close(self) -> None:
-        self.closed = True
-        self.wake.set()
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,9 +83,11 @@ class EventFeed:
             overlap = 0.0 if self._sqlite else 5.0
         return overlap
 
-    def subscribe(self, *, names: bool, after: int | None) -> Subscriber:
+    def subscribe(self, *, names: bool, after: int | None, sink: Sink | None = None) -> Subscriber:
         """A stream joins: its first messages (hello, what it missed) come from the reader."""
-        sub = Subscriber(names=names, after=after, max_pending=self._settings.max_pending)
+        sub = Subscriber(
+            names=names, after=after, max_pending=self._settings.max_pending, sink=sink
+        )
         self._joining.append(sub)
         if self._task is None:
             self._task = asyncio.create_task(self._run(), name=f"feed-{self.event_id}")
@@ -242,12 +201,12 @@ class EventFeed:
             return
         last, after = self.position, sub.after
         if after is None or after > last:
-            sub.send([sse({"last": last}, event="hello", entry_id=last)])
+            messages = [sse({"last": last}, event="hello", entry_id=last)]
         elif after < last and (
             await count_after(session, event_id=self.event_id, after=after)
             > self._settings.catch_up_limit
         ):
-            sub.send([sse({"last": last}, event="reset", entry_id=last)])
+            messages = [sse({"last": last}, event="reset", entry_id=last)]
         else:
             messages = [sse({"resumed": after}, event="hello")]
             if after < last:
@@ -255,9 +214,12 @@ class EventFeed:
                 if remembered is None:
                     remembered, sub.seen = await self._missed(session, after, last, sub.names)
                 messages += remembered
-            sub.send(messages)
+        if sub.closed:
+            return  # it left while its catch-up was read
+        # A fan-out from now on includes it; the greeting goes out at once (subscriber.py).
         sub.joined = True
         self.subscribers.add(sub)
+        sub.send(messages)
 
     def _replay(self, after: int, upto: int, *, names: bool) -> list[str] | None:
         """What was published in (after, upto], from memory; None if memory does not reach."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Collection, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
@@ -103,6 +103,15 @@ class Rendered:
 
     changes: dict[bool, list[tuple[int, str]]]
     counts: str
+    _chunks: dict[bool, bytes] = field(default_factory=dict, compare=False, repr=False)
+
+    def chunk(self, names: bool) -> bytes:
+        """The whole batch for a stream with nothing else waiting: encoded once for all."""
+        found = self._chunks.get(names)
+        if found is None:
+            text = "".join(m for _, m in self.changes[names]) + self.counts
+            found = self._chunks[names] = text.encode()
+        return found
 
 
 async def render(

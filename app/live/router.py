@@ -2,23 +2,23 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import Annotated
 
 from fastapi import APIRouter, Header, HTTPException, Query, Request
-from fastapi.responses import StreamingResponse
 
 from app.deps import CurrentUser, IntakeDep, RequireHost, SessionDep, StillSignedIn
 from app.events.names import Authors, reveal_names
 from app.events.service import get_event
 from app.fields import INT32_MAX, EventIdPath
 from app.live import service
+from app.live.response import EventStreamResponse
 from app.live.stats import StatsOut, event_stats
+from app.live.subscriber import Sink
 
 router = APIRouter(prefix="/api/v1", tags=["live"])
 
 
-@router.get("/events/{event_id}/stream", response_class=StreamingResponse)
+@router.get("/events/{event_id}/stream", response_class=EventStreamResponse)
 async def event_stream(
     event_id: EventIdPath,
     request: Request,
@@ -29,7 +29,7 @@ async def event_stream(
         int | None, Query(ge=0, le=INT32_MAX, description="resume after this entry id")
     ] = None,
     authors: Authors = "none",
-) -> StreamingResponse:
+) -> EventStreamResponse:
     """Each change as an SSE event whose id is its audit entry id; reconnects resume."""
     state = request.app.state
     signed_in_at = state.intake.clock()  # the caller was authenticated just now
@@ -54,28 +54,26 @@ async def event_stream(
     streams: service.Streams = state.streams
     stop = streams.open()
 
-    async def body() -> AsyncIterator[str]:
+    async def write(sink: Sink) -> None:
         try:
-            async for message in service.stream(
+            await service.stream(
                 feeds=state.feeds,
                 event_id=event_id,
                 after=resume,
                 names=names,
                 settings=settings,
                 stop=stop,
+                sink=sink,
                 guard=state.stream_guard,
                 signed_in=signed_in,
                 signed_in_at=signed_in_at,
                 clock=state.intake.clock,
-            ):
-                yield message
+            )
         finally:
             streams.release(stop)
 
-    return StreamingResponse(
-        body(),
-        media_type="text/event-stream",
-        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+    return EventStreamResponse(
+        write, headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
     )
 
 

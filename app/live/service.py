@@ -10,13 +10,13 @@ from __future__ import annotations
 import asyncio
 import time
 import weakref
-from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from app.live.feed import Feeds, Subscriber
+from app.live.feed import Feeds
 from app.live.render import last_entry_id, sse, tab_counts
 from app.live.settings import GuardSettings, LiveSettings, SignedIn
+from app.live.subscriber import Sink, Subscriber
 from kit.clock import Clock
 
 __all__ = ["LiveSettings", "Streams", "last_entry_id", "sse", "stream", "tab_counts"]
@@ -65,28 +65,30 @@ async def stream(
     names: bool,
     settings: LiveSettings,
     stop: asyncio.Event,
+    sink: Sink,
     guard: GuardSettings | None = None,
     signed_in: SignedIn | None = None,
     signed_in_at: datetime | None = None,
     clock: Clock | None = None,
-) -> AsyncIterator[str]:
-    """The event's changes after `after` (or from now), until stopped or `max_seconds`; with a
-    `signed_in` check, until the caller signs out (asked every `guard.recheck_seconds` of
-    `clock`)."""
+) -> None:
+    """Write the event's changes after `after` (or from now) to `sink`, until stopped or
+    `max_seconds`; with a `signed_in` check, until the caller signs out (asked every
+    `guard.recheck_seconds` of `clock`).
+
+    The changes themselves are written by the event's feed as they come (subscriber.py): this
+    task wakes only to greet, beat the heart, check the caller and end.
+    """
     guard = guard or GuardSettings()
-    yield f"retry: {settings.retry_ms}\n\n"
     feed = feeds.get(event_id)
-    sub = feed.subscribe(names=names, after=after)
+    sub = feed.subscribe(names=names, after=after, sink=sink)
+    # Before the greeting, which the feed sends in its next step.
+    sub.send([f"retry: {settings.retry_ms}\n\n"], wake=False)
     # The stream's life counts from its greeting: a slow join (a long catch-up) costs none of it.
     ends: float | None = None
     recheck = timedelta(seconds=guard.recheck_seconds)
     checked = signed_in_at if signed_in_at is not None else (clock() if clock else None)
     try:
         while not stop.is_set() and not sub.closed:
-            if sub.pending:
-                # Everything waiting goes in one write: a stream that fell behind catches up
-                # in one step instead of one per change.
-                yield sub.take()
             if ends is None and sub.joined:
                 ends = time.monotonic() + settings.max_seconds
             left = ends - time.monotonic() if ends is not None else settings.heartbeat_seconds
@@ -96,29 +98,25 @@ async def stream(
                 if clock() - checked >= recheck:
                     checked = clock()
                     if not await signed_in():
-                        yield sse({"reason": "signed out"}, event="signedout")
+                        sub.send([sse({"reason": "signed out"}, event="signedout")], wake=False)
                         return
             sub.wake.clear()
-            if sub.pending:
-                continue
-            # Wakes for a message, a stop, a heartbeat, or (with a sign-in to check) a look at
+            # Wakes for a greeting, a stop, a heartbeat, or (with a sign-in to check) a look at
             # the clock.
             wait = min(settings.heartbeat_seconds, left)
             if signed_in is not None:
                 wait = min(wait, guard.tick_seconds)
             try:
-                # asyncio.timeout, not wait_for: no task made per wake-up of every stream.
                 async with asyncio.timeout(wait):
                     await sub.wake.wait()
             except TimeoutError:
                 if ends is not None and time.monotonic() >= quiet_until(sub, settings):
-                    sub.last_sent = time.monotonic()
-                    yield ": heartbeat\n\n"
-        # Closed by the feed (database trouble): what it left is the last word.
-        if sub.pending:
-            yield sub.take()
+                    sub.send([": heartbeat\n\n"], wake=False)
     finally:
         await feeds.leave(feed, sub)
+        # What is left is the last word: a goodbye from the feed (database trouble), a
+        # sign-out.
+        await sub.finish()
 
 
 def quiet_until(sub: Subscriber, settings: LiveSettings) -> float:

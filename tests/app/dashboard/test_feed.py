@@ -14,8 +14,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from app.live.feed import Subscriber
 from app.live.render import Rendered
+from app.live.subscriber import Subscriber
 from tests.api_client import ADMIN
 from tests.conftest import PG_URL
 
