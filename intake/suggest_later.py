@@ -47,6 +47,8 @@ from models import Question
 log = logging.getLogger("liveq.suggest")
 
 _PENDING = "liveq_suggest_later"
+# Questions a pass takes at most (several batches coalesce up to this).
+_PASS = 2_000
 # How much the model's thread gives way to the rest of the process (nice, 0–19).
 _NICE = 10
 
@@ -159,7 +161,7 @@ class SuggestLater:
                     async with asyncio.timeout(self.patience):
                         await self._caught_up.wait()
             self._wake.clear()
-            items, self._queue = self._queue, []
+            items = self._take()
             if items:
                 try:
                     await self._suggest(intake, items)
@@ -172,6 +174,19 @@ class SuggestLater:
                     )
             if not self._queue:
                 self._idle.set()
+
+    def _take(self) -> list[NewQuestions]:
+        """What is queued, up to a pass's worth: a long backlog (a restart's) is marked a few
+        thousand questions at a time, each pass stored as it is done."""
+        taken: list[NewQuestions] = []
+        count = 0
+        while self._queue and (not taken or count + len(self._queue[0].questions) <= _PASS):
+            item = self._queue.pop(0)
+            taken.append(item)
+            count += len(item.questions)
+        if self._queue:
+            self._wake.set()
+        return taken
 
     async def _suggest(self, intake: Intake, items: list[NewQuestions]) -> None:
         by_event: dict[int, list[tuple[int, str]]] = {}
@@ -221,7 +236,13 @@ class SuggestLater:
                 "finding the suggestions of %d questions left without them",
                 sum(map(len, left.values())),
             )
-            self._put([NewQuestions(e, tuple(qs)) for e, qs in left.items()])
+            self._put(
+                [
+                    NewQuestions(e, tuple(qs[start : start + _PASS]))
+                    for e, qs in left.items()
+                    for start in range(0, len(qs), _PASS)
+                ]
+            )
 
 
 def announce(session: AsyncSession, stored: list[dict[str, Any]], *, now: datetime) -> None:

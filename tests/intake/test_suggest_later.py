@@ -271,3 +271,29 @@ async def test_a_batch_still_being_read_is_never_suggested_into():
     assert await suggested_for_close() == []
     index.upsert(4, normalize(VOTE))  # committed before it: suggested
     assert await suggested_for_close() == [4]
+
+
+async def test_a_long_backlog_is_marked_a_pass_at_a_time(sessionmaker, event_id, monkeypatch):
+    """A restart after a long flood: each pass stores its marks as it ends, so the first rows
+    are marked long before the last (here a pass of two questions)."""
+    from intake import suggest_later
+
+    monkeypatch.setattr(suggest_later, "_PASS", 2)
+    killed = SuggestLater(sessionmaker)
+    await _ingest(sessionmaker, Intake(), event_id, killed, [VOTE, CLOSE, RESULTS, AGAIN])
+    restarted = SuggestLater(sessionmaker)
+    passes: list[int] = []
+    real = restarted._suggest
+
+    async def counted(intake, items):
+        passes.append(sum(len(i.questions) for i in items))
+        await real(intake, items)
+
+    monkeypatch.setattr(restarted, "_suggest", counted)
+    restarted.start(Intake())
+    try:
+        assert await restarted.drain(10)
+    finally:
+        await restarted.stop()
+    assert passes == [2, 2]
+    assert await _pending(sessionmaker, event_id) == []
