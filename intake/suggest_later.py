@@ -267,17 +267,29 @@ def announce(session: AsyncSession, stored: list[dict[str, Any]], *, now: dateti
 
 async def claim(session: AsyncSession, question_ids: list[int]) -> set[int]:
     """Of these questions, those whose suggestions were still to be found: now found by
-    `session`'s transaction (the others' were found by someone else, or never deferred)."""
+    `session`'s transaction (the others' were found by someone else, or never deferred).
+
+    PostgreSQL: one UPDATE … RETURNING, its row locks making two claimants take turns. SQLite
+    (RETURNING only from 3.35): read, then clear, both under the write lock a writing
+    transaction holds from its BEGIN."""
     table = cast(Table, Question.__table__)
+    postgres = session.get_bind().dialect.name == "postgresql"
     mine: set[int] = set()
     for start in range(0, len(question_ids), 500):
-        found = await session.scalars(
-            update(table)
-            .where(table.c.id.in_(question_ids[start : start + 500]), table.c.suggest_pending)
-            .values(suggest_pending=False)
-            .returning(table.c.id)
-        )
-        mine.update(found)
+        part = question_ids[start : start + 500]
+        pending = table.c.id.in_(part), table.c.suggest_pending
+        if postgres:
+            found = await session.scalars(
+                update(table).where(*pending).values(suggest_pending=False).returning(table.c.id)
+            )
+            mine.update(found)
+            continue
+        ids = set(await session.scalars(select(table.c.id).where(*pending)))
+        if ids:
+            await session.execute(
+                update(table).where(table.c.id.in_(ids)).values(suggest_pending=False)
+            )
+        mine |= ids
     return mine
 
 
