@@ -7,7 +7,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cache
-from typing import cast
 
 from sqlalchemy import (
     Boolean,
@@ -29,7 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from intake.asks import IncomingAsk, Outcome
 from intake.bookkeeping import NewQuestion
 from models import Ask, Event, MergeBlock, Platform, Question, QuestionStatus
-from models.base import UTCDateTime
+from models.base import UTCDateTime, table_of
 
 # A question in one of these states takes new asks but stays where the host put it.
 SETTLED = {QuestionStatus.answered, QuestionStatus.dismissed}
@@ -87,18 +86,12 @@ async def write_asks(session: AsyncSession, items: list[Staged]) -> None:
         row["question_id"] = item.target
         item.ask_id = row["id"] = ask_id
         rows.append(row)
-    await session.execute(insert(_table(Ask)), rows)
-
-
-def _table(model: type[object]) -> Table:
-    """A model's table: rows inserted through Core skip the ORM's per-row bulk bookkeeping
-    (a third of inserting a batch), which nothing here needs (keys are the columns' names)."""
-    return cast(Table, model.__table__)  # type: ignore[attr-defined]
+    await session.execute(insert(table_of(Ask)), rows)
 
 
 @cache
 def _joined_update() -> Update:
-    table = cast(Table, Question.__table__)
+    table = table_of(Question)
     q = table.c
     paid = or_(q.paid, bindparam("b_paid", type_=Boolean()))
     first = bindparam("b_first", type_=UTCDateTime())
@@ -159,7 +152,7 @@ async def insert_questions(session: AsyncSession, questions: Sequence[NewQuestio
     session: the unit of work's per-object bookkeeping cost more than the rest of the insert,
     and nothing in the batch reads them back through it."""
     if questions:
-        await session.execute(insert(_table(Question)), [q.row() for q in questions])
+        await session.execute(insert(table_of(Question)), [q.row() for q in questions])
 
 
 async def allocate_ids(session: AsyncSession, model: type[Ask | Question], n: int) -> list[int]:
@@ -167,7 +160,7 @@ async def allocate_ids(session: AsyncSession, model: type[Ask | Question], n: in
     largest, which is safe because every writing transaction holds the database's write lock."""
     if n == 0:
         return []
-    table = _table(model)
+    table = table_of(model)
     if session.get_bind().dialect.name == "postgresql":
         rows = await session.execute(
             sql_text(

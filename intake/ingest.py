@@ -24,7 +24,6 @@ from intake.asks import IncomingAsk, IngestResult, Outcome
 from intake.batch import (
     Joined,
     Staged,
-    _table,
     allocate_ids,
     already_ingested,
     apply_joined,
@@ -55,6 +54,7 @@ from models import (
     Question,
     QuestionStatus,
 )
+from models.base import table_of
 
 if TYPE_CHECKING:
     from intake.suggest_later import SuggestLater
@@ -305,16 +305,18 @@ async def _ingest_held(
     # Ids given up front let the new questions go in as one executemany, not a row at a time.
     with session.no_autoflush:
         new_ids = await allocate_ids(session, Question, len(provisional))
-    deferred = intake.suggest and later is not None
+    deferred = later if intake.suggest else None  # suggestions found after the commit
     for question, new_id in zip(provisional.values(), new_ids, strict=True):
         question.id = new_id
-        question.suggest_pending = deferred
+        question.suggest_pending = deferred is not None
     await insert_questions(session, list(provisional.values()))
     for temp_id, question in provisional.items():
         index.rekey(temp_id, question.id)
     heap.grown(made=len(provisional) * 10)  # an indexed question is about ten objects
-    if deferred and later is not None:
-        later.after_commit(session, event_id, [(q.id, q.match_key) for q in provisional.values()])
+    if deferred is not None:
+        deferred.after_commit(
+            session, event_id, [(q.id, q.match_key) for q in provisional.values()]
+        )
     elif intake.suggest:
         await suggest_new(
             session,
@@ -343,7 +345,7 @@ async def _ingest_held(
         if s.target is not None and s.outcome is not Outcome.duplicate
     ]
     if audits:
-        await session.execute(insert(_table(AuditEntry)), audits)
+        await session.execute(insert(table_of(AuditEntry)), audits)
     return [
         IngestResult(
             s.outcome,

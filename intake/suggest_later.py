@@ -30,10 +30,10 @@ from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, cast
+from typing import Any
 
-from sqlalchemy import Table, select, update
 from sqlalchemy import event as sa_event
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from intake.batch import blocked_keys
@@ -43,6 +43,7 @@ from intake.suggestions import find_suggestions, store_suggestions
 from kit.clock import Clock, utcnow
 from kit.db import read_only
 from models import Question
+from models.base import table_of
 
 log = logging.getLogger("liveq.suggest")
 
@@ -272,7 +273,7 @@ async def claim(session: AsyncSession, question_ids: list[int]) -> set[int]:
     PostgreSQL: one UPDATE … RETURNING, its row locks making two claimants take turns. SQLite
     (RETURNING only from 3.35): read, then clear, both under the write lock a writing
     transaction holds from its BEGIN."""
-    table = cast(Table, Question.__table__)
+    table = table_of(Question)
     postgres = session.get_bind().dialect.name == "postgresql"
     mine: set[int] = set()
     for start in range(0, len(question_ids), 500):

@@ -6,9 +6,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
-from typing import cast
 
-from sqlalchemy import Select, Table, Update, bindparam, delete, insert, select, update
+from sqlalchemy import Select, Update, bindparam, delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -16,7 +15,7 @@ from intake.bookkeeping import author_key
 from intake.ingest import Intake
 from kit.changes import notify_on_commit
 from models import AuditEntry, Platform, Question, Vote
-from models.base import UTCDateTime
+from models.base import UTCDateTime, table_of
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,7 +76,7 @@ def _votes_query() -> Select[int, int, str, int]:
 
 @cache
 def _counts_update() -> Update:
-    table = cast(Table, Question.__table__)
+    table = table_of(Question)
     return (
         update(table)
         .where(table.c.id == bindparam("b_id"))
@@ -180,7 +179,7 @@ async def _write_votes(
         for (qid, voter), w in weights.items()
         if w is not None and (qid, voter) not in found
     ]
-    table = cast(Table, Vote.__table__)
+    table = table_of(Vote)
     if gone:
         await session.execute(delete(table).where(table.c.id.in_(gone)))
     if moved:

@@ -74,6 +74,16 @@ async def _wait_up(client: httpx.AsyncClient, proc: subprocess.Popen, log_path: 
     await _until(up, within=60, what="liveq serve to answer /healthz")
 
 
+async def _telegram_event(client: httpx.AsyncClient, title: str, group: dict) -> int:
+    """A live event collecting from a Telegram group, made through the API: its id."""
+    r = await client.post(
+        "/api/v1/events",
+        json={"title": title, "sources": [{"platform": "telegram", "chat_id": group["id"]}]},
+    )
+    assert r.status_code == 201, r.text
+    return int(r.json()["id"])
+
+
 async def test_serve_collects_a_linked_telegram_group(tmp_path: Path, fake_telegram):
     proc, log_path, base = _serve(
         tmp_path,
@@ -88,15 +98,7 @@ async def test_serve_collects_a_linked_telegram_group(tmp_path: Path, fake_teleg
         async with httpx.AsyncClient(base_url=base, headers=headers, timeout=30) as client:
             await _wait_up(client, proc, log_path)
             group = tg.chat(-1001999)
-            r = await client.post(
-                "/api/v1/events",
-                json={
-                    "title": "Conversation hour",
-                    "sources": [{"platform": "telegram", "chat_id": group["id"]}],
-                },
-            )
-            assert r.status_code == 201, r.text
-            event_id = r.json()["id"]
+            event_id = await _telegram_event(client, "Conversation hour", group)
             fake_telegram.push(
                 tg.message(
                     chat=group,
@@ -229,15 +231,7 @@ async def test_a_kill_between_a_batch_and_its_suggestions_loses_no_mark(
     try:
         async with httpx.AsyncClient(base_url=base, headers=headers, timeout=30) as client:
             await _wait_up(client, proc, log_path)
-            r = await client.post(
-                "/api/v1/events",
-                json={
-                    "title": "Flood",
-                    "sources": [{"platform": "telegram", "chat_id": group["id"]}],
-                },
-            )
-            assert r.status_code == 201, r.text
-            event_id = r.json()["id"]
+            event_id = await _telegram_event(client, "Flood", group)
             queue = f"/api/v1/events/{event_id}/questions?limit=500"
             fake_telegram.push(
                 *(

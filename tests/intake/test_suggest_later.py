@@ -1,6 +1,8 @@
 """Suggestions found after the batch commits (collectors): the same marks as in the batch's own
 transaction, none for a batch rolled back, each question compared only with earlier ones."""
 
+import contextlib
+
 import pytest
 from sqlalchemy import select
 
@@ -32,6 +34,17 @@ VOTE = "When does the board election voting close?"
 CLOSE = "When do board election votes stop being accepted?"
 RESULTS = "When will the board election results be published?"
 AGAIN = "When are board election votes no longer accepted?"
+
+
+@contextlib.asynccontextmanager
+async def running(sessionmaker, intake, **options):
+    """A worker started on `intake`'s index, stopped (what is queued finished) at the end."""
+    later = SuggestLater(sessionmaker, **options)
+    later.start(intake)
+    try:
+        yield later
+    finally:
+        await later.stop()
 
 
 async def _marks(sessionmaker, event_id):
@@ -87,9 +100,7 @@ async def test_marks_come_after_the_commit_as_they_would_in_it(sessionmaker):
 
 async def test_a_batch_rolled_back_leaves_nothing_to_suggest(sessionmaker, event_id):
     intake = Intake()
-    later = SuggestLater(sessionmaker)
-    later.start(intake)
-    try:
+    async with running(sessionmaker, intake) as later:
         await _ingest(sessionmaker, intake, event_id, later, [VOTE])
         async with sessionmaker() as s:
             await s.begin()
@@ -107,8 +118,6 @@ async def test_a_batch_rolled_back_leaves_nothing_to_suggest(sessionmaker, event
         await _ingest(sessionmaker, intake, event_id, later, [CLOSE], first=2)
         assert await later.drain(10)
         assert len(await _marks(sessionmaker, event_id)) == 1
-    finally:
-        await later.stop()
 
 
 async def test_stop_finishes_what_is_queued(sessionmaker, event_id):
@@ -124,9 +133,7 @@ async def test_suggestions_wait_while_the_collector_catches_up(sessionmaker, eve
     """A full batch from the platform means more are waiting: the marks wait for the backlog
     to be read, and then come all at once."""
     intake = Intake()
-    later = SuggestLater(sessionmaker, patience=60)
-    later.start(intake)
-    try:
+    async with running(sessionmaker, intake, patience=60) as later:
         later.catching_up(True)
         await _ingest(sessionmaker, intake, event_id, later, [VOTE])
         await _ingest(sessionmaker, intake, event_id, later, [CLOSE], first=2)
@@ -135,23 +142,17 @@ async def test_suggestions_wait_while_the_collector_catches_up(sessionmaker, eve
         later.catching_up(False)
         assert await later.drain(10)
         assert len(await _marks(sessionmaker, event_id)) == 1
-    finally:
-        await later.stop()
 
 
 async def test_a_collector_that_stays_behind_gets_its_marks_after_the_patience(
     sessionmaker, event_id
 ):
     intake = Intake()
-    later = SuggestLater(sessionmaker, patience=0.05)
-    later.start(intake)
-    try:
+    async with running(sessionmaker, intake, patience=0.05) as later:
         later.catching_up(True)  # and never caught up: a flood that lasts
         await _ingest(sessionmaker, intake, event_id, later, [VOTE, CLOSE])
         assert await later.drain(10)
         assert len(await _marks(sessionmaker, event_id)) == 1
-    finally:
-        await later.stop()
 
 
 async def test_stop_does_not_wait_for_a_collector_behind(sessionmaker, event_id):
@@ -179,12 +180,8 @@ async def test_a_restart_finds_the_suggestions_a_killed_process_left(sessionmake
     assert len(await _pending(sessionmaker, event_id)) == 2
     assert await _marks(sessionmaker, event_id) == []
     # The next start, with nothing in memory.
-    restarted = SuggestLater(sessionmaker)
-    restarted.start(Intake())
-    try:
+    async with running(sessionmaker, Intake()) as restarted:
         assert await restarted.drain(10)
-    finally:
-        await restarted.stop()
     assert len(await _marks(sessionmaker, event_id)) == 1
     assert await _pending(sessionmaker, event_id) == []
 
@@ -195,19 +192,17 @@ async def test_two_workers_never_store_a_question_s_suggestions_twice(sessionmak
     once, and the rest of the pass (a later batch's) is stored all the same."""
     behind = SuggestLater(sessionmaker)  # has the batches queued, not yet worked on
     await _ingest(sessionmaker, Intake(), event_id, behind, [VOTE, CLOSE])
-    other = SuggestLater(sessionmaker)
-    other.start(Intake())
-    try:
+    async with running(sessionmaker, Intake()) as other:
         assert await other.drain(10)
         first = await _marks(sessionmaker, event_id)
         assert len(first) == 1
         later = await _ingest(sessionmaker, Intake(), event_id, behind, [AGAIN], first=3)
         assert later[0].outcome is Outcome.created
         behind.start(Intake())
-        assert await behind.drain(10)
-    finally:
-        await other.stop()
-        await behind.stop()
+        try:
+            assert await behind.drain(10)
+        finally:
+            await behind.stop()
     marks = await _marks(sessionmaker, event_id)
     assert len(marks) == len(set(marks)) > len(first), marks
     assert await _pending(sessionmaker, event_id) == []
@@ -225,13 +220,9 @@ async def test_marks_found_later_reach_the_live_streams(sessionmaker, event_id):
     it marked, as a merge names the rows whose mark it moved."""
     from app.live.render import touched
 
-    later = SuggestLater(sessionmaker)
-    later.start(Intake())
-    try:
+    async with running(sessionmaker, Intake()) as later:
         await _ingest(sessionmaker, Intake(), event_id, later, [VOTE, CLOSE])
         assert await later.drain(10)
-    finally:
-        await later.stop()
     (marked, _, _), *_ = await _marks(sessionmaker, event_id)
     async with sessionmaker() as s:
         entries = list(
