@@ -5,7 +5,7 @@ from models.audit import AuditEntry
 from models.base import Base
 from models.event import Event, EventSource, EventStatus, Platform, QuestionMode, SourceState
 from models.mail import EmailCursor
-from models.platforms import TelegramChat, YoutubeQuotaDay
+from models.platforms import TelegramChat, TelegramInbox, TelegramOffset, YoutubeQuotaDay
 from models.question import (
     MAX_TEXT,
     Ask,
@@ -42,6 +42,8 @@ __all__ = [
     "Suggestion",
     "SuggestionStatus",
     "TelegramChat",
+    "TelegramInbox",
+    "TelegramOffset",
     "Vote",
     "YoutubeQuotaDay",
 ]

@@ -2,8 +2,10 @@
 
 A custom getUpdates loop rather than PTB's Updater: the Updater confirms a batch (asks for
 last update_id + 1) as soon as it has queued it, before any handler ran; here the next offset is
-asked for only after the batch's transaction committed, so a crash loses nothing. Re-delivery
-is harmless: ingestion is idempotent per message.
+asked for only once the batch is kept in the inbox (collectors/telegram/inbox.py), so a crash
+loses nothing. One task fetches and keeps, another stores what was kept (several batches at
+once when it falls behind) and then deletes it from the inbox: a flood's next fetch never
+waits for the last batch's ingestion.
 """
 
 from __future__ import annotations
@@ -15,10 +17,11 @@ import secrets
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from telegram.error import Conflict, InvalidToken, NetworkError, RetryAfter, TelegramError, TimedOut
 from telegram.request import HTTPXRequest
 
+from collectors.telegram import inbox
 from collectors.telegram.acks import send_acks
 from collectors.telegram.api import (
     ALLOWED_UPDATES,
@@ -43,6 +46,11 @@ from kit.wakeups import SourceWatch, Wakeups
 from models import SourceState
 
 log = logging.getLogger(__name__)
+
+# Batches fetched and kept ahead of the one being stored; the next fetch waits beyond.
+AHEAD = 10
+# Updates stored in one transaction at most, when batches were kept faster than stored.
+TOGETHER = 500
 
 
 Sleep = Callable[[float], Awaitable[None]]
@@ -75,6 +83,17 @@ class TelegramCollector:
         self._bot: PollingBot | None = None
         self._tasks: list[asyncio.Task[None]] = []
         self._acks: asyncio.Queue[AckRequest] = asyncio.Queue()
+        self.store_backoff = Backoff(
+            settings.telegram_backoff_initial, settings.telegram_backoff_max, jitter
+        )
+        # Kept in the inbox, waiting to be stored; how many updates that is, and those taken
+        # by the store task and not yet committed.
+        self._kept: asyncio.Queue[inbox.Kept] = asyncio.Queue(AHEAD)
+        self._waiting = 0
+        self._behind = False  # the last fetch was full: more wait at Telegram
+        self._store_failed = False
+        self._fetching: asyncio.Task[None] | None = None
+        self._inbox: inbox.Inbox | None = None
         # New questions' suggestions: found after their batch commits, off the next fetch's path.
         self.suggest_later = SuggestLater(sessionmaker, clock=intake.clock)
         self._changed = asyncio.Condition()
@@ -119,19 +138,32 @@ class TelegramCollector:
         self._watch = SourceWatch(self.sessionmaker)
         wakeups = await self._watch.start()
         self.suggest_later.start(self.intake)
+        self._fetching = asyncio.create_task(self._run(), name="telegram-collector")
         self._tasks = [
-            asyncio.create_task(self._run(), name="telegram-collector"),
+            self._fetching,
+            asyncio.create_task(self._store_kept(), name="telegram-store"),
             asyncio.create_task(send_acks(self), name="telegram-acks"),
             asyncio.create_task(self._follow_sources(wakeups), name="telegram-sources"),
         ]
 
     async def stop(self, *, confirm: bool = True) -> None:
-        """Stop, confirming what was committed so it is not delivered again (unless not asked)."""
+        """Stop: no more fetches, what was fetched stored (within a few seconds; the rest waits
+        in the inbox for the next start), and confirmed to Telegram. `confirm=False` stops as
+        a killed process would: at once, without a word to Telegram."""
+        if confirm and self._fetching is not None:
+            self._fetching.cancel()
+            try:
+                await self.wait_for(lambda s: s["updates_waiting"] == 0, within=5.0)
+            except TimeoutError:
+                log.warning("telegram: stopping with %d updates left in the inbox", self._waiting)
         for task in self._tasks:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
-        self._tasks = []
+        self._tasks, self._fetching = [], None
         await self.suggest_later.stop()
+        if self._inbox is not None:
+            await self._inbox.close()
+            self._inbox = None
         if self._watch is not None:
             await self._watch.stop()
             self._watch = None
@@ -169,6 +201,7 @@ class TelegramCollector:
             "privacy_warning": self._privacy_warning,
             "last_error": self._last_error,
             "acks_pending": self._acks.qsize(),
+            "updates_waiting": self._waiting,
             "last_update_at": self._last_update_at,
             **self._counts,
         }
@@ -191,6 +224,7 @@ class TelegramCollector:
             if self.mode == "webhook":
                 await self._register_webhook()
                 return
+            await self._resume()
             await self._running("long polling")
             await self._poll()
         except Exception as exc:  # a bug, not a Telegram problem: say so instead of going quiet
@@ -268,38 +302,139 @@ class TelegramCollector:
             except (NetworkError, TelegramError) as exc:  # 5xx, 400s, 403s
                 await self._pause(exc, self.backoff.next())
                 continue
-            if self._state != "running":
+            if self._state != "running" and not self._store_failed:
                 await self._running("long polling")
-            # A full batch: more are waiting, so suggestions wait until the backlog is read.
-            self.suggest_later.catching_up(len(raw) >= self.settings.telegram_poll_limit)
+            # A full batch: more are waiting, so suggestions wait until the backlog is stored.
+            self._behind = len(raw) >= self.settings.telegram_poll_limit
+            self._follow_backlog()
             if not raw:
                 self.backoff.reset()
                 continue
             try:
-                await self._ingest(raw)
+                kept = await self._keep(raw)
             except Exception as exc:
                 # Nothing was confirmed: the same updates come again after the pause.
-                log.exception("telegram: storing a batch of %d updates failed", len(raw))
+                log.exception("telegram: keeping a batch of %d updates failed", len(raw))
                 await self._pause(exc, self.backoff.next(), reason="storing updates failed")
                 continue
             self.backoff.reset()
+            self._waiting += len(kept.updates)
+            await self._kept.put(kept)  # the next fetch confirms it: it is in the inbox
 
-    async def _ingest(self, raw: list[dict[str, Any]]) -> None:
+    async def _keep(self, raw: list[dict[str, Any]]) -> inbox.Kept:
+        """Keep a fetched batch in the inbox, and move the offset past it."""
+        ids = [
+            u["update_id"] for u in raw if isinstance(u, dict) and type(u.get("update_id")) is int
+        ]
+        next_offset = max(ids) + 1 if ids else self._offset
+        assert self._inbox is not None
+        kept = await self._inbox.keep(
+            bot_id=self._bot_id(),
+            updates=[u for u in raw if isinstance(u, dict)],
+            next_offset=next_offset,
+            now=self.intake.clock(),
+        )
+        self._offset = next_offset
+        return kept
+
+    def _engine(self) -> AsyncEngine:
+        bind = self.sessionmaker.kw["bind"]
+        return bind if isinstance(bind, AsyncEngine) else bind.engine
+
+    def _bot_id(self) -> int:
+        assert self._bot is not None
+        return int(self._bot.id)
+
+    async def _resume(self) -> None:
+        """After a restart: resume getUpdates after what the inbox holds, and store that first
+        (a process killed after keeping it left it there)."""
+        while True:
+            try:
+                if self._inbox is None:
+                    self._inbox = await inbox.open_inbox(self._engine())
+                offset, left = await self._inbox.left(
+                    bot_id=self._bot_id(), now=self.intake.clock()
+                )
+                break
+            except Exception as exc:
+                await self._pause(exc, self.backoff.next(), reason="reading the inbox failed")
+        self.backoff.reset()
+        if offset is not None:
+            self._offset = offset
+        if left:
+            log.info(
+                "telegram: storing %d updates a previous run fetched and did not store",
+                sum(len(k.updates) for k in left),
+            )
+        while left:
+            take: list[inbox.Kept] = []
+            count = 0
+            while left and (not take or count + len(left[0].updates) <= TOGETHER):
+                count += len(left[0].updates)
+                take.append(left.pop(0))
+            self._waiting += count
+            await self._store_until_done(take)
+
+    async def _store_kept(self) -> None:
+        """Store what the fetching task keeps, in order: all that is waiting at once, up to
+        TOGETHER updates (fewer, larger transactions when behind)."""
+        while True:
+            take = [await self._kept.get()]
+            count = len(take[0].updates)
+            while not self._kept.empty() and count < TOGETHER:
+                take.append(self._kept.get_nowait())
+                count += len(take[-1].updates)
+            await self._store_until_done(take)
+
+    async def _store_until_done(self, take: list[inbox.Kept]) -> None:
+        """Store kept batches, retrying after a pause until it works: they are in the inbox,
+        and whatever comes after must wait for them."""
+        self._follow_backlog()
+        updates = [u for kept in take for u in kept.updates]
+        while True:
+            try:
+                await self._ingest(updates, kept=[kept.id for kept in take])
+                break
+            except Exception as exc:
+                log.exception("telegram: storing %d updates failed", len(updates))
+                self._store_failed = True
+                await self._pause(exc, self.store_backoff.next(), reason="storing updates failed")
+        self.store_backoff.reset()
+        self._waiting -= len(updates)
+        self._follow_backlog()
+        if self._store_failed:
+            self._store_failed = False
+            if self._state == "error":
+                await self._running("long polling")
+        await self._notify()
+
+    def _follow_backlog(self) -> None:
+        """Suggestions wait while a backlog is fetched and stored (intake/suggest_later.py)."""
+        self.suggest_later.catching_up(self._behind or self._waiting > 0)
+
+    async def _ingest(self, raw: list[dict[str, Any]], *, kept: Sequence[int] = ()) -> None:
+        """Store updates, then forget the inbox's batches `kept` (in the same transaction
+        where the inbox shares the database)."""
         batch = self._parse(raw)
         outcome = BatchOutcome()
+        forgotten = not kept
+
+        async def store(part: Sequence[Parsed]) -> None:
+            nonlocal forgotten
+            whole = len(part) == len(batch)
+            forgotten = await self._store(part, outcome, forget=kept if whole else ()) or forgotten
+
         # A batch that fails is split until the update at fault is found; that one is set
         # aside after a retry, so the updates after it are never held up (intake/setaside.py).
         failed = await store_or_set_aside(
-            batch,
-            store=lambda part: self._store(part, outcome),
-            healthy=lambda: database_answers(self.sessionmaker),
+            batch, store=store, healthy=lambda: database_answers(self.sessionmaker)
         )
         if failed:
             async with self.sessionmaker() as session, session.begin():
                 await record_set_aside(session, items=set_asides(failed), now=self.intake.clock())
-        ids = [u["update_id"] for u in raw if isinstance(u.get("update_id"), int)]
-        if ids:
-            self._offset = max(ids) + 1
+        if not forgotten:
+            assert self._inbox is not None
+            await self._inbox.forget(kept)
         for ack in outcome.acks:
             self._acks.put_nowait(ack)
         self._counts["batches"] += 1
@@ -309,8 +444,11 @@ class TelegramCollector:
         self._counts["updates_set_aside"] += len(failed)
         await self._notify()
 
-    async def _store(self, batch: Sequence[Parsed], into: BatchOutcome) -> None:
-        """Store some updates in one transaction; `into` learns their acknowledgements once
+    async def _store(
+        self, batch: Sequence[Parsed], into: BatchOutcome, *, forget: Sequence[int] = ()
+    ) -> bool:
+        """Store some updates in one transaction, which deletes the inbox's batches `forget`
+        where it can (returns whether it did); `into` learns their acknowledgements once
         committed."""
         outcome = BatchOutcome()
         try:
@@ -320,6 +458,7 @@ class TelegramCollector:
                 await process_batch(
                     session, intake=self.intake, batch=batch, into=outcome, later=self.suggest_later
                 )
+                forgotten = bool(forget) and await self._forget_in(session, forget)
         except BaseException:
             # Ingestion put this batch's new questions in the process-wide index at once; they
             # were rolled back, so those indexes are rebuilt from the database on next use.
@@ -327,6 +466,10 @@ class TelegramCollector:
                 self.intake.indexes.forget(event_id)
             raise
         into.acks += outcome.acks
+        return forgotten
+
+    async def _forget_in(self, session: AsyncSession, kept: Sequence[int]) -> bool:
+        return self._inbox is not None and await self._inbox.forget_in(session, kept)
 
     def _parse(self, raw: list[dict[str, Any]]) -> list[Parsed]:
         parsed = []

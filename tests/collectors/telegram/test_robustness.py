@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import event, func, select
@@ -10,9 +11,11 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Session
 
+from collectors.telegram.inbox import OFFSET_KEPT, open_inbox
 from collectors.telegram.run import PRIVACY_WARNING
 from fakes.telegram import CONFLICT_WEBHOOK, FakeTelegram, chat, message, user
 from intake.ingest import Intake
+from kit.clock import utcnow
 from models import Ask, ChatterCount, EventSource, Question, SourceState, TelegramChat
 from tests.collectors.telegram.conftest import CollectorFactory, Sleeps, processed, running
 from tests.factories import make_event
@@ -207,7 +210,7 @@ class _FailOnce:
 
 
 class TestNothingLostNothingDoubled:
-    async def test_a_failed_commit_is_retried_from_telegram(
+    async def test_a_failed_commit_is_retried_from_the_inbox(
         self, fake: FakeTelegram, db, collector: CollectorFactory, sleeps: Sleeps
     ) -> None:
         event_id = await _event(db)
@@ -228,13 +231,13 @@ class TestNothingLostNothingDoubled:
         event_id = await _event(db)
         fake.push(*_flood(450, every=9))
         first = await collector(telegram_poll_limit=50)
-        await first.wait_for(lambda s: s["batches"] >= 2)
+        await first.wait_for(lambda s: s["batches"] >= 1)
         await first.stop(confirm=False)  # as if the process died: no goodbye to Telegram
-        done = first.status()["updates_processed"]
-        assert done < 450
 
-        await collector(telegram_poll_limit=50, intake=Intake())
+        second = await collector(telegram_poll_limit=50, intake=Intake())
         await fake.wait_until(lambda f: f.pending == [] and f.confirmed_up_to > 0)
+        # Running: what the inbox held is stored; nothing waiting: what it kept since too.
+        await second.wait_for(lambda s: s["state"] == "running" and s["updates_waiting"] == 0)
         asks, chatter = await _stored(db, event_id)
         assert asks == 50
         async with db() as s:
@@ -247,9 +250,60 @@ class TestNothingLostNothingDoubled:
                 )
             )
         assert doubled == 0
-        # Chatter is counted, not stored: only updates re-delivered after the kill count twice,
-        # and those are at most the one uncommitted batch.
-        assert 400 <= chatter <= 400 + 50
+        # Chatter is counted, not stored. On PostgreSQL a store deletes its batches from the
+        # inbox in its own transaction: nothing counts twice. On SQLite the inbox is a file of
+        # its own, and a kill between a store's commit and that deletion counts the store's
+        # chatter again (one store at most: fewer than the 400 here).
+        if db.kw["bind"].dialect.name == "postgresql":
+            assert chatter == 400
+        else:
+            assert 400 <= chatter < 800
+
+    async def test_what_a_killed_process_left_in_the_inbox_is_stored_once(
+        self, fake: FakeTelegram, db, collector: CollectorFactory
+    ) -> None:
+        event_id = await _event(db)
+        ids = fake.push(*_flood(90, every=9))
+        # A process fetched the first 60, kept them, and died before storing them: Telegram
+        # still holds all 90 (none confirmed).
+        left = await open_inbox(db.kw["bind"])
+        await left.keep(
+            bot_id=fake.bot_id, updates=fake.pending[:60], next_offset=ids[59] + 1, now=utcnow()
+        )
+        await left.close()
+
+        c = await collector()
+        await c.wait_for(processed(90))
+        await fake.wait_until(lambda f: f.confirmed_up_to == ids[-1])
+        # Once each: getUpdates resumed after what the inbox held, so the 60 came only from
+        # there (re-delivered too, their chatter would count twice).
+        assert await _stored(db, event_id) == (10, 80)
+        assert c.status()["updates_processed"] == 90
+        inbox = await open_inbox(db.kw["bind"])
+        try:
+            offset, waiting = await inbox.left(bot_id=fake.bot_id, now=utcnow())
+        finally:
+            await inbox.close()
+        assert waiting == [] and offset == ids[-1] + 1
+
+    async def test_an_offset_older_than_a_day_is_not_resumed_from(
+        self, fake: FakeTelegram, db, collector: CollectorFactory
+    ) -> None:
+        # Telegram keeps updates a day, and may restart a bot's update ids after a week:
+        # an old offset could skip new updates.
+        event_id = await _event(db)
+        inbox = await open_inbox(db.kw["bind"])
+        await inbox.keep(
+            bot_id=fake.bot_id,
+            updates=[],
+            next_offset=10_000,
+            now=utcnow() - OFFSET_KEPT - timedelta(minutes=1),
+        )
+        await inbox.close()
+        fake.push(*_flood(9, every=9))  # update ids 1…9, far below the old offset
+        c = await collector()
+        await c.wait_for(processed(9))
+        assert await _stored(db, event_id) == (1, 8)
 
     async def test_a_flood_of_5000_updates_is_stored_exactly_once(
         self, fake: FakeTelegram, db, collector: CollectorFactory
