@@ -17,7 +17,6 @@ from sqlalchemy import (
     bindparam,
     case,
     func,
-    insert,
     or_,
     select,
     update,
@@ -27,6 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from intake.asks import IncomingAsk, Outcome
 from intake.bookkeeping import NewQuestion
+from kit.bulk import insert_rows
 from models import Ask, Event, MergeBlock, Platform, Question, QuestionStatus
 from models.base import UTCDateTime, table_of
 
@@ -86,7 +86,7 @@ async def write_asks(session: AsyncSession, items: list[Staged]) -> None:
         row["question_id"] = item.target
         item.ask_id = row["id"] = ask_id
         rows.append(row)
-    await session.execute(insert(table_of(Ask)), rows)
+    await insert_rows(session, table_of(Ask), rows)
 
 
 @cache
@@ -152,7 +152,7 @@ async def insert_questions(session: AsyncSession, questions: Sequence[NewQuestio
     session: the unit of work's per-object bookkeeping cost more than the rest of the insert,
     and nothing in the batch reads them back through it."""
     if questions:
-        await session.execute(insert(table_of(Question)), [q.row() for q in questions])
+        await insert_rows(session, table_of(Question), [q.row() for q in questions])
 
 
 async def allocate_ids(session: AsyncSession, model: type[Ask | Question], n: int) -> list[int]:

@@ -15,7 +15,6 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import event as sa_event
 from sqlalchemy import (
-    insert,
     select,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -42,6 +41,7 @@ from intake.text.clean import clean_ask
 from intake.text.detect import is_question
 from intake.text.normalize import normalize
 from kit import heap
+from kit.bulk import insert_rows
 from kit.changes import notify_on_commit
 from kit.clock import Clock, utcnow
 from kit.db import lock_until_end
@@ -345,7 +345,7 @@ async def _ingest_held(
         if s.target is not None and s.outcome is not Outcome.duplicate
     ]
     if audits:
-        await session.execute(insert(table_of(AuditEntry)), audits)
+        await insert_rows(session, table_of(AuditEntry), audits)
     return [
         IngestResult(
             s.outcome,

@@ -1,0 +1,49 @@
+"""Many rows into one table as the driver's executemany, in the session's transaction.
+
+SQLAlchemy's executemany of a compiled INSERT spends more CPU on each row's parameters than the
+driver and the database spend storing it (about 18 µs against 8 µs a row of asks on
+PostgreSQL): a flood's three bulk inserts (asks, new questions, audit entries) were a seventh of
+its CPU. Here the statement is compiled once per table, column list and dialect, each value goes
+through the bind processors SQLAlchemy would apply itself (enums, timestamps, JSON), and the
+rows go as driver-level SQL (`exec_driver_sql`): one executemany on the session's connection,
+its errors wrapped as SQLAlchemy's own (an outage still tells itself from a refused row).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from functools import cache
+from typing import Any, cast
+
+from sqlalchemy import Table, insert
+from sqlalchemy.engine import Dialect
+from sqlalchemy.ext.asyncio import AsyncSession
+
+Processor = Callable[[Any], Any] | None
+
+
+async def insert_rows(session: AsyncSession, table: Table, rows: Sequence[dict[str, Any]]) -> None:
+    """INSERT `rows` (dicts with the same keys, the columns' keys) into `table`."""
+    if not rows:
+        return
+    connection = await session.connection()
+    sql, keys, processors = _compiled(table, tuple(rows[0]), connection.dialect)
+    values = [
+        tuple(
+            row[key] if process is None else process(row[key])
+            for key, process in zip(keys, processors, strict=True)
+        )
+        for row in rows
+    ]
+    await connection.exec_driver_sql(sql, values)
+
+
+@cache
+def _compiled(
+    table: Table, columns: tuple[str, ...], dialect: Dialect
+) -> tuple[str, tuple[str, ...], tuple[Processor, ...]]:
+    """The statement's text for the driver, its parameters' order and their processors."""
+    compiled = insert(table).compile(dialect=dialect, column_keys=list(columns))
+    keys = tuple(compiled.positiontup or ())
+    found = compiled._bind_processors  # what SQLAlchemy applies itself, per parameter
+    return str(compiled), keys, tuple(cast(Processor, found.get(key)) for key in keys)
