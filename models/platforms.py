@@ -30,7 +30,9 @@ class TelegramInbox(Base):
     transaction that stores them: the fetch of the next batch never waits for this one's
     ingestion, and a process killed in between finds them on its next start. A row lives for
     milliseconds while the collector runs; it holds the updates as Telegram sent them (names
-    included), so it is kept no longer than that.
+    included), so it is kept no longer than that. Used on PostgreSQL; beside a SQLite database
+    the same two tables live in a file of their own (collectors/telegram/inbox.py), so that
+    keeping a batch never waits for the database's one writer.
     """
 
     __tablename__ = "telegram_inbox"

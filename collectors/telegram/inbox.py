@@ -3,10 +3,9 @@
 getUpdates confirms a batch when the next one is asked for: Telegram then forgets it. Asking
 only after a batch was stored put the whole of its ingestion between two fetches. Now a batch
 is first kept here (one row: the updates as Telegram sent them, compressed, and the bot's next
-offset beside it), the
-next fetch goes out at once, and the batch is stored by a task of its own, several batches
-together when it falls behind. A process killed in between finds them here on its next start
-and resumes getUpdates after them.
+offset beside it), the next fetch goes out at once, and the batch is stored by a task of its
+own, several batches together when it falls behind. A process killed in between finds them
+here on its next start and resumes getUpdates after them.
 
 Where: on PostgreSQL, tables of the main database, and the transaction that stores a batch
 deletes its row (each update stored exactly once). On SQLite, which has one writer, a file of
