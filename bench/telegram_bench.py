@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import itertools
 import logging
 import os
 import statistics
@@ -36,6 +37,7 @@ from kit.migrate import upgrade_to_head
 from kit.settings import DatabaseSettings
 from models import Ask, Event, EventStatus
 
+_BOTS = itertools.count(700_001)
 GROUP = chat(-1001000000001, title="Bench")
 # Updates drained before the clock starts, on both sides of the ratio.
 WARM_UP = 200
@@ -121,7 +123,10 @@ async def collector_run(
     engine = make_engine(database)
     maker = make_sessionmaker(engine)
     event_id = await live_event(maker, sources=[{"platform": "telegram", "chat_id": GROUP["id"]}])
-    async with FakeTelegram() as fake:
+    # A bot of its own each round: the fake's update ids start again, and the database's inbox
+    # remembers where the last round's bot left off.
+    bot = next(_BOTS)
+    async with FakeTelegram(token=f"{bot}:bench", bot_id=bot) as fake:
         settings = TelegramSettings(
             telegram_bot_token=SecretStr(fake.token),
             telegram_api_url=fake.base_url,

@@ -20,6 +20,7 @@ from typing import Any
 
 from pydantic import SecretStr
 
+from collectors.telegram.inbox import SUFFIX as INBOX_SUFFIX
 from fakes import telegram as tg
 from fakes.telegram import FakeTelegram
 from fakes.youtube import FakeYoutube
@@ -281,8 +282,11 @@ def main() -> None:
         help="stop once the script has played (for tests), within N seconds",
     )
     args = parser.parse_args()
-    for suffix in ("", "-wal", "-shm"):  # a fresh hour every time
-        Path(f"{args.database}{suffix}").unlink(missing_ok=True)
+    # A fresh hour every time, the Telegram inbox too: its bot's next offset would be past the
+    # new fake server's update ids.
+    for suffix in ("", "-wal", "-shm"):
+        for name in (f"{args.database}", f"{args.database}{INBOX_SUFFIX}"):
+            Path(f"{name}{suffix}").unlink(missing_ok=True)
     try:
         asyncio.run(run(args.port, args.pace, args.database, args.stop_after))
     except KeyboardInterrupt:
