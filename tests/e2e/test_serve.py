@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 import socket
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -259,6 +260,64 @@ async def test_a_kill_between_a_batch_and_its_suggestions_loses_no_mark(
             found = await _until(marked, within=30, what="the marks left by the killed process")
             closing = next(q for q in items if q["text"].startswith("When does the board"))
             assert [q["suggestion"]["into"] for q in found] == [closing["id"]]
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+
+
+async def test_a_kill_during_a_flood_loses_no_question_and_doubles_none(
+    tmp_path: Path, fake_telegram
+):
+    """kill -9 while a flood is fetched ahead of its storing (batches kept in the inbox and
+    confirmed to Telegram, not yet in the queue): the restarted service stores each once."""
+    env = {
+        "LIVEQ_TELEGRAM_BOT_TOKEN": BOT_TOKEN,
+        "LIVEQ_TELEGRAM_API_URL": fake_telegram.base_url,
+        "LIVEQ_TELEGRAM_POLL_TIMEOUT": "1",
+        "LIVEQ_SEMANTIC_SUGGESTIONS": "false",
+    }
+    group = tg.chat(-1001778)
+    n = 1500
+    headers = {"Authorization": f"Bearer {ADMIN}"}
+    proc, log_path, base = _serve(tmp_path, env)
+    try:
+        async with httpx.AsyncClient(base_url=base, headers=headers, timeout=30) as client:
+            await _wait_up(client, proc, log_path)
+            event_id = await _telegram_event(client, "Flood", group)
+            stats = f"/api/v1/events/{event_id}/stats"
+            ids = fake_telegram.push(
+                *(
+                    tg.message(
+                        chat=group,
+                        message_id=i + 1,
+                        text=f"Question {i}: will item {i * 7} of list {i} be kept?",
+                        sender=tg.user(i + 1),
+                    )
+                    for i in range(n)
+                )
+            )
+            # Killed once a third of the flood is confirmed to Telegram: kept, at least.
+            await fake_telegram.wait_until(lambda f: f.confirmed_up_to >= ids[n // 3], within=30)
+            proc.kill()  # SIGKILL: nothing runs on the way out
+            proc.wait(timeout=20)
+            confirmed = fake_telegram.confirmed_up_to - ids[0] + 1
+            with sqlite3.connect(tmp_path / "e2e.db") as db:
+                stored_before = db.execute("SELECT count(*) FROM asks").fetchone()[0]
+        proc, log_path, base = _serve(tmp_path, env)
+        async with httpx.AsyncClient(base_url=base, headers=headers, timeout=30) as client:
+            await _wait_up(client, proc, log_path)
+
+            async def all_in():
+                found = (await client.get(stats)).json()
+                return found if int(found["asks"]) >= n else None
+
+            found = await _until(all_in, within=60, what="the whole flood")
+            await asyncio.sleep(0.5)  # anything stored twice would show by now
+            found = (await client.get(stats)).json()
+            assert int(found["asks"]) == n, found
+            assert int(found["questions"]) == n, found
+        # Telegram will not send the confirmed ones again: those not stored came from the inbox.
+        assert stored_before < confirmed, "every confirmed update was stored: nothing tested"
     finally:
         proc.terminate()
         proc.wait(timeout=20)
