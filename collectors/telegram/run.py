@@ -318,8 +318,8 @@ class TelegramCollector:
                 await self._pause(exc, self.backoff.next(), reason="storing updates failed")
                 continue
             self.backoff.reset()
-            self._waiting += len(kept.updates)
             await self._kept.put(kept)  # the next fetch confirms it: it is in the inbox
+            self._waiting += len(kept.updates)  # (the store can take it only after this)
 
     async def _keep(self, raw: list[dict[str, Any]]) -> inbox.Kept:
         """Keep a fetched batch in the inbox, and move the offset past it."""
@@ -391,16 +391,20 @@ class TelegramCollector:
         and whatever comes after must wait for them."""
         self._follow_backlog()
         updates = [u for kept in take for u in kept.updates]
-        while True:
-            try:
-                await self._ingest(updates, kept=[kept.id for kept in take])
-                break
-            except Exception as exc:
-                log.exception("telegram: storing %d updates failed", len(updates))
-                self._store_failed = True
-                await self._pause(exc, self.store_backoff.next(), reason="storing updates failed")
+        try:
+            while True:
+                try:
+                    await self._ingest(updates, kept=[kept.id for kept in take])
+                    break
+                except Exception as exc:
+                    log.exception("telegram: storing %d updates failed", len(updates))
+                    self._store_failed = True
+                    await self._pause(
+                        exc, self.store_backoff.next(), reason="storing updates failed"
+                    )
+        finally:  # stored, or left in the inbox for the next start (stopped meanwhile)
+            self._waiting -= len(updates)
         self.store_backoff.reset()
-        self._waiting -= len(updates)
         self._follow_backlog()
         if self._store_failed:
             self._store_failed = False
