@@ -27,6 +27,9 @@ def make_engine(
     """
     url = settings.database_url
     kwargs.setdefault("pool_timeout", settings.database_pool_timeout)
+    # A statement's parameters are askers' texts and names: never in an error's message (and
+    # so never in a log line or traceback).
+    kwargs.setdefault("hide_parameters", True)
     if url.startswith("sqlite"):
         engine = create_async_engine(url, connect_args={"timeout": 30}, **kwargs)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)

@@ -43,3 +43,20 @@ async def test_a_statement_past_its_limit_is_cancelled(two_schemas):
                 await s.execute(text("SELECT pg_sleep(5)"))
     finally:
         await engine.dispose()
+
+
+async def test_an_error_never_carries_a_statements_parameters(fresh_db):
+    # Parameters are askers' texts and names: a failed statement's message (what a log line
+    # or a traceback would show) names the statement, never them.
+    engine = make_engine(fresh_db)
+    try:
+        async with engine.connect() as connection:
+            with pytest.raises(DBAPIError) as failed:
+                await connection.execute(
+                    text("SELECT CAST(:v AS INTEGER) / 0 FROM no_such_table"),
+                    {"v": "Ada Lovelace asks: when?"},
+                )
+        assert "Ada Lovelace" not in str(failed.value)
+        assert "no_such_table" in str(failed.value)
+    finally:
+        await engine.dispose()
