@@ -5,8 +5,9 @@ driver and the database spend storing it (about 18 µs against 8 µs a row of as
 PostgreSQL): a flood's three bulk inserts (asks, new questions, audit entries) were a seventh of
 its CPU. Here the statement is compiled once per table, column list and dialect, each value goes
 through the bind processors SQLAlchemy would apply itself (enums, timestamps, JSON), and the
-rows go as driver-level SQL (`exec_driver_sql`): one executemany on the session's connection,
-its errors wrapped as SQLAlchemy's own (an outage still tells itself from a refused row).
+rows go on the session's connection, in its transaction: on SQLite as driver-level SQL
+(`exec_driver_sql`, one executemany), on PostgreSQL as one binary COPY. Errors are SQLAlchemy's
+own either way, so an outage still tells itself from a refused row.
 """
 
 from __future__ import annotations
@@ -17,7 +18,8 @@ from typing import Any, cast
 
 from sqlalchemy import Table, insert
 from sqlalchemy.engine import Dialect
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 Processor = Callable[[Any], Any] | None
 
@@ -35,7 +37,40 @@ async def insert_rows(session: AsyncSession, table: Table, rows: Sequence[dict[s
         )
         for row in rows
     ]
-    await connection.exec_driver_sql(sql, values)
+    if connection.dialect.name == "postgresql":
+        await _copy(connection, table, keys, values, sql)
+    else:
+        await connection.exec_driver_sql(sql, values)
+
+
+async def _copy(
+    connection: AsyncConnection,
+    table: Table,
+    keys: tuple[str, ...],
+    values: list[tuple[Any, ...]],
+    sql: str,
+) -> None:
+    """PostgreSQL: the rows as one COPY (asyncpg's binary copy_records_to_table, in the
+    transaction): no statement per row, so about half the time of an executemany. A failure is
+    raised as SQLAlchemy would raise the same error from a statement."""
+    raw = await connection.get_raw_connection()
+    driver: Any = raw.driver_connection
+    try:
+        await driver.copy_records_to_table(table.name, records=values, columns=list(keys))
+    except Exception as error:
+        dialect = connection.dialect
+        try:
+            raw.dbapi_connection._handle_exception(error)  # type: ignore[union-attr]
+        except Exception as translated:
+            raise DBAPIError.instance(
+                f"COPY {table.name} ({', '.join(keys)}) FROM STDIN",
+                None,
+                translated,
+                dialect.loaded_dbapi.Error,
+                hide_parameters=True,
+                dialect=dialect,
+            ) from error
+        raise
 
 
 @cache
