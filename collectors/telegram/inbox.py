@@ -24,16 +24,16 @@ import json
 import logging
 import sqlite3
 import zlib
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from functools import cache
 from typing import Any, TypeVar
 
-from sqlalchemy import Delete, Insert, Select, Update, bindparam, delete, insert, select, update
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
+from sqlalchemy import bindparam, delete, insert, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from models import TelegramInbox, TelegramOffset
 from models.base import table_of
@@ -89,25 +89,6 @@ def _dumps(value: object) -> str:
     return json.dumps(value, ensure_ascii=True, separators=(",", ":"))
 
 
-@cache
-def _statements() -> tuple[Insert, Update, Select[Any], Select[Any], Delete]:
-    """Built once: a batch's statements cost more to build than to run."""
-    inbox, offsets = table_of(TelegramInbox), table_of(TelegramOffset)
-    return (
-        insert(inbox),
-        update(offsets)
-        .where(offsets.c.bot_id == bindparam("bot"))
-        .values(next_offset=bindparam("offset"), updated_at=bindparam("at")),
-        select(offsets.c.next_offset, offsets.c.updated_at).where(
-            offsets.c.bot_id == bindparam("bot")
-        ),
-        select(inbox.c.id, inbox.c.updates)
-        .where(inbox.c.bot_id == bindparam("bot"))
-        .order_by(inbox.c.id),
-        delete(inbox).where(inbox.c.id.in_(bindparam("ids", expanding=True))),
-    )
-
-
 async def open_inbox(main: AsyncEngine) -> Inbox:
     """The inbox for the database of the engine `main`."""
     if main.dialect.name != "sqlite":
@@ -116,8 +97,12 @@ async def open_inbox(main: AsyncEngine) -> Inbox:
     return await FileInbox.open(f"{path}{SUFFIX}" if path and path != ":memory:" else ":memory:")
 
 
-class Inbox:
-    """The inbox of one process's Telegram collector (see the module's docstring for where)."""
+Offset = tuple[int, datetime]  # a bot's next offset, and when it was kept
+
+
+class Inbox(ABC):
+    """The inbox of one process's Telegram collector (see the module's docstring for where):
+    what a batch is kept as, and when an offset is resumed from, here; where, in each kind."""
 
     shares_transactions = False  # whether a store's transaction can delete its batches
 
@@ -131,12 +116,15 @@ class Inbox:
     ) -> Kept:
         """Keep a fetched batch and move the bot's offset past it (to `next_offset`, unless the
         batch had no update id)."""
-        raise NotImplementedError
+        data, kept = encode(updates)
+        return Kept(await self._write(bot_id, data, next_offset, now), kept)
 
     async def left(self, *, bot_id: int, now: datetime) -> tuple[int | None, list[Kept]]:
         """Where getUpdates resumes (None: from what Telegram still holds), and the batches
         kept and never stored, oldest first."""
-        raise NotImplementedError
+        found, rows = await self._read(bot_id)
+        offset = found[0] if found is not None and now - found[1] <= OFFSET_KEPT else None
+        return offset, _decoded(rows)
 
     async def forget_in(self, session: AsyncSession, ids: Sequence[int]) -> bool:
         """Delete stored batches in the transaction that stored them, where the inbox shares
@@ -145,10 +133,22 @@ class Inbox:
 
     async def forget(self, ids: Sequence[int]) -> None:
         """Delete stored batches in a transaction of their own."""
-        raise NotImplementedError
+        if ids:
+            await self._delete(list(ids))
 
-    async def close(self) -> None:
-        pass
+    @abstractmethod
+    async def close(self) -> None: ...
+
+    @abstractmethod
+    async def _write(self, bot_id: int, data: bytes, next_offset: int | None, at: datetime) -> int:
+        """Insert a batch (and upsert the bot's offset) in one transaction; the row's id."""
+
+    @abstractmethod
+    async def _read(self, bot_id: int) -> tuple[Offset | None, list[tuple[int, bytes]]]:
+        """The bot's offset, and its batches' (id, data), oldest first."""
+
+    @abstractmethod
+    async def _delete(self, ids: list[int]) -> None: ...
 
 
 class DatabaseInbox(Inbox):
@@ -158,47 +158,59 @@ class DatabaseInbox(Inbox):
 
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
+        inbox, offsets = table_of(TelegramInbox), table_of(TelegramOffset)
+        # Built once: a batch's statements cost more to build than to run.
+        self._add = insert(inbox)
+        upsert = pg_insert(offsets).values(
+            bot_id=bindparam("bot"), next_offset=bindparam("offset"), updated_at=bindparam("at")
+        )
+        self._move = upsert.on_conflict_do_update(
+            index_elements=[offsets.c.bot_id],
+            set_={
+                "next_offset": upsert.excluded.next_offset,
+                "updated_at": upsert.excluded.updated_at,
+            },
+        )
+        self._offset = select(offsets.c.next_offset, offsets.c.updated_at).where(
+            offsets.c.bot_id == bindparam("bot")
+        )
+        self._waiting = (
+            select(inbox.c.id, inbox.c.updates)
+            .where(inbox.c.bot_id == bindparam("bot"))
+            .order_by(inbox.c.id)
+        )
+        self._remove = delete(inbox).where(inbox.c.id.in_(bindparam("ids", expanding=True)))
 
-    async def keep(
-        self,
-        *,
-        bot_id: int,
-        updates: Sequence[dict[str, Any]],
-        next_offset: int | None,
-        now: datetime,
-    ) -> Kept:
-        data, kept = encode(updates)
-        add, move, *_ = _statements()
+    async def _write(self, bot_id: int, data: bytes, next_offset: int | None, at: datetime) -> int:
         async with self.engine.begin() as connection:
             result = await connection.execute(
-                add, {"bot_id": bot_id, "received_at": now, "updates": data}
+                self._add, {"bot_id": bot_id, "received_at": at, "updates": data}
             )
-            (row_id,) = result.inserted_primary_key or (None,)
             if next_offset is not None:
-                values = {"bot": bot_id, "offset": next_offset, "at": now}
-                if not (await connection.execute(move, values)).rowcount:
-                    await _first_offset(connection, values)
+                await connection.execute(
+                    self._move, {"bot": bot_id, "offset": next_offset, "at": at}
+                )
+        (row_id,) = result.inserted_primary_key or (None,)
         assert row_id is not None
-        return Kept(row_id, kept)
+        return int(row_id)
 
-    async def left(self, *, bot_id: int, now: datetime) -> tuple[int | None, list[Kept]]:
-        _, _, offset_of, waiting, _ = _statements()
+    async def _read(self, bot_id: int) -> tuple[Offset | None, list[tuple[int, bytes]]]:
         async with self.engine.connect() as connection:
-            found = (await connection.execute(offset_of, {"bot": bot_id})).first()
-            rows = (await connection.execute(waiting, {"bot": bot_id})).all()
-        offset = None
-        if found is not None and now - found.updated_at <= OFFSET_KEPT:
-            offset = int(found.next_offset)
-        return offset, _read(rows)
+            found = (await connection.execute(self._offset, {"bot": bot_id})).first()
+            rows = (await connection.execute(self._waiting, {"bot": bot_id})).all()
+        offset = (int(found.next_offset), found.updated_at) if found is not None else None
+        return offset, [(row_id, data) for row_id, data in rows]
 
     async def forget_in(self, session: AsyncSession, ids: Sequence[int]) -> bool:
-        await session.execute(_statements()[4], {"ids": list(ids)})
+        await session.execute(self._remove, {"ids": list(ids)})
         return True
 
-    async def forget(self, ids: Sequence[int]) -> None:
-        if ids:
-            async with self.engine.begin() as connection:
-                await connection.execute(_statements()[4], {"ids": list(ids)})
+    async def _delete(self, ids: list[int]) -> None:
+        async with self.engine.begin() as connection:
+            await connection.execute(self._remove, {"ids": ids})
+
+    async def close(self) -> None:
+        """Nothing of its own: the engine is the process's."""
 
 
 class FileInbox(Inbox):
@@ -231,38 +243,30 @@ class FileInbox(Inbox):
         assert self._db is not None, "FileInbox.open() first"
         return self._db
 
-    async def keep(
-        self,
-        *,
-        bot_id: int,
-        updates: Sequence[dict[str, Any]],
-        next_offset: int | None,
-        now: datetime,
-    ) -> Kept:
-        data, kept = encode(updates)
-        at = now.astimezone(UTC).isoformat()
+    async def _write(self, bot_id: int, data: bytes, next_offset: int | None, at: datetime) -> int:
+        stamp = at.astimezone(UTC).isoformat()
 
         def write() -> int:
             db = self._connection()
             with _transaction(db):
                 row = db.execute(
                     "INSERT INTO telegram_inbox (bot_id, received_at, updates) VALUES (?, ?, ?)",
-                    (bot_id, at, data),
+                    (bot_id, stamp, data),
                 )
                 if next_offset is not None:
                     db.execute(
                         "INSERT INTO telegram_offsets (bot_id, next_offset, updated_at) "
                         "VALUES (?, ?, ?) ON CONFLICT (bot_id) DO UPDATE SET "
                         "next_offset = excluded.next_offset, updated_at = excluded.updated_at",
-                        (bot_id, next_offset, at),
+                        (bot_id, next_offset, stamp),
                     )
             assert row.lastrowid is not None
             return row.lastrowid
 
-        return Kept(await self._run(write), kept)
+        return await self._run(write)
 
-    async def left(self, *, bot_id: int, now: datetime) -> tuple[int | None, list[Kept]]:
-        def read() -> tuple[Any, list[Any]]:
+    async def _read(self, bot_id: int) -> tuple[Offset | None, list[tuple[int, bytes]]]:
+        def read() -> tuple[Offset | None, list[tuple[int, bytes]]]:
             db = self._connection()
             found = db.execute(
                 "SELECT next_offset, updated_at FROM telegram_offsets WHERE bot_id = ?",
@@ -271,23 +275,18 @@ class FileInbox(Inbox):
             rows = db.execute(
                 "SELECT id, updates FROM telegram_inbox WHERE bot_id = ? ORDER BY id", (bot_id,)
             ).fetchall()
-            return found, rows
+            offset = (int(found[0]), datetime.fromisoformat(found[1])) if found else None
+            return offset, rows
 
-        found, rows = await self._run(read)
-        offset = None
-        if found is not None and now - datetime.fromisoformat(found[1]) <= OFFSET_KEPT:
-            offset = int(found[0])
-        return offset, _read(rows)
+        return await self._run(read)
 
-    async def forget(self, ids: Sequence[int]) -> None:
-        if not ids:
-            return
+    async def _delete(self, ids: list[int]) -> None:
         marks = ",".join("?" * len(ids))
 
         def write() -> None:
             db = self._connection()
             with _transaction(db):
-                db.execute(f"DELETE FROM telegram_inbox WHERE id IN ({marks})", list(ids))  # noqa: S608
+                db.execute(f"DELETE FROM telegram_inbox WHERE id IN ({marks})", ids)  # noqa: S608
 
         await self._run(write)
 
@@ -328,7 +327,7 @@ def _transaction(db: sqlite3.Connection) -> Iterator[None]:
     db.execute("COMMIT")
 
 
-def _read(rows: Sequence[Any]) -> list[Kept]:
+def _decoded(rows: Sequence[tuple[int, bytes]]) -> list[Kept]:
     left = []
     for row_id, data in rows:
         try:
@@ -337,16 +336,3 @@ def _read(rows: Sequence[Any]) -> list[Kept]:
             log.error("telegram: inbox row %d cannot be read; dropping it", row_id)
             left.append(Kept(row_id, []))
     return left
-
-
-async def _first_offset(connection: AsyncConnection, values: dict[str, Any]) -> None:
-    """The bot's first offset row (another process may make it first: ours is later)."""
-    try:
-        async with connection.begin_nested():
-            await connection.execute(
-                insert(table_of(TelegramOffset)).values(
-                    bot_id=values["bot"], next_offset=values["offset"], updated_at=values["at"]
-                )
-            )
-    except IntegrityError:
-        await connection.execute(_statements()[1], values)

@@ -462,7 +462,10 @@ class TelegramCollector:
                 await process_batch(
                     session, intake=self.intake, batch=batch, into=outcome, later=self.suggest_later
                 )
-                forgotten = bool(forget) and await self._forget_in(session, forget)
+                forgotten = False
+                if forget:
+                    assert self._inbox is not None  # what was kept came from it
+                    forgotten = await self._inbox.forget_in(session, forget)
         except BaseException:
             # Ingestion put this batch's new questions in the process-wide index at once; they
             # were rolled back, so those indexes are rebuilt from the database on next use.
@@ -471,9 +474,6 @@ class TelegramCollector:
             raise
         into.acks += outcome.acks
         return forgotten
-
-    async def _forget_in(self, session: AsyncSession, kept: Sequence[int]) -> bool:
-        return self._inbox is not None and await self._inbox.forget_in(session, kept)
 
     def _parse(self, raw: list[dict[str, Any]]) -> list[Parsed]:
         parsed = []

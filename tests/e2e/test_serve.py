@@ -209,18 +209,33 @@ async def test_serve_collects_a_youtube_live_chat(tmp_path: Path):
     assert YT_KEY not in output
 
 
+def _telegram_env(fake, *, poll_timeout: int) -> dict[str, str]:
+    """A service collecting from the fake Bot API, without the sentence encoder."""
+    return {
+        "LIVEQ_TELEGRAM_BOT_TOKEN": BOT_TOKEN,
+        "LIVEQ_TELEGRAM_API_URL": fake.base_url,
+        "LIVEQ_TELEGRAM_POLL_TIMEOUT": str(poll_timeout),
+        "LIVEQ_SEMANTIC_SUGGESTIONS": "false",
+    }
+
+
+def _push(fake, group: dict, texts: list[str]) -> list[int]:
+    """One message per text in `group`, each from its own asker: their update ids."""
+    return fake.push(
+        *(
+            tg.message(chat=group, message_id=i + 1, text=t, sender=tg.user(i + 1))
+            for i, t in enumerate(texts)
+        )
+    )
+
+
 async def test_a_kill_between_a_batch_and_its_suggestions_loses_no_mark(
     tmp_path: Path, fake_telegram
 ):
     """kill -9 while a flood's suggestions wait for the collector to catch up (a full batch:
     more may be waiting): the restarted service finds them."""
-    env = {
-        "LIVEQ_TELEGRAM_BOT_TOKEN": BOT_TOKEN,
-        "LIVEQ_TELEGRAM_API_URL": fake_telegram.base_url,
-        # The poll after the full batch waits this long for more: the marks wait with it.
-        "LIVEQ_TELEGRAM_POLL_TIMEOUT": "30",
-        "LIVEQ_SEMANTIC_SUGGESTIONS": "false",
-    }
+    # The poll after the full batch waits this long for more: the marks wait with it.
+    env = _telegram_env(fake_telegram, poll_timeout=30)
     group = tg.chat(-1001777)
     texts = [f"Question {n} about topic {n}: is it item {n * 7}?" for n in range(98)]
     texts += [
@@ -234,12 +249,7 @@ async def test_a_kill_between_a_batch_and_its_suggestions_loses_no_mark(
             await _wait_up(client, proc, log_path)
             event_id = await _telegram_event(client, "Flood", group)
             queue = f"/api/v1/events/{event_id}/questions?limit=500"
-            fake_telegram.push(
-                *(
-                    tg.message(chat=group, message_id=i + 1, text=t, sender=tg.user(i + 1))
-                    for i, t in enumerate(texts)
-                )
-            )
+            _push(fake_telegram, group, texts)
 
             async def all_in():
                 items = (await client.get(queue)).json()["items"]
@@ -270,12 +280,7 @@ async def test_a_kill_during_a_flood_loses_no_question_and_doubles_none(
 ):
     """kill -9 while a flood is fetched ahead of its storing (batches kept in the inbox and
     confirmed to Telegram, not yet in the queue): the restarted service stores each once."""
-    env = {
-        "LIVEQ_TELEGRAM_BOT_TOKEN": BOT_TOKEN,
-        "LIVEQ_TELEGRAM_API_URL": fake_telegram.base_url,
-        "LIVEQ_TELEGRAM_POLL_TIMEOUT": "1",
-        "LIVEQ_SEMANTIC_SUGGESTIONS": "false",
-    }
+    env = _telegram_env(fake_telegram, poll_timeout=1)
     group = tg.chat(-1001778)
     n = 1500
     headers = {"Authorization": f"Bearer {ADMIN}"}
@@ -285,16 +290,10 @@ async def test_a_kill_during_a_flood_loses_no_question_and_doubles_none(
             await _wait_up(client, proc, log_path)
             event_id = await _telegram_event(client, "Flood", group)
             stats = f"/api/v1/events/{event_id}/stats"
-            ids = fake_telegram.push(
-                *(
-                    tg.message(
-                        chat=group,
-                        message_id=i + 1,
-                        text=f"Question {i}: will item {i * 7} of list {i} be kept?",
-                        sender=tg.user(i + 1),
-                    )
-                    for i in range(n)
-                )
+            ids = _push(
+                fake_telegram,
+                group,
+                [f"Question {i}: will item {i * 7} of list {i} be kept?" for i in range(n)],
             )
             # Killed once a third of the flood is confirmed to Telegram: kept, at least.
             await fake_telegram.wait_until(lambda f: f.confirmed_up_to >= ids[n // 3], within=30)
