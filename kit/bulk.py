@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from functools import cache
+from operator import itemgetter
 from typing import Any, cast
 
 from sqlalchemy import Table, insert
@@ -21,7 +22,7 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
-Processor = Callable[[Any], Any] | None
+Processors = tuple[tuple[int, Callable[[Any], Any]], ...]
 
 
 async def insert_rows(session: AsyncSession, table: Table, rows: Sequence[dict[str, Any]]) -> None:
@@ -29,14 +30,18 @@ async def insert_rows(session: AsyncSession, table: Table, rows: Sequence[dict[s
     if not rows:
         return
     connection = await session.connection()
-    sql, keys, processors = _compiled(table, tuple(rows[0]), connection.dialect)
-    values = [
-        tuple(
-            row[key] if process is None else process(row[key])
-            for key, process in zip(keys, processors, strict=True)
-        )
-        for row in rows
-    ]
+    sql, keys, take, processors = _compiled(table, tuple(rows[0]), connection.dialect)
+    values: list[tuple[Any, ...]]
+    if not processors:
+        values = [take(row) for row in rows]
+    else:
+        # The row's values in one C call, then only the columns that need it converted.
+        values = []
+        for row in rows:
+            value = list(take(row))
+            for i, process in processors:
+                value[i] = process(value[i])
+            values.append(tuple(value))
     if connection.dialect.name == "postgresql":
         await _copy(connection, table, keys, values, sql)
     else:
@@ -76,9 +81,16 @@ async def _copy(
 @cache
 def _compiled(
     table: Table, columns: tuple[str, ...], dialect: Dialect
-) -> tuple[str, tuple[str, ...], tuple[Processor, ...]]:
-    """The statement's text for the driver, its parameters' order and their processors."""
+) -> tuple[str, tuple[str, ...], Callable[[dict[str, Any]], tuple[Any, ...]], Processors]:
+    """The statement's text for the driver, its parameters' order, a row's values in that
+    order, and the processors of the parameters that have one (by position)."""
     compiled = insert(table).compile(dialect=dialect, column_keys=list(columns))
     keys = tuple(compiled.positiontup or ())
     found = compiled._bind_processors  # what SQLAlchemy applies itself, per parameter
-    return str(compiled), keys, tuple(cast(Processor, found.get(key)) for key in keys)
+    processors = tuple(
+        (i, cast(Callable[[Any], Any], found[key])) for i, key in enumerate(keys) if found.get(key)
+    )
+    take = itemgetter(*keys)
+    if len(keys) == 1:  # itemgetter of one key gives the value, not a tuple of it
+        return str(compiled), keys, lambda row: (take(row),), processors
+    return str(compiled), keys, take, processors
