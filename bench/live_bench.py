@@ -114,6 +114,24 @@ class Database:
         return env
 
 
+def _cpu_of(pid: int) -> float:
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:  # it has ended
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _children(pid: int) -> list[int]:
+    found: list[int] = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        try:
+            found += map(int, (task / "children").read_text().split())
+        except OSError:
+            continue
+    return found
+
+
 class Service:
     """`liveq serve` (or `liveq collect …`) in a subprocess."""
 
@@ -171,8 +189,13 @@ class Service:
     def cpu_seconds(self) -> float:
         """User and system CPU the service's process has used (Linux /proc)."""
         assert self.proc is not None
-        fields = Path(f"/proc/{self.proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        return _cpu_of(self.proc.pid)
+
+    def children_cpu_seconds(self) -> float:
+        """The same for the processes the service started (the sentence encoder, the text
+        reader): while they work, the service is not idle either."""
+        assert self.proc is not None
+        return sum(map(_cpu_of, _children(self.proc.pid)))
 
     async def _drain(self) -> None:
         assert self.proc is not None and self.proc.stdout is not None
@@ -447,6 +470,7 @@ async def telegram_flood(postgres: bool, tmp: Path, rounds: int) -> None:
     ours: list[float] = []
     settled: list[float] = []
     cpus: list[float] = []
+    children_cpus: list[float] = []
     try:
         async with FakeTelegram() as fake:
             service = Service(
@@ -467,7 +491,7 @@ async def telegram_flood(postgres: bool, tmp: Path, rounds: int) -> None:
                         client, [{"platform": "telegram", "chat_id": GROUP["id"]}]
                     )
                     updates = flood(FLOOD, seed=100 + r, start=1 + r * FLOOD)
-                    cpu = service.cpu_seconds()
+                    cpu, children_cpu = service.cpu_seconds(), service.children_cpu_seconds()
                     fake.push(*updates)
                     pushed = time.perf_counter()
                     shown = 0
@@ -478,6 +502,7 @@ async def telegram_flood(postgres: bool, tmp: Path, rounds: int) -> None:
                         await asyncio.sleep(POLL)
                     ours.append(time.perf_counter() - pushed)
                     cpus.append(service.cpu_seconds() - cpu)
+                    children_cpus.append(service.children_cpu_seconds() - children_cpu)
                     # Suggestions are found just after each batch commits, in the background:
                     # when the service goes idle, every question has been compared.
                     settled.append(await _idle(service) - pushed)
@@ -494,7 +519,8 @@ async def telegram_flood(postgres: bool, tmp: Path, rounds: int) -> None:
     )
     print(
         f"  the service's CPU until then: {statistics.median(cpus):.2f} s "
-        f"({statistics.median(cpus) / FLOOD * 1000:.2f} ms per question, polls answered included)"
+        f"({statistics.median(cpus) / FLOOD * 1000:.2f} ms per question, polls answered included);"
+        f" the processes it started (reading texts ahead): {statistics.median(children_cpus):.2f} s"
     )
     print(
         f"  the service idle again (every new question's suggestions found) "
@@ -504,14 +530,16 @@ async def telegram_flood(postgres: bool, tmp: Path, rounds: int) -> None:
 
 
 async def _idle(service: Service, quiet: float = 0.02, every: float = 0.25) -> float:
-    """perf_counter when the service used under `quiet` of a core over `every` seconds
-    (answering nothing but this wait), measured from the end of the first quiet stretch."""
-    before = service.cpu_seconds()
+    """perf_counter when the service and the processes it started each used under `quiet` of
+    a core over `every` seconds (answering nothing but this wait), measured from the end of
+    the first quiet stretch. (Its sentence encoder finding the last flood's suggestions works
+    while the service only waits for it.)"""
+    before = service.cpu_seconds(), service.children_cpu_seconds()
     while True:
         await asyncio.sleep(every)
-        now = service.cpu_seconds()
-        if now - before < quiet * every + 0.011:  # one clock tick of slack
-            return time.perf_counter() - every
+        now = service.cpu_seconds(), service.children_cpu_seconds()
+        if all(b - a < quiet * every + 0.011 for a, b in zip(before, now, strict=True)):
+            return time.perf_counter() - every  # (0.011: one clock tick of slack)
         before = now
 
 
