@@ -116,7 +116,7 @@ async def find_suggestions(
     if not new:
         return []
     if meaning is not None:
-        meaning.warm(event_id, index)
+        meaning.warm(event_id, index, besides={qid for qid, _ in new})
     found: list[tuple[int, str, dict[int, float], _Before]] = []
     for n, (qid, key) in enumerate(new):
         if n and n % _YIELD_EVERY == 0:

@@ -267,9 +267,11 @@ class Meaning:
                 if vector is not None:
                     vectors.put(qid, key, vector)
 
-    def warm(self, event_id: int, index: EventIndex) -> None:
+    def warm(self, event_id: int, index: EventIndex, *, besides: Container[int] = ()) -> None:
         """Embed the event's questions from before this process started, in a background
-        thread, once; asks meanwhile are compared with those embedded so far."""
+        thread, once; asks meanwhile are compared with those embedded so far. `besides`: new
+        questions the caller embeds itself (after a flood, all of the event's questions may
+        be new: embedding them here too doubled the model's work, as both missed the cache)."""
         with self._lock:
             if self.encoder is None:
                 return
@@ -277,7 +279,9 @@ class Meaning:
             if vectors.warmed:
                 return
             vectors.warmed = True
-            pending = [(q, s.key) for q, s in index.signatures.items() if q > 0]
+            pending = [
+                (q, s.key) for q, s in index.signatures.items() if q > 0 and q not in besides
+            ]
             self.warming += len(pending)
         if pending:
             threading.Thread(

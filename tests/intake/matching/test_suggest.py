@@ -114,6 +114,21 @@ class TestMeaning:
                 thread.join(5)
         assert list(meaning.nearest(7, normalize(VOTE), index=index)) == [1]
 
+    def test_warming_leaves_the_new_questions_to_whoever_embeds_them(self):
+        # After a flood every question of the event may be new: the suggestions' pass embeds
+        # them itself; warming them too made the model do it all twice, at once.
+        encoder = Arrows({VOTE: (1, 0), SPANISH: (0.9, 0.3), BUDGET: (0, 1)})
+        meaning = Meaning(encoder=encoder)
+        index = EventIndex(LexicalMatcher())
+        for qid, text in enumerate([SPANISH, VOTE, BUDGET], start=1):
+            index.upsert(qid, normalize(text))
+        meaning.warm(7, index, besides={2, 3})
+        for thread in threading.enumerate():
+            if thread.name == "liveq-warm":
+                thread.join(5)
+        embedded = [t for call in encoder.calls for t in call]
+        assert len(embedded) == 1 and embedded[0].startswith("cuándo cierra")  # SPANISH alone
+
     def test_the_questions_left_to_embed_are_counted_down(self):
         gate = threading.Event()
 
