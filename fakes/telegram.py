@@ -68,6 +68,9 @@ class FakeTelegram:
         self._allowed: set[str] | None = None
         self._failures: dict[str, list[Failure]] = {}
         self._arrived = asyncio.Event()
+        self._answering = asyncio.Event()  # cleared: getUpdates is held (hold_polls)
+        self._answering.set()
+        self._hold_after = 0
         self._runner: web.AppRunner | None = None
         self._closing = False
         self._activity = asyncio.Condition()
@@ -95,6 +98,7 @@ class FakeTelegram:
     async def close(self) -> None:
         self._closing = True
         self._arrived.set()
+        self._answering.set()
         if self._runner is not None:
             await self._runner.cleanup()
 
@@ -135,6 +139,16 @@ class FakeTelegram:
         self._failures.setdefault(method, []).append(
             Failure(status, description or _DESCRIPTIONS.get(status, "Error"), retry_after, times)
         )
+
+    def hold_polls(self, *, after: int = 0) -> None:
+        """Calls of getUpdates confirming update `after` (their offset is past it) wait for
+        release_polls() before they are read: a slow network between the bot and Telegram,
+        from the poll after a given batch on."""
+        self._hold_after = after
+        self._answering.clear()
+
+    def release_polls(self) -> None:
+        self._answering.set()
 
     @property
     def pending(self) -> list[dict[str, Any]]:
@@ -205,6 +219,8 @@ class FakeTelegram:
         }
 
     async def _m_getupdates(self, params: dict[str, Any]) -> list[dict[str, Any]]:
+        if int(params.get("offset") or 0) > self._hold_after:
+            await self._answering.wait()
         if self.webhook_url:
             raise _ApiError(409, CONFLICT_WEBHOOK)
         offset = params.get("offset")

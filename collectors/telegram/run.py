@@ -285,7 +285,10 @@ class TelegramCollector:
                 raw = await bot.raw_updates(
                     offset=self._offset,
                     limit=self.settings.telegram_poll_limit,
-                    poll_seconds=self.settings.telegram_poll_timeout,
+                    # After a full batch, a short poll (timeout 0) answers at once whether more
+                    # are waiting: an empty answer ends the backlog now, not when a long poll
+                    # would have ended (suggestions wait for the backlog).
+                    poll_seconds=0 if self._behind else self.settings.telegram_poll_timeout,
                     allowed_updates=ALLOWED_UPDATES,
                 )
             except TimedOut:

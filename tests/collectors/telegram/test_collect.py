@@ -320,3 +320,25 @@ class TestRememberedChats:
         assert (renamed.title, renamed.last_seen_at) == ("Live Q&A — day 2", T0 + half)
         later = SEEN_PRECISION * 2
         assert (await seen("Live Q&A — day 2", later)).last_seen_at == T0 + later
+
+
+class TestBacklog:
+    async def test_suggestions_wait_for_a_backlog_only_while_telegram_has_more(
+        self, fake: FakeTelegram, db, collector: CollectorFactory
+    ) -> None:
+        # A full batch may mean more are waiting, so suggestions wait for the next fetch. When
+        # that fetch turns out to be a long poll (nothing more came at once), the backlog is
+        # gone: they are found now, not when the poll ends or the worker's patience runs out.
+        await _event(db, telegram_chats=(GROUP["id"],))
+        c = await collector(telegram_poll_limit=5, telegram_poll_timeout=30)
+        await c.wait_for(running)
+        words = ["alpha", "bravo", "charlie", "delta", "echo"]
+        fake.push(
+            *[
+                message(chat=GROUP, message_id=i, sender=user(100 + i), text=f"Is {w} covered?")
+                for i, w in enumerate(words, start=1)
+            ]
+        )
+        await c.wait_for(processed(5))
+        assert c.suggest_later.patience >= 2.0  # what the suggestions would otherwise wait
+        assert await c.suggest_later.drain(within=1.0)
