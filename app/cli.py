@@ -299,6 +299,7 @@ def _collect(name: str) -> None:
 
     from app.wiring import collector_factories, secrets_to_redact
     from intake.ingest import Intake
+    from intake.text.ahead import TextsAhead
     from kit import logs
     from kit.db import make_engine, make_sessionmaker
 
@@ -314,7 +315,8 @@ def _collect(name: str) -> None:
 
     async def work() -> None:
         engine = make_engine(database)
-        collector = factories[name](make_sessionmaker(engine), Intake())
+        ahead = TextsAhead()  # a flood's texts, read in a process of its own
+        collector = factories[name](make_sessionmaker(engine), Intake(ahead=ahead))
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
@@ -325,6 +327,7 @@ def _collect(name: str) -> None:
             await stop.wait()
         finally:
             await collector.stop()
+            await ahead.close()
             await engine.dispose()
 
     asyncio.run(work())

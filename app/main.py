@@ -50,6 +50,7 @@ from app.tokens.router import router as tokens_router
 from intake.ingest import EventNotFound, Intake
 from intake.matching.encoder_process import EncoderProcess, load_model_apart
 from intake.matching.suggest import Meaning
+from intake.text.ahead import TextsAhead
 from intake.text.language import detector
 from kit import heap
 from kit.db import make_engine, make_sessionmaker
@@ -126,6 +127,8 @@ def create_app(
             encoder = getattr(app.state.meaning, "encoder", None)
             if getattr(app.state, "own_encoder", False) and isinstance(encoder, EncoderProcess):
                 await asyncio.to_thread(encoder.close)
+            if app.state.intake.ahead is not None:
+                await app.state.intake.ahead.close()
             if own_engine:
                 await app.state.engine.dispose()
 
@@ -137,7 +140,10 @@ def create_app(
     )
     app.state.api_settings = api
     app.state.database_settings = database
-    app.state.intake = intake or Intake()
+    if intake is None:
+        # A flood's texts are read in a process of its own, started on the first one.
+        intake = Intake(ahead=TextsAhead())
+    app.state.intake = intake
     app.state.schema_head = head_revision(database)
     app.state.collectors = {}
     app.state.merge_log = merge_log

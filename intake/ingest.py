@@ -58,6 +58,7 @@ from models.base import table_of
 
 if TYPE_CHECKING:
     from intake.suggest_later import SuggestLater
+    from intake.text.ahead import TextsAhead
 
 # Re-read rows changed this long before the last refresh: commits land out of timestamp order.
 _REFRESH_OVERLAP = timedelta(seconds=3)
@@ -89,6 +90,8 @@ class Intake:
     meaning: Meaning | None = None
     # PostgreSQL's planner statistics, brought up to date as this process's asks pile up.
     statistics: Statistics = field(default_factory=Statistics)
+    # A flood's texts, read ahead in a process of its own (the service sets it).
+    ahead: TextsAhead | None = None
     _secret: bytes | None = None
 
     async def hold(self, session: AsyncSession, event_id: int) -> EventIndex:
@@ -211,6 +214,8 @@ async def _ingest_held(
     staged: list[Staged] = []
     joined: dict[int, Joined] = {}
     yield_at = time.perf_counter() + _YIELD_EVERY
+    ahead = intake.ahead
+    lexical = type(index.matcher) is LexicalMatcher  # what the reader's signatures are
 
     # Loading a matched question must not flush the batch staged so far.
     with session.no_autoflush:
@@ -238,9 +243,14 @@ async def _ingest_held(
                 reason = "empty text" if not text else f"text longer than {MAX_TEXT} characters"
                 staged.append(Staged(Outcome.rejected, reason=reason))
                 continue
-            # Chatter (most of a live chat) is told apart before the costlier normalisation.
-            is_ask = is_question(text, event.question_mode, force=incoming.force_question)
-            key = normalize(text) if is_ask else ""
+            reading = ahead.take(text) if ahead is not None else None
+            if reading is not None:  # read in the reader's process: the same functions
+                is_ask = reading.is_question(event.question_mode, force=incoming.force_question)
+                key = reading.key if is_ask else ""
+            else:
+                # Chatter (most of a live chat) is told apart before the costlier normalisation.
+                is_ask = is_question(text, event.question_mode, force=incoming.force_question)
+                key = normalize(text) if is_ask else ""
             if not key:
                 platform = incoming.platform.value
                 chatter[platform] = chatter.get(platform, 0) + 1
@@ -249,7 +259,11 @@ async def _ingest_held(
                 staged.append(Staged(Outcome.chatter))
                 continue
 
-            signature = index.matcher.signature(key)
+            signature = (
+                reading.signature
+                if reading is not None and reading.signature is not None and lexical
+                else index.matcher.signature(key)
+            )
             match = index.best(key, exclude=blocked.get(key, frozenset()), signature=signature)
             a_key = keys[incoming.author_id]
             row = {

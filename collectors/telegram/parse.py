@@ -176,6 +176,18 @@ def parse_update(update: Update | dict[str, Any], *, bot_username: str | None = 
     return Parsed(update_id, seen, intent)
 
 
+def message_texts(updates: list[dict[str, Any]]) -> list[str]:
+    """The texts of the new messages among raw updates (what ingest will read of them)."""
+    texts = []
+    for update in updates:
+        body = update.get("message") or update.get("channel_post")
+        if isinstance(body, dict):
+            text = body.get("text") or body.get("caption")
+            if isinstance(text, str) and text:
+                texts.append(text)
+    return texts
+
+
 _KINDS = (
     "message",
     "channel_post",

@@ -32,7 +32,7 @@ from collectors.telegram.api import (
     retry_after,
 )
 from collectors.telegram.pacing import AckLimiter
-from collectors.telegram.parse import Parsed, parse_update
+from collectors.telegram.parse import Parsed, message_texts, parse_update
 from collectors.telegram.process import AckRequest, BatchOutcome, process_batch
 from collectors.telegram.redact import TokenRedaction
 from collectors.telegram.setaside import set_asides
@@ -94,6 +94,8 @@ class TelegramCollector:
         self._store_failed = False
         self._fetching: asyncio.Task[None] | None = None
         self._inbox: inbox.Inbox | None = None
+        # Kept batches whose texts are being read ahead (intake/text/ahead.py), by inbox id.
+        self._reading: dict[int, asyncio.Task[None]] = {}
         # New questions' suggestions: found after their batch commits, off the next fetch's path.
         self.suggest_later = SuggestLater(sessionmaker, clock=intake.clock)
         self._changed = asyncio.Condition()
@@ -321,6 +323,10 @@ class TelegramCollector:
                 await self._pause(exc, self.backoff.next(), reason="storing updates failed")
                 continue
             self.backoff.reset()
+            if self.intake.ahead is not None:
+                reading = self.intake.ahead.read(message_texts(kept.updates))
+                if reading is not None:
+                    self._reading[kept.id] = reading
             await self._kept.put(kept)  # the next fetch confirms it: it is in the inbox
             self._waiting += len(kept.updates)  # (the store can take it only after this)
 
@@ -394,6 +400,13 @@ class TelegramCollector:
         and whatever comes after must wait for them."""
         self._follow_backlog()
         updates = [u for kept in take for u in kept.updates]
+        for kept in take:
+            # Read by now, as a rule, while the batch before was stored. If not (the first
+            # batch of a flood, or the reader fell behind), reading inline is quicker than
+            # waiting: the reading is called off.
+            reading = self._reading.pop(kept.id, None)
+            if reading is not None:
+                reading.cancel()
         try:
             while True:
                 try:

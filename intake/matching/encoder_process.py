@@ -36,12 +36,14 @@ _ROOT = Path(__file__).resolve().parents[2]
 
 
 def serve(down: Connection, up: Connection, make: str) -> None:
-    """The child: load the model (`module:name` of a factory), then encode each list of texts
-    sent until the pipe closes."""
+    """The child: load the model (`module:name` of a factory), then answer each list of texts
+    sent until the pipe closes: the encoder's vectors as one array, or what a worker's own
+    `answer(texts)` returns (intake/text/ahead.py reads texts here)."""
     try:
         module, _, name = make.partition(":")
-        encoder = getattr(importlib.import_module(module), name)()
-        encoder.encode(["warm up"])  # the first call builds the model's tables
+        worker = getattr(importlib.import_module(module), name)()
+        answer = getattr(worker, "answer", None) or _stacked(worker.encode)
+        answer(["warm up"])  # the first call builds the model's tables
     except Exception as exc:  # noqa: BLE001 - said to the parent, which decides
         up.send(("failed", f"{type(exc).__name__}: {exc}"[:300]))
         return
@@ -52,11 +54,20 @@ def serve(down: Connection, up: Connection, make: str) -> None:
         except (EOFError, OSError):
             return  # the service has gone
         try:
-            import numpy as np
-
-            up.send(("ok", np.stack(list(encoder.encode(texts)))))
+            up.send(("ok", answer(texts)))
         except Exception as exc:  # noqa: BLE001 - one bad batch is answered, not fatal
             up.send(("error", f"{type(exc).__name__}: {exc}"[:300]))
+
+
+def _stacked(encode: Callable[[list[str]], Sequence[np.ndarray]]) -> Callable[[list[str]], object]:
+    """An encoder's vectors as one array: one object to send, not one per text."""
+
+    def answer(texts: list[str]) -> object:
+        import numpy as np
+
+        return np.stack(list(encode(texts)))
+
+    return answer
 
 
 def use_encoder() -> Encoder:
@@ -75,9 +86,12 @@ class EncoderProcess:
         languages: frozenset[str] = UseEncoder.languages,
         start_timeout: float = 300.0,
         clock: Callable[[], float] = time.monotonic,
+        name: str = "the encoder process",
+        lost: str = "the sentence encoder's process ended: suggesting by words until it restarts",
     ) -> None:
         self.languages = languages
         self._make = make
+        self._name, self._lost_message = name, lost
         self._start_timeout = start_timeout
         self._clock = clock
         self._lock = threading.Lock()
@@ -107,14 +121,12 @@ class EncoderProcess:
         if not from_child.poll(self._start_timeout):
             proc.kill()
             proc.wait(5)
-            raise TimeoutError(f"the encoder process did not load in {self._start_timeout:.0f} s")
+            raise TimeoutError(f"{self._name} did not load in {self._start_timeout:.0f} s")
         try:
             status, detail = from_child.recv()
         except EOFError:
             code = proc.wait(5)
-            raise RuntimeError(
-                f"the encoder process ended while loading (exit code {code})"
-            ) from None
+            raise RuntimeError(f"{self._name} ended while loading (exit code {code})") from None
         if status != "ready":
             proc.wait(5)
             raise RuntimeError(detail)
@@ -125,6 +137,10 @@ class EncoderProcess:
         return None if self._proc is None else self._proc.pid
 
     def encode(self, texts: list[str]) -> Sequence[np.ndarray]:
+        return list(self.call(texts))  # type: ignore[call-overload]
+
+    def call(self, texts: list[str]) -> object:
+        """The child's answer for `texts` (blocks: call it from a thread)."""
         with self._lock:
             if self._proc is None:
                 self._restart()
@@ -134,23 +150,23 @@ class EncoderProcess:
                 status, payload = self._from.recv()
             except (EOFError, OSError) as exc:
                 self._lost()
-                raise RuntimeError("the encoder process ended") from exc
+                raise RuntimeError(f"{self._name} ended") from exc
         if status != "ok":
             raise RuntimeError(payload)
-        return list(payload)
+        return payload
 
     def _lost(self) -> None:
-        log.warning("the sentence encoder's process ended: suggesting by words until it restarts")
+        log.warning(self._lost_message)
         self._died_at = self._clock()
         self._close()
 
     def _restart(self) -> None:
         if self._died_at is not None and self._clock() - self._died_at < RESTART_SECONDS:
-            raise RuntimeError("the encoder process ended; restarting it shortly")
+            raise RuntimeError(f"{self._name} ended; restarting it shortly")
         self._died_at = self._clock()  # a failed start waits as long as a death does
         self._start()
         self._died_at = None
-        log.info("the sentence encoder's process started again")
+        log.info("%s started again", self._name)
 
     def _close(self) -> None:
         for conn in (self._to, self._from):

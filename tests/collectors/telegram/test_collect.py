@@ -342,3 +342,37 @@ class TestBacklog:
         await c.wait_for(processed(5))
         assert c.suggest_later.patience >= 2.0  # what the suggestions would otherwise wait
         assert await c.suggest_later.drain(within=1.0)
+
+
+class TestReadAhead:
+    async def test_a_floods_texts_are_read_in_the_readers_process(
+        self, fake: FakeTelegram, db, collector: CollectorFactory
+    ) -> None:
+        from intake.text.ahead import FROM, TextsAhead
+
+        event_id = await _event(db, telegram_chats=(GROUP["id"],))
+        ahead = TextsAhead()
+        try:
+            assert await ahead.ready()
+            c = await collector(intake=Intake(ahead=ahead), telegram_poll_limit=FROM)
+            await c.wait_for(running)
+            n = 3 * FROM
+            fake.push(
+                *[
+                    message(chat=GROUP, message_id=i, sender=user(100 + i), text=text)
+                    for i, text in enumerate(
+                        [f"Will workstream {i} publish its report?" for i in range(n - 1)]
+                        + ["great stream!"],
+                        start=1,
+                    )
+                ]
+            )
+            await c.wait_for(processed(n))
+            assert len(await _questions(db, event_id)) == n - 1
+            assert await _count(db, ChatterCount, ChatterCount.event_id == event_id) == 1
+            # Every batch went to the reader as it was fetched. (Whether each reading is back
+            # before its batch is stored depends on timing: one that is not is read inline.
+            # That both give the same queue is tests/intake/text/test_ahead.py's.)
+            assert ahead.sent == n
+        finally:
+            await ahead.close()
