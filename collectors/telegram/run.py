@@ -38,6 +38,7 @@ from collectors.telegram.redact import TokenRedaction
 from collectors.telegram.setaside import set_asides
 from collectors.telegram.settings import TelegramSettings
 from collectors.telegram.store import set_live_sources_state
+from collectors.telegram.transport import AiohttpRequest
 from intake.ingest import Intake
 from intake.setaside import database_answers, record_set_aside, store_or_set_aside
 from intake.suggest_later import SuggestLater
@@ -134,7 +135,7 @@ class TelegramCollector:
             token,
             base_url=self.settings.telegram_api_url,
             request=HTTPXRequest(connection_pool_size=4, read_timeout=10),
-            get_updates_request=HTTPXRequest(read_timeout=10),
+            get_updates_request=AiohttpRequest(read_timeout=10),
         )
         await self._set("starting", "connecting to Telegram")
         self._watch = SourceWatch(self.sessionmaker)
