@@ -69,11 +69,16 @@ class EventIndex:
         return sig
 
     def rekey(self, old_id: int, new_id: int) -> None:
-        """A question indexed under a provisional id got its real one."""
-        sig = self.signatures.get(old_id)
-        if sig is not None:
-            self.discard(old_id)
-            self.upsert(new_id, sig.key, sig)
+        """A question indexed under a provisional id got its real one. (Every posting keeps
+        its size, so the matcher's per-term figures stay valid.)"""
+        sig = self.signatures.pop(old_id, None)
+        if sig is None:
+            return
+        self.signatures[new_id] = sig
+        for term in sig.terms:
+            posting = self.postings[term]
+            posting.discard(old_id)
+            posting.add(new_id)
 
     def discard(self, question_id: int) -> None:
         sig = self.signatures.pop(question_id, None)

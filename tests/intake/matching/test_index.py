@@ -37,6 +37,17 @@ class TestUpsertDiscard:
         match = index.best(normalize("When does the board vote close"), exclude={1})
         assert match is not None and match.question_id == 2
 
+    def test_rekey_moves_a_provisional_id_to_the_real_one(self):
+        index = make_index("How large is the endowment?")
+        index.upsert(-1, normalize("When does the board vote close?"))
+        before = {t: len(p) for t, p in index.postings.items()}
+        index.rekey(-1, 7)
+        index.rekey(-2, 8)  # nothing indexed under it: nothing happens
+        assert set(index.signatures) == {1, 7}
+        assert all(-1 not in p for p in index.postings.values())
+        assert {t: len(p) for t, p in index.postings.items()} == before
+        assert index.best(normalize("when does the board vote close")).question_id == 7
+
     def test_registry_keeps_one_index_per_event(self):
         registry = IndexRegistry(LexicalMatcher())
         assert registry.get(1) is registry.get(1) is not registry.get(2)
