@@ -180,17 +180,25 @@ class DatabaseInbox(Inbox):
             .order_by(inbox.c.id)
         )
         self._remove = delete(inbox).where(inbox.c.id.in_(bindparam("ids", expanding=True)))
+        # Keeping a batch and moving the offset: one statement, one round trip, atomic without
+        # a transaction around it (under a flood each round trip waited behind the store's
+        # work on the event loop and the database: a keep took 6–23 ms instead of 2).
+        kept = (
+            insert(inbox)
+            .values(bot_id=bindparam("bot"), received_at=bindparam("at"), updates=bindparam("data"))
+            .returning(inbox.c.id)
+            .cte("kept")
+        )
+        self._keep = select(kept.c.id).add_cte(self._move.cte("moved"))
+        self._keep_only = select(kept.c.id)
+        self._alone = engine.execution_options(isolation_level="AUTOCOMMIT")
 
     async def _write(self, bot_id: int, data: bytes, next_offset: int | None, at: datetime) -> int:
-        async with self.engine.begin() as connection:
-            result = await connection.execute(
-                self._add, {"bot_id": bot_id, "received_at": at, "updates": data}
+        statement = self._keep if next_offset is not None else self._keep_only
+        async with self._alone.connect() as connection:
+            row_id = await connection.scalar(
+                statement, {"bot": bot_id, "at": at, "data": data, "offset": next_offset}
             )
-            if next_offset is not None:
-                await connection.execute(
-                    self._move, {"bot": bot_id, "offset": next_offset, "at": at}
-                )
-        (row_id,) = result.inserted_primary_key or (None,)
         assert row_id is not None
         return int(row_id)
 
