@@ -155,6 +155,7 @@ class Service:
     async def start(self, ready: bytes) -> None:
         args = [*self.args, "--port", str(self.port)] if self.args[0] == "serve" else self.args
         self.spawned_at = time.perf_counter()
+        _STARTED.append(self)
         self.proc = await asyncio.create_subprocess_exec(
             sys.executable,
             "-m",
@@ -208,7 +209,15 @@ class Service:
     async def stop(self) -> None:
         if self.proc is not None and self.proc.returncode is None:
             self.proc.terminate()
-            await asyncio.wait_for(self.proc.wait(), 30)
+            try:
+                await asyncio.wait_for(self.proc.wait(), 30)
+            except TimeoutError:
+                self.proc.kill()
+                await self.proc.wait()
+
+
+# Every service started: stopped at the end whatever happened (a failed round left them running).
+_STARTED: list[Service] = []
 
 
 def _client(service: Service) -> httpx.AsyncClient:
@@ -545,12 +554,16 @@ async def _idle(service: Service, quiet: float = 0.02, every: float = 0.25) -> f
 
 async def run(postgres: bool, only: set[str], rounds: int) -> None:
     with tempfile.TemporaryDirectory() as tmp:
-        if "first-read" in only:
-            await first_read(postgres, Path(tmp))
-        if "burst" in only:
-            await youtube_burst(postgres, Path(tmp), rounds)
-        if "flood" in only:
-            await telegram_flood(postgres, Path(tmp), rounds)
+        try:
+            if "first-read" in only:
+                await first_read(postgres, Path(tmp))
+            if "burst" in only:
+                await youtube_burst(postgres, Path(tmp), rounds)
+            if "flood" in only:
+                await telegram_flood(postgres, Path(tmp), rounds)
+        finally:
+            for service in _STARTED:
+                await service.stop()
 
 
 def main(argv: list[str] | None = None) -> None:
