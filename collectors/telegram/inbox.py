@@ -160,11 +160,10 @@ class DatabaseInbox(Inbox):
         self.engine = engine
         inbox, offsets = table_of(TelegramInbox), table_of(TelegramOffset)
         # Built once: a batch's statements cost more to build than to run.
-        self._add = insert(inbox)
         upsert = pg_insert(offsets).values(
             bot_id=bindparam("bot"), next_offset=bindparam("offset"), updated_at=bindparam("at")
         )
-        self._move = upsert.on_conflict_do_update(
+        move = upsert.on_conflict_do_update(
             index_elements=[offsets.c.bot_id],
             set_={
                 "next_offset": upsert.excluded.next_offset,
@@ -189,7 +188,7 @@ class DatabaseInbox(Inbox):
             .returning(inbox.c.id)
             .cte("kept")
         )
-        self._keep = select(kept.c.id).add_cte(self._move.cte("moved"))
+        self._keep = select(kept.c.id).add_cte(move.cte("moved"))
         self._keep_only = select(kept.c.id)
         self._alone = engine.execution_options(isolation_level="AUTOCOMMIT")
 

@@ -356,8 +356,8 @@ class TelegramCollector:
         return int(self._bot.id)
 
     async def _resume(self) -> None:
-        """After a restart: resume getUpdates after what the inbox holds, and store that first
-        (a process killed after keeping it left it there)."""
+        """After a restart: resume getUpdates after what the inbox holds, and queue that for
+        storing ahead of anything fetched (a process killed after keeping it left it there)."""
         while True:
             try:
                 if self._inbox is None:
@@ -376,14 +376,9 @@ class TelegramCollector:
                 "telegram: storing %d updates a previous run fetched and did not store",
                 sum(len(k.updates) for k in left),
             )
-        while left:
-            take: list[inbox.Kept] = []
-            count = 0
-            while left and (not take or count + len(left[0].updates) <= TOGETHER):
-                count += len(left[0].updates)
-                take.append(left.pop(0))
-            self._waiting += count
-            await self._store_until_done(take)
+        for kept in left:  # stored first: the store task takes batches in the order queued
+            await self._kept.put(kept)
+            self._waiting += len(kept.updates)
 
     async def _store_kept(self) -> None:
         """Store what the fetching task keeps, in order: all that is waiting at once, up to

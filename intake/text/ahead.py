@@ -40,6 +40,7 @@ FROM = 50
 # Readings nobody took (texts ingest changed, or whose batch failed) are dropped beyond this.
 _KEPT = 5_000
 _MODES = tuple(QuestionMode)
+_MATCHER = LexicalMatcher()
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,7 +60,7 @@ def read(text: str) -> Reading:
     return Reading(
         asks=tuple(is_question(text, mode) for mode in _MODES),
         key=key,
-        signature=LexicalMatcher().signature(key) if key else None,
+        signature=_MATCHER.signature(key) if key else None,
     )
 
 
