@@ -385,6 +385,8 @@ async def youtube_burst(postgres: bool, tmp: Path, rounds: int) -> None:
         await service.start(b"liveq serving")
         async with _client(service) as client:
             for r in range(rounds):
+                # The service idle first (the last round's suggestions found), as in the flood.
+                await _idle(service)
                 video = f"burstVid{r:03d}"
                 chat = fake.add_video(video, polling_interval_ms=100)
                 event_id = await _create_event(client, [{"platform": "youtube", "video": video}])
