@@ -8,7 +8,8 @@ transaction has committed; one task finds their suggestions (by words, and by me
 thread) in arrival order, and stores them in a short transaction of their own. Each question
 is still compared only with the questions created before it (ids are handed out in order).
 
-Marks then appear one batch later than the questions (a few hundred ms when the chat is busy).
+Marks then appear one batch later than the questions (a few hundred ms when the chat is busy),
+and never sooner than SETTLE after the commit: the screens it wakes are served first.
 While a collector is catching up with a backlog (Telegram handed it a full batch: more are
 waiting), the worker waits for it, at most `patience` seconds, and then takes everything queued
 at once: a flood's questions reach the queue first, their marks just after, in fewer and
@@ -50,6 +51,8 @@ log = logging.getLogger("liveq.suggest")
 _PENDING = "liveq_suggest_later"
 # Questions a pass takes at most (several batches coalesce up to this).
 _PASS = 2_000
+# How long a pass waits after the commit that queued it (see _run).
+SETTLE = 0.1
 # How much the model's thread gives way to the rest of the process (nice, 0–19).
 _NICE = 10
 
@@ -69,8 +72,11 @@ class SuggestLater:
         *,
         clock: Clock = utcnow,
         patience: float = 2.0,
+        settle: float = SETTLE,
     ) -> None:
         self.sessionmaker, self.clock, self.patience = sessionmaker, clock, patience
+        self.settle = settle
+        self._stopping = False
         self._queue: list[NewQuestions] = []
         self._wake = asyncio.Event()
         self._caught_up = asyncio.Event()
@@ -138,6 +144,7 @@ class SuggestLater:
         if self._task is None:
             return
         self._caught_up.set()  # nothing more is coming: no reason to wait
+        self._stopping = True
         if not await self.drain(within):
             log.warning(
                 "stopping with %d batches of questions still to suggest for", len(self._queue)
@@ -161,6 +168,13 @@ class SuggestLater:
                 with contextlib.suppress(TimeoutError):
                     async with asyncio.timeout(self.patience):
                         await self._caught_up.wait()
+            if self.settle and not self._stopping:
+                # What the commit woke comes first: live streams sending its changes, screens
+                # refetching. The pass by words holds the event loop (about 0.2 ms a question)
+                # and, on SQLite, each query's hand-over to its connection's thread waits for
+                # the interpreter's lock; started at once, it held a refetch back by as long as
+                # the pass. Commits meanwhile join this pass.
+                await asyncio.sleep(self.settle)
             self._wake.clear()
             items = self._take()
             if items:

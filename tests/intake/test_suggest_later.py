@@ -144,6 +144,28 @@ async def test_suggestions_wait_while_the_collector_catches_up(sessionmaker, eve
         assert len(await _marks(sessionmaker, event_id)) == 1
 
 
+async def test_a_pass_waits_a_moment_after_the_commit_and_takes_the_commits_meanwhile(
+    sessionmaker, event_id
+):
+    """What a commit wakes (live streams, screens refetching) is served before the pass by
+    words takes the event loop; batches committed meanwhile join the same pass."""
+    intake = Intake()
+    async with running(sessionmaker, intake, settle=1.0) as later:
+        await _ingest(sessionmaker, intake, event_id, later, [VOTE])
+        await _ingest(sessionmaker, intake, event_id, later, [CLOSE], first=2)
+        assert not await later.drain(0.2), "suggested at once after the commit"
+        assert await _marks(sessionmaker, event_id) == []
+        assert await later.drain(10)
+        assert len(await _marks(sessionmaker, event_id)) == 1
+    async with sessionmaker() as s:
+        passes = await s.scalars(
+            select(AuditEntry.id).where(
+                AuditEntry.event_id == event_id, AuditEntry.action == "suggestions_found"
+            )
+        )
+        assert len(list(passes)) == 1, "the two batches were suggested for in two passes"
+
+
 async def test_a_collector_that_stays_behind_gets_its_marks_after_the_patience(
     sessionmaker, event_id
 ):
