@@ -37,7 +37,7 @@ log = logging.getLogger("liveq.ingest")
 
 # A batch this large goes to the child (Telegram hands out 100 updates at most at a time).
 FROM = 50
-# Readings nobody took (texts ingest changed, or whose batch failed) are dropped beyond this.
+# Readings stay for a text's next occurrence (chatter repeats), all dropped beyond this many.
 _KEPT = 5_000
 _MODES = tuple(QuestionMode)
 _MATCHER = LexicalMatcher()
@@ -104,8 +104,9 @@ class TextsAhead:
         if self._child is None:
             self._start()
             return None
-        self.sent += len(texts)
-        return asyncio.create_task(self._ask(self._child, list(texts)), name="liveq-read-ahead")
+        unread = list(dict.fromkeys(t for t in texts if t.strip() not in self._readings))
+        self.sent += len(unread)
+        return asyncio.create_task(self._ask(self._child, unread), name="liveq-read-ahead")
 
     async def ready(self) -> bool:
         """Start the child if it is not running, and wait for it: whether it is up."""
@@ -121,8 +122,9 @@ class TextsAhead:
         return None if self._child is None else self._child.pid
 
     def take(self, text: str) -> Reading | None:
-        """The reading of `text` (cleaned and stripped), if the child read it."""
-        found = self._readings.pop(text, None)
+        """The reading of `text` (cleaned and stripped), if the child read it. (Kept for the
+        text's next occurrence: chatter repeats.)"""
+        found = self._readings.get(text)
         if found is not None:
             self.taken += 1
         return found
