@@ -122,6 +122,20 @@ def _cpu_of(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def _postgres_cpu_seconds() -> float:
+    """CPU used so far by this machine's PostgreSQL server processes (0 when it runs
+    elsewhere): on two cores, the database's share of a flood is the service's loss."""
+    total = 0.0
+    for proc in Path("/proc").iterdir():
+        if proc.name.isdigit():
+            try:
+                if (proc / "comm").read_text().strip() == "postgres":
+                    total += _cpu_of(int(proc.name))
+            except OSError:  # it has ended
+                continue
+    return total
+
+
 def _children(pid: int) -> list[int]:
     found: list[int] = []
     for task in Path(f"/proc/{pid}/task").iterdir():
@@ -482,6 +496,8 @@ async def telegram_flood(postgres: bool, tmp: Path, rounds: int) -> None:
     settled: list[float] = []
     cpus: list[float] = []
     children_cpus: list[float] = []
+    server_cpus: list[float] = []
+    own_cpus: list[float] = []
     try:
         async with FakeTelegram() as fake:
             service = Service(
@@ -503,6 +519,7 @@ async def telegram_flood(postgres: bool, tmp: Path, rounds: int) -> None:
                     )
                     updates = flood(FLOOD, seed=100 + r, start=1 + r * FLOOD)
                     cpu, children_cpu = service.cpu_seconds(), service.children_cpu_seconds()
+                    server_cpu, own_cpu = _postgres_cpu_seconds(), time.process_time()
                     fake.push(*updates)
                     pushed = time.perf_counter()
                     shown = 0
@@ -514,6 +531,8 @@ async def telegram_flood(postgres: bool, tmp: Path, rounds: int) -> None:
                     ours.append(time.perf_counter() - pushed)
                     cpus.append(service.cpu_seconds() - cpu)
                     children_cpus.append(service.children_cpu_seconds() - children_cpu)
+                    server_cpus.append(_postgres_cpu_seconds() - server_cpu)
+                    own_cpus.append(time.process_time() - own_cpu)
                     # Suggestions are found just after each batch commits, in the background:
                     # when the service goes idle, every question has been compared.
                     settled.append(await _idle(service) - pushed)
@@ -532,6 +551,15 @@ async def telegram_flood(postgres: bool, tmp: Path, rounds: int) -> None:
         f"  the service's CPU until then: {statistics.median(cpus):.2f} s "
         f"({statistics.median(cpus) / FLOOD * 1000:.2f} ms per question, polls answered included);"
         f" the processes it started (reading texts ahead): {statistics.median(children_cpus):.2f} s"
+    )
+    print(
+        f"  meanwhile on the same cores: this benchmark (the fake Bot API, the polls) "
+        f"{statistics.median(own_cpus):.2f} s"
+        + (
+            f", the local PostgreSQL server's processes {statistics.median(server_cpus):.2f} s"
+            if postgres
+            else ""
+        )
     )
     print(
         f"  the service idle again (every new question's suggestions found) "
