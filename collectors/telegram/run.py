@@ -324,7 +324,10 @@ class TelegramCollector:
                 await self._pause(exc, self.backoff.next(), reason="storing updates failed")
                 continue
             self.backoff.reset()
-            if self.intake.ahead is not None:
+            if self.intake.ahead is not None and self._waiting:
+                # The store is busy with a batch before this one: read its texts meanwhile.
+                # (An idle store takes it at once, before the reader could answer: sending it
+                # too cost the reader's CPU for nothing.)
                 reading = self.intake.ahead.read(message_texts(kept.updates))
                 if reading is not None:
                     self._reading[kept.id] = reading
