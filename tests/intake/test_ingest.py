@@ -31,6 +31,28 @@ class TestIdempotence:
             await session.scalar(select(Ask.id).where(Ask.event_id == event.id).offset(1)) is None
         )
 
+    async def test_a_large_page_read_again_is_all_known(self, session):
+        """Past one look-up's worth of message ids (SQLite asks 500 at a time, PostgreSQL
+        takes them as one array), on two sources: every ask of the second reading is known."""
+        event = await make_event(session)
+        intake = Intake()
+        asks = [
+            make_ask(
+                text=f"Will report {i} be published?" if i % 3 else "great stream",
+                message_id=str(i // 2),
+                source_id=f"-{i % 2 + 1}",
+                author_id=f"u{i}",
+            )
+            for i in range(1_300)
+        ]
+        first = await ingest(session, intake=intake, event_id=event.id, asks=asks)
+        again = await ingest(session, intake=intake, event_id=event.id, asks=asks)
+        stored = [r for r in first if r.outcome is not Outcome.chatter]
+        assert len(stored) > 800
+        known = [r for r in again if r.outcome is Outcome.duplicate]
+        assert [r.ask_id for r in known] == [r.ask_id for r in stored]
+        assert all(r.outcome in (Outcome.duplicate, Outcome.chatter) for r in again)
+
     async def test_duplicate_within_one_batch(self, session):
         event = await make_event(session)
         ask = make_ask(text="When does the vote close?", message_id="7", author_id="u1")
