@@ -86,7 +86,7 @@ class SuggestLater:
         self._task: asyncio.Task[None] | None = None
         # The model's calls run in a thread of their own at a lower priority: on a busy machine
         # the collector's next batch comes first, and an idle core is used all the same.
-        self._thread = ThreadPoolExecutor(1, "liveq-suggest", initializer=_lower_priority)
+        self._thread = _model_thread()
 
     def after_commit(
         self, session: AsyncSession, event_id: int, questions: Sequence[tuple[int, str]]
@@ -127,6 +127,7 @@ class SuggestLater:
     def start(self, intake: Intake) -> None:
         """Run the worker (the index and the model are `intake`'s) until stop()."""
         if self._task is None:
+            self._stopping = False
             self._idle.clear()  # until the questions a previous process left are queued
             self._task = asyncio.create_task(self._run(intake), name="liveq-suggest-later")
 
@@ -153,6 +154,7 @@ class SuggestLater:
         await asyncio.gather(self._task, return_exceptions=True)
         self._task = None
         self._thread.shutdown(wait=False)
+        self._thread = _model_thread()  # for a start again (its thread begins on first use)
 
     async def _run(self, intake: Intake) -> None:
         try:
@@ -306,6 +308,10 @@ async def claim(session: AsyncSession, question_ids: list[int]) -> set[int]:
             )
         mine |= ids
     return mine
+
+
+def _model_thread() -> ThreadPoolExecutor:
+    return ThreadPoolExecutor(1, "liveq-suggest", initializer=_lower_priority)
 
 
 def _lower_priority() -> None:

@@ -105,6 +105,8 @@ class TextsAhead:
             self._start()
             return None
         unread = list(dict.fromkeys(t for t in texts if t.strip() not in self._readings))
+        if not unread:
+            return None  # all read already
         self.sent += len(unread)
         return asyncio.create_task(self._ask(self._child, unread), name="liveq-read-ahead")
 

@@ -166,6 +166,23 @@ async def test_a_pass_waits_a_moment_after_the_commit_and_takes_the_commits_mean
         assert len(list(passes)) == 1, "the two batches were suggested for in two passes"
 
 
+async def test_a_worker_started_again_after_a_stop_still_waits_after_the_commit(
+    sessionmaker, event_id
+):
+    intake = Intake()
+    later = SuggestLater(sessionmaker, settle=1.0)
+    later.start(intake)
+    await later.stop()  # a collector stopped, then started again
+    later.start(intake)
+    try:
+        await _ingest(sessionmaker, intake, event_id, later, [VOTE, CLOSE])
+        assert not await later.drain(0.2), "suggested at once after the commit"
+        assert await later.drain(10)
+    finally:
+        await later.stop()
+    assert len(await _marks(sessionmaker, event_id)) == 1
+
+
 async def test_a_collector_that_stays_behind_gets_its_marks_after_the_patience(
     sessionmaker, event_id
 ):

@@ -99,6 +99,7 @@ async def test_small_batches_are_read_inline_and_large_ones_ahead(ahead):
     assert again is not None
     await again
     assert ahead.sent == 2 * FROM  # once per text
+    assert ahead.read(batch) is None  # all read already: no round trip
 
 
 async def test_the_queue_is_the_same_whoever_read_the_texts(sessionmaker, ahead):
