@@ -165,7 +165,7 @@ def parse_update(update: Update | dict[str, Any], *, bot_username: str | None = 
     if kind in ("message", "channel_post"):
         intent: Intent | None = _new_message(body, seen, bot_username)
     elif kind in ("edited_message", "edited_channel_post"):
-        text = body.get("text") or body.get("caption")
+        text = _text(body)
         intent = Edit(seen.id, _int(body, "message_id"), text) if isinstance(text, str) else None
     elif kind == "message_reaction":
         intent = _reaction(body, seen)
@@ -182,10 +182,15 @@ def message_texts(updates: list[dict[str, Any]]) -> list[str]:
     for update in updates:
         body = update.get("message") or update.get("channel_post")
         if isinstance(body, dict):
-            text = body.get("text") or body.get("caption")
+            text = _text(body)
             if isinstance(text, str) and text:
                 texts.append(text)
     return texts
+
+
+def _text(body: dict[str, Any]) -> object:
+    """A message's text, or a media message's caption (unchecked: the update is hostile)."""
+    return body.get("text") or body.get("caption")
 
 
 _KINDS = (
@@ -204,7 +209,7 @@ def _new_message(
 ) -> NewAsk | Agreement | None:
     message_id = _int(body, "message_id")
     asked_at = datetime.fromtimestamp(_int(body, "date"), UTC)
-    text = body.get("text") or body.get("caption")
+    text = _text(body)
     if not isinstance(text, str) or not text:
         return None  # stickers, joins, pins: nothing to queue
     force = False

@@ -97,8 +97,8 @@ class TextsAhead:
 
     def read(self, texts: Sequence[str]) -> asyncio.Task[None] | None:
         """Have `texts` read in the child; the task ends once their readings are here (or the
-        child could not: they are read inline then). None when the batch is small or the child
-        is not ready yet."""
+        child could not: they are read inline then), each distinct text sent once. None when
+        the batch is small, the child is not ready yet, or every text is read already."""
         if len(texts) < FROM:
             return None
         if self._child is None:
