@@ -12,10 +12,8 @@ from sqlalchemy import (
     Boolean,
     Integer,
     Select,
-    String,
     Table,
     Update,
-    any_,
     bindparam,
     case,
     func,
@@ -24,12 +22,12 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy import text as sql_text
-from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from intake.asks import IncomingAsk, Outcome
 from intake.bookkeeping import NewQuestion
 from kit.bulk import insert_rows
+from kit.db import one_of
 from models import Ask, Event, MergeBlock, Platform, Question, QuestionStatus
 from models.base import UTCDateTime, table_of
 
@@ -196,20 +194,15 @@ async def already_ingested(
 
 
 @cache
-def _ids_query(postgres: bool) -> Select[str, int]:
-    # PostgreSQL takes the message ids as one array parameter: an IN list of 500 parameters
-    # costs more to send and plan than the index look-ups it asks for (20 against 4 ms for a
-    # 2,000-message YouTube page's ids). SQLite has no arrays.
-    messages = (
-        Ask.message_id == any_(bindparam("messages", type_=ARRAY(String)))
-        if postgres
-        else Ask.message_id.in_(bindparam("messages", expanding=True))
-    )
+def _ids_query(dialect: str) -> Select[str, int]:
+    # On PostgreSQL the message ids are one array parameter: an IN list of 500 parameters
+    # cost more to send and plan than the index look-ups it asks for (20 against 4 ms for a
+    # 2,000-message YouTube page's ids).
     return select(Ask.message_id, Ask.id).where(
         Ask.event_id == bindparam("event"),
         Ask.platform == bindparam("platform"),
         Ask.source_id == bindparam("source"),
-        messages,
+        one_of(Ask.message_id, "messages", dialect),
     )
 
 
@@ -229,12 +222,12 @@ async def _ids_by_identity(
     for platform, source_id, message_id in identities:
         by_source.setdefault((platform, source_id), []).append(message_id)
     found: dict[tuple[str, str, str], int] = {}
-    postgres = session.get_bind().dialect.name == "postgresql"
-    part = 10_000 if postgres else 500
+    dialect = session.get_bind().dialect.name
+    part = 10_000 if dialect == "postgresql" else 500
     for (platform, source_id), message_ids in by_source.items():
         for start in range(0, len(message_ids), part):
             rows = await session.execute(
-                _ids_query(postgres),
+                _ids_query(dialect),
                 {
                     "event": event_id,
                     "platform": Platform(platform),

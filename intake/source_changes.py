@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Collection
+from functools import cache
 
-from sqlalchemy import delete, select
+from sqlalchemy import Select, bindparam, delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from intake.bookkeeping import audit, author_key, recount, touch
@@ -12,6 +13,7 @@ from intake.ingest import Intake, refresh_index
 from intake.suggestions import marks_into
 from intake.text.clean import clean_text
 from intake.text.normalize import normalize, shown_text
+from kit.db import one_of
 from models import MAX_TEXT, Ask, Event, Platform, Question, QuestionStatus
 
 _EDITABLE = {QuestionStatus.pending, QuestionStatus.open}
@@ -51,18 +53,31 @@ async def asks_for_messages(
     for source_id, message_id in messages:
         by_source.setdefault(source_id, []).append(message_id)
     found: dict[tuple[str, str], list[tuple[int, int]]] = {}
+    query = _asks_of_messages(session.get_bind().dialect.name)
     for source_id, message_ids in by_source.items():
         rows = await session.execute(
-            select(Ask.message_id, Ask.event_id, Ask.question_id).where(
-                Ask.event_id.in_(sorted(event_ids)),
-                Ask.platform == platform,
-                Ask.source_id == source_id,
-                Ask.message_id.in_(sorted(message_ids)),
-            )
+            query,
+            {
+                "events": sorted(event_ids),
+                "platform": platform,
+                "source": source_id,
+                "messages": sorted(message_ids),
+            },
         )
         for message_id, event_id, question_id in rows:
             found.setdefault((source_id, message_id), []).append((event_id, question_id))
     return found
+
+
+@cache
+def _asks_of_messages(dialect: str) -> Select[str, int, int]:
+    """Built once per kind of database: a batch's votes run it for every source."""
+    return select(Ask.message_id, Ask.event_id, Ask.question_id).where(
+        one_of(Ask.event_id, "events", dialect),
+        Ask.platform == bindparam("platform"),
+        Ask.source_id == bindparam("source"),
+        one_of(Ask.message_id, "messages", dialect),
+    )
 
 
 async def edit_ask(

@@ -31,10 +31,11 @@ from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 from typing import Any
 
+from sqlalchemy import Update, select, update
 from sqlalchemy import event as sa_event
-from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from intake.batch import blocked_keys
@@ -42,7 +43,7 @@ from intake.bookkeeping import audit
 from intake.ingest import Intake, refresh_index
 from intake.suggestions import find_suggestions, store_suggestions
 from kit.clock import Clock, utcnow
-from kit.db import read_only
+from kit.db import one_of, read_only
 from models import Question
 from models.base import table_of
 
@@ -289,25 +290,35 @@ async def claim(session: AsyncSession, question_ids: list[int]) -> set[int]:
     PostgreSQL: one UPDATE … RETURNING, its row locks making two claimants take turns. SQLite
     (RETURNING only from 3.35): read, then clear, both under the write lock a writing
     transaction holds from its BEGIN."""
+    if session.get_bind().dialect.name == "postgresql":
+        # One array parameter: the same statement (prepared once) for any number of ids.
+        return set(await session.scalars(_claim_pending(), {"ids": question_ids}))
     table = table_of(Question)
-    postgres = session.get_bind().dialect.name == "postgresql"
     mine: set[int] = set()
     for start in range(0, len(question_ids), 500):
         part = question_ids[start : start + 500]
-        pending = table.c.id.in_(part), table.c.suggest_pending
-        if postgres:
-            found = await session.scalars(
-                update(table).where(*pending).values(suggest_pending=False).returning(table.c.id)
+        ids = set(
+            await session.scalars(
+                select(table.c.id).where(table.c.id.in_(part), table.c.suggest_pending)
             )
-            mine.update(found)
-            continue
-        ids = set(await session.scalars(select(table.c.id).where(*pending)))
+        )
         if ids:
             await session.execute(
                 update(table).where(table.c.id.in_(ids)).values(suggest_pending=False)
             )
         mine |= ids
     return mine
+
+
+@cache
+def _claim_pending() -> Update:
+    table = table_of(Question)
+    return (
+        update(table)
+        .where(one_of(table.c.id, "ids", "postgresql"), table.c.suggest_pending)
+        .values(suggest_pending=False)
+        .returning(table.c.id)
+    )
 
 
 def _model_thread() -> ThreadPoolExecutor:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from functools import cache
 
-from sqlalchemy import Insert, Select, bindparam, select
+from sqlalchemy import Insert, Select, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from intake.asks import IncomingAsk
 from intake.batch import SETTLED, Joined
 from intake.bookkeeping import NewQuestion, score_of, touch
+from kit.db import one_of
 from models import Ask, ChatterCount, Event, Platform, Question
 
 
@@ -24,7 +25,9 @@ async def count_new_askers(session: AsyncSession, joined: dict[int, Joined]) -> 
     ids = [qid for qid, j in joined.items() if j.authors]
     for start in range(0, len(ids), 500):
         part = ids[start : start + 500]
-        rows = await session.execute(_askers_query(), {"questions": part, "keys": list(keys)})
+        rows = await session.execute(
+            _askers_query(session.get_bind().dialect.name), {"questions": part, "keys": list(keys)}
+        )
         existing.update((qid, key) for qid, key in rows)
     for qid, j in joined.items():
         j.new_askers = j.anonymous + sum((qid, k) not in existing for k in j.authors)
@@ -51,12 +54,12 @@ def count_ask(
 
 
 @cache
-def _askers_query() -> Select[int, str | None]:
+def _askers_query(dialect: str) -> Select[int, str | None]:
     return (
         select(Ask.question_id, Ask.author_key)
         .where(
-            Ask.question_id.in_(bindparam("questions", expanding=True)),
-            Ask.author_key.in_(bindparam("keys", expanding=True)),
+            one_of(Ask.question_id, "questions", dialect),
+            one_of(Ask.author_key, "keys", dialect),
         )
         .distinct()
     )

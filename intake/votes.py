@@ -7,13 +7,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
 
-from sqlalchemy import Select, Update, bindparam, delete, insert, select, update
+from sqlalchemy import Delete, Select, Update, bindparam, delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
 from intake.bookkeeping import author_key
 from intake.ingest import Intake
 from kit.changes import notify_on_commit
+from kit.db import one_of
 from models import AuditEntry, Platform, Question, Vote
 from models.base import UTCDateTime, table_of
 
@@ -49,29 +50,32 @@ async def upvote(
     return changed
 
 
-# Built once: a batch's statements cost more to build than to run.
+# Built once per kind of database: a batch's statements cost more to build than to run.
 
 
 @cache
-def _events_query() -> Select[int, int]:
-    return select(Question.id, Question.event_id).where(
-        Question.id.in_(bindparam("ids", expanding=True))
-    )
+def _events_query(dialect: str) -> Select[int, int]:
+    return select(Question.id, Question.event_id).where(one_of(Question.id, "ids", dialect))
 
 
 @cache
-def _counts_query() -> Select[int, int, int, int]:
+def _counts_query(dialect: str) -> Select[int, int, int, int]:
     return select(Question.id, Question.upvotes, Question.score, Question.version).where(
-        Question.id.in_(bindparam("ids", expanding=True))
+        one_of(Question.id, "ids", dialect)
     )
 
 
 @cache
-def _votes_query() -> Select[int, int, str, int]:
+def _votes_query(dialect: str) -> Select[int, int, str, int]:
     return select(Vote.id, Vote.question_id, Vote.voter_key, Vote.weight).where(
-        Vote.question_id.in_(bindparam("ids", expanding=True)),
-        Vote.voter_key.in_(bindparam("voters", expanding=True)),
+        one_of(Vote.question_id, "ids", dialect), one_of(Vote.voter_key, "voters", dialect)
     )
+
+
+@cache
+def _votes_delete(dialect: str) -> Delete:
+    table = table_of(Vote)
+    return delete(table).where(one_of(table.c.id, "ids", dialect))
 
 
 @cache
@@ -97,10 +101,11 @@ async def upvotes(
     if not votes:
         return []
     now = intake.clock()
+    dialect = session.get_bind().dialect.name
     events: dict[int, int] = {
         qid: event_id
         for qid, event_id in await session.execute(
-            _events_query(), {"ids": sorted({v.question_id for v in votes})}
+            _events_query(dialect), {"ids": sorted({v.question_id for v in votes})}
         )
     }
     for event_id in sorted(set(events.values())):
@@ -108,12 +113,15 @@ async def upvotes(
     await session.flush()  # votes the session holds as objects count too
     counts = {
         qid: [up, score, version]
-        for qid, up, score, version in await session.execute(_counts_query(), {"ids": list(events)})
+        for qid, up, score, version in await session.execute(
+            _counts_query(dialect), {"ids": list(events)}
+        )
     }
     found: dict[tuple[int, str], tuple[int, int]] = {
         (qid, key): (vote_id, weight)
         for vote_id, qid, key, weight in await session.execute(
-            _votes_query(), {"ids": list(events), "voters": sorted({v.voter for v in votes})}
+            _votes_query(dialect),
+            {"ids": list(events), "voters": sorted({v.voter for v in votes})},
         )
     }
     weights: dict[tuple[int, str], int | None] = {k: w for k, (_, w) in found.items()}
@@ -181,7 +189,7 @@ async def _write_votes(
     ]
     table = table_of(Vote)
     if gone:
-        await session.execute(delete(table).where(table.c.id.in_(gone)))
+        await session.execute(_votes_delete(session.get_bind().dialect.name), {"ids": gone})
     if moved:
         await session.execute(
             update(table)

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import event, text
+from sqlalchemy import ColumnElement, any_, bindparam, event, text
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
     async_sessionmaker,
     create_async_engine,
 )
+from sqlalchemy.orm import QueryableAttribute
 
 from kit.settings import DatabaseSettings
 
@@ -102,6 +104,19 @@ _ADVISORY_LOCK = text(
     "SELECT pg_advisory_xact_lock("
     "hashtext(current_schema() || ':' || CAST(CAST(:space AS integer) AS text)), :key)"
 )
+
+
+def one_of(
+    column: ColumnElement[Any] | QueryableAttribute[Any], name: str, dialect: str
+) -> ColumnElement[bool]:
+    """`column` is one of the list bound as `name`. On PostgreSQL one array parameter
+    (`= ANY`): the statement's text, and so asyncpg's prepared statement, is the same however
+    long the list (an IN list of n parameters is a new statement, prepared again, for every
+    new n). SQLite has no arrays: an expanding IN list there."""
+    if dialect == "postgresql":
+        element = column.expression if isinstance(column, QueryableAttribute) else column
+        return column == any_(bindparam(name, type_=ARRAY(element.type)))
+    return column.in_(bindparam(name, expanding=True))
 
 
 def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

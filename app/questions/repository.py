@@ -17,6 +17,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from app.questions.schemas import SuggestionOut
 from intake.text.normalize import normalize
+from kit.db import one_of
 from models import Ask, Question, QuestionStatus, Suggestion, SuggestionStatus
 from models.question import ON_AIR_RANK, PINNED_RANK
 
@@ -208,12 +209,16 @@ async def page_rows(session: AsyncSession, page: PageQuery) -> RowPage:
     asks: dict[int, list[Row[*tuple[Any, ...]]]] = {row.id: [] for row in rows}
     ids = list(asks)
     for start in range(0, len(ids), 500):
-        found = await connection.execute(_asks_of(), {"ids": ids[start : start + 500]})
+        found = await connection.execute(
+            _asks_of(connection.dialect.name), {"ids": ids[start : start + 500]}
+        )
         for ask in found:
             asks[ask.question_id].append(ask)
     marks: dict[int, SuggestionOut] = {}
     for start in range(0, len(ids), 500):
-        found = await connection.execute(_marks_of(), {"ids": ids[start : start + 500]})
+        found = await connection.execute(
+            _marks_of(connection.dialect.name), {"ids": ids[start : start + 500]}
+        )
         for s in found:
             if s.question_id in marks or s.into_status in (None, QuestionStatus.hidden):
                 continue
@@ -228,22 +233,23 @@ async def page_rows(session: AsyncSession, page: PageQuery) -> RowPage:
     return RowPage(rows, asks, encode_cursor(rows[-1], sort) if more and rows else None, marks)
 
 
-# Built once: making a statement costs more than running it on the hot read path.
+# Built once per kind of database: making a statement costs more than running it on the hot
+# read path.
 @cache
-def _asks_of() -> Select[*tuple[Any, ...]]:
+def _asks_of(dialect: str) -> Select[*tuple[Any, ...]]:
     return (
         select(*ASK_COLUMNS)
-        .where(Ask.question_id.in_(bindparam("ids", expanding=True)))
+        .where(one_of(Ask.question_id, "ids", dialect))
         .order_by(Ask.asked_at, Ask.id)
     )
 
 
 @cache
-def _marks_of() -> Select[*tuple[Any, ...]]:
+def _marks_of(dialect: str) -> Select[*tuple[Any, ...]]:
     return (
         select(*SUGGESTION_COLUMNS)
         .where(
-            Suggestion.question_id.in_(bindparam("ids", expanding=True)),
+            one_of(Suggestion.question_id, "ids", dialect),
             Suggestion.status == SuggestionStatus.open,
         )
         .order_by(Suggestion.rank.desc(), Suggestion.id)

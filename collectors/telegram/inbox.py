@@ -35,6 +35,7 @@ from sqlalchemy import bindparam, delete, insert, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
+from kit.db import one_of
 from models import TelegramInbox, TelegramOffset
 from models.base import table_of
 
@@ -178,7 +179,7 @@ class DatabaseInbox(Inbox):
             .where(inbox.c.bot_id == bindparam("bot"))
             .order_by(inbox.c.id)
         )
-        self._remove = delete(inbox).where(inbox.c.id.in_(bindparam("ids", expanding=True)))
+        self._remove = delete(inbox).where(one_of(inbox.c.id, "ids", engine.dialect.name))
         # Keeping a batch and moving the offset: one statement, one round trip, atomic without
         # a transaction around it (under a flood each round trip waited behind the store's
         # work on the event loop and the database: a keep took 6–23 ms instead of 2).

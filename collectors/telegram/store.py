@@ -8,11 +8,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cache
 
-from sqlalchemy import Select, bindparam, select, update
+from sqlalchemy import Select, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from collectors.telegram.parse import ChatSeen
 from intake.text.clean import clean_label
+from kit.db import one_of
 from models import Event, EventSource, EventStatus, Platform, SourceState, TelegramChat
 
 # How fresh a remembered chat's "last seen" is kept.
@@ -34,8 +35,8 @@ class Route:
 
 
 @cache
-def _routes_query() -> Select[int | None, int, int, int | None, bool, SourceState]:
-    """Built once: a batch's statements cost more to build than to run."""
+def _routes_query(dialect: str) -> Select[int | None, int, int, int | None, bool, SourceState]:
+    """Built once per kind of database: a batch's statements cost more to build than to run."""
     return (
         select(
             EventSource.telegram_chat_id,
@@ -49,7 +50,7 @@ def _routes_query() -> Select[int | None, int, int, int | None, bool, SourceStat
         .where(
             Event.status == EventStatus.live,
             EventSource.platform == Platform.telegram,
-            EventSource.telegram_chat_id.in_(bindparam("chats", expanding=True)),
+            one_of(EventSource.telegram_chat_id, "chats", dialect),
         )
         .order_by(EventSource.event_id)
     )
@@ -57,7 +58,9 @@ def _routes_query() -> Select[int | None, int, int, int | None, bool, SourceStat
 
 async def routes_for(session: AsyncSession, *, chat_ids: Sequence[int]) -> dict[int, list[Route]]:
     """The live events' sources for these chats, by chat id."""
-    rows = await session.execute(_routes_query(), {"chats": list(chat_ids)})
+    rows = await session.execute(
+        _routes_query(session.get_bind().dialect.name), {"chats": list(chat_ids)}
+    )
     routes: dict[int, list[Route]] = {}
     for chat_id, source_id, event_id, thread_id, acknowledge, state in rows:
         assert chat_id is not None  # selected by it
@@ -91,8 +94,8 @@ async def set_live_sources_state(
 
 
 @cache
-def _chats_query() -> Select[TelegramChat]:
-    return select(TelegramChat).where(TelegramChat.id.in_(bindparam("ids", expanding=True)))
+def _chats_query(dialect: str) -> Select[TelegramChat]:
+    return select(TelegramChat).where(one_of(TelegramChat.id, "ids", dialect))
 
 
 async def remember_chats(
@@ -106,7 +109,8 @@ async def remember_chats(
         )
         for c in chats
     }
-    known = {row.id: row for row in await session.scalars(_chats_query(), {"ids": list(by_id)})}
+    query = _chats_query(session.get_bind().dialect.name)
+    known = {row.id: row for row in await session.scalars(query, {"ids": list(by_id)})}
     for chat_id, seen in by_id.items():
         row = known.get(chat_id)
         if row is None:

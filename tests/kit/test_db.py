@@ -60,3 +60,40 @@ async def test_an_error_never_carries_a_statements_parameters(fresh_db):
         assert "no_such_table" in str(failed.value)
     finally:
         await engine.dispose()
+
+
+@pytest.mark.parametrize("kind", ["integers", "texts"])
+async def test_one_of_is_one_statement_whatever_the_lists_length(session, kind):
+    # On PostgreSQL a list is one array parameter: the statement (and asyncpg's prepared
+    # statement for it) is the same for 0, 1 or 700 values; on SQLite an IN list. The rows
+    # are the same either way.
+    from sqlalchemy import Integer, String, column, event, select, table
+
+    from kit.db import one_of
+
+    sql_type, make = (Integer, int) if kind == "integers" else (String, str)
+    await session.execute(text("CREATE TEMP TABLE one_of_probe (v VARCHAR(20), n INTEGER)"))
+    await session.execute(
+        text("INSERT INTO one_of_probe (v, n) VALUES (:v, :n)"),
+        [{"v": str(i), "n": i} for i in range(1000)],
+    )
+    probe = table("one_of_probe", column("n" if kind == "integers" else "v", sql_type))
+    dialect = session.get_bind().dialect.name
+    query = select(*probe.c).where(one_of(probe.c[0], "wanted", dialect))
+    statements: set[str] = set()
+    connection = await session.connection()
+
+    def saw(_conn, _cursor, statement, *_):
+        statements.add(statement)
+
+    event.listen(connection.sync_connection, "before_cursor_execute", saw)
+    try:
+        for wanted in ([], [5], [3, 1, 2000], list(range(0, 1400, 2))):
+            found = (await session.execute(query, {"wanted": [make(w) for w in wanted]})).all()
+            assert sorted(int(v) for (v,) in found) == sorted(w for w in wanted if w < 1000)
+    finally:
+        event.remove(connection.sync_connection, "before_cursor_execute", saw)
+    if dialect == "postgresql":
+        assert len(statements) == 1, statements
+    else:
+        assert len(statements) >= 3  # an expanding IN list: one text per length
