@@ -177,14 +177,21 @@ def parse_update(update: Update | dict[str, Any], *, bot_username: str | None = 
 
 
 def message_texts(updates: list[dict[str, Any]]) -> list[str]:
-    """The texts of the new messages among raw updates (what ingest will read of them)."""
+    """The texts of the new messages among raw updates (what ingest will read of them: an
+    `/ask` command's words without the command; no other command)."""
     texts = []
     for update in updates:
         body = update.get("message") or update.get("channel_post")
         if isinstance(body, dict):
             text = _text(body)
-            if isinstance(text, str) and text:
-                texts.append(text)
+            if not isinstance(text, str) or not text:
+                continue
+            command = _COMMAND.match(text)
+            if command is not None:
+                if command["name"].lower() != "ask":
+                    continue
+                text = text[command.end() :]
+            texts.append(text)
     return texts
 
 

@@ -21,6 +21,7 @@ from collectors.telegram.parse import (
     Reaction,
     ReactionCount,
     is_agreement,
+    message_texts,
     parse_update,
 )
 from collectors.telegram.redact import TokenRedaction
@@ -132,6 +133,20 @@ class TestAskCommand:
         payload["message"]["text"] = "/ask Why?"
         intent = parse_update(payload, bot_username="liveq_bot").intent
         assert isinstance(intent, NewAsk) and intent.ask.force_question
+
+    def test_the_text_reader_gets_an_asks_words_without_the_command(self) -> None:
+        # The reader's readings are looked up by the text ingest reads: for `/ask …` that is
+        # the words after the command, and another command is never read at all.
+        updates = []
+        for i, text in enumerate(["/ask   Why now?", "/ask@liveq_bot Who pays?", "/start", "Hi?"]):
+            payload = json.loads(json.dumps(PAYLOADS["group_question"]))
+            payload["update_id"] += i
+            payload["message"]["text"] = text
+            updates.append(payload)
+        asks = [parse_update(u, bot_username="liveq_bot").intent for u in updates]
+        read = [a.ask.text.strip() for a in asks if isinstance(a, NewAsk)]
+        assert [t.strip() for t in message_texts(updates)] == read
+        assert read == ["Why now?", "Who pays?", "Hi?"]
 
 
 class TestVotesAndEdits:
