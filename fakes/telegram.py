@@ -321,7 +321,8 @@ async def _read_params(request: web.Request) -> dict[str, Any]:
         body = await request.json() if request.can_read_body else {}
         return dict(body or {})
     form = await request.post()
-    params: dict[str, Any] = {**request.query}
+    # Telegram takes parameters in the query string too (GET), read as a form's are.
+    params: dict[str, Any] = {key: _decode(key, value) for key, value in request.query.items()}
     for key, value in form.items():
         if not isinstance(value, str):  # an uploaded file part
             continue

@@ -72,3 +72,68 @@ async def test_files_are_refused_not_sent(request_) -> None:
     data = RequestData([RequestParameter("document", document.attach_uri, [document])])
     with pytest.raises(NetworkError, match="no files"):
         await request_.do_request("http://127.0.0.1:9/x", "POST", request_data=data)
+
+
+class _Proxy:
+    """A forward HTTP proxy on 127.0.0.1 that answers every request itself (an empty batch)
+    and keeps each request line: what a client sends a proxy is the absolute URL."""
+
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+
+    async def __aenter__(self) -> str:
+        import asyncio
+
+        async def serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            while line := await reader.readline():
+                self.lines.append(line.decode().strip())
+                while (await reader.readline()).strip():  # the headers (a GET has no body)
+                    pass
+                body = b'{"ok":true,"result":[]}'
+                writer.write(
+                    b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                    b"Content-Length: %d\r\n\r\n%s" % (len(body), body)
+                )
+                await writer.drain()
+            writer.close()
+
+        self._server = await asyncio.start_server(serve, "127.0.0.1", 0)
+        return f"http://127.0.0.1:{self._server.sockets[0].getsockname()[1]}"
+
+    async def __aexit__(self, *_: object) -> None:
+        self._server.close()
+
+
+@pytest.mark.parametrize("excluded", [False, True])
+async def test_the_proxy_comes_from_the_environment(
+    fake: FakeTelegram, monkeypatch: pytest.MonkeyPatch, excluded: bool
+) -> None:
+    # As python-telegram-bot's own transport: HTTP(S)_PROXY is used, NO_PROXY excludes.
+    for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY"):
+        monkeypatch.delenv(name, raising=False)
+        monkeypatch.delenv(name.lower(), raising=False)
+    proxy = _Proxy()
+    async with proxy as address:
+        monkeypatch.setenv("HTTP_PROXY", address)
+        if excluded:
+            monkeypatch.setenv("NO_PROXY", "127.0.0.1")
+        transport = AiohttpRequest(read_timeout=5)
+        await transport.initialize()  # the environment is read from here on
+        try:
+            fake.push(message(chat=GROUP, message_id=1, text="Via?"))
+            bot = PollingBot(fake.token, base_url=fake.base_url, get_updates_request=transport)
+            for _ in range(2):
+                raw = await bot.raw_updates(
+                    offset=None, limit=100, poll_seconds=0, allowed_updates=ALLOWED_UPDATES
+                )
+        finally:
+            await transport.shutdown()
+    if excluded:
+        assert proxy.lines == [] and [u["message"]["text"] for u in raw] == ["Via?"]
+    else:
+        assert raw == []  # the proxy's own answer
+        assert len(proxy.lines) == 2
+        assert all(
+            line.startswith(f"GET {fake.base_url}{fake.token}/getUpdates?") for line in proxy.lines
+        )
+        assert "limit=100" in proxy.lines[0]
