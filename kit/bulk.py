@@ -15,12 +15,14 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from functools import cache
 from operator import itemgetter
-from typing import Any, cast
+from typing import Any
 
 from sqlalchemy import Table, insert
 from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+
+from kit.db import driver_statement
 
 Processors = tuple[tuple[int, Callable[[Any], Any]], ...]
 
@@ -84,13 +86,9 @@ def _compiled(
 ) -> tuple[str, tuple[str, ...], Callable[[dict[str, Any]], tuple[Any, ...]], Processors]:
     """The statement's text for the driver, its parameters' order, a row's values in that
     order, and the processors of the parameters that have one (by position)."""
-    compiled = insert(table).compile(dialect=dialect, column_keys=list(columns))
-    keys = tuple(compiled.positiontup or ())
-    found = compiled._bind_processors  # what SQLAlchemy applies itself, per parameter
-    processors = tuple(
-        (i, cast(Callable[[Any], Any], found[key])) for i, key in enumerate(keys) if found.get(key)
-    )
+    compiled = driver_statement(insert(table), dialect, column_keys=columns)
+    keys, processors = compiled.keys, compiled.processors
     take = itemgetter(*keys)
     if len(keys) == 1:  # itemgetter of one key gives the value, not a tuple of it
-        return str(compiled), keys, lambda row: (take(row),), processors
-    return str(compiled), keys, take, processors
+        return compiled.sql, keys, lambda row: (take(row),), processors
+    return compiled.sql, keys, take, processors

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, cast
 
-from sqlalchemy import ColumnElement, any_, bindparam, event, text
+from sqlalchemy import ClauseElement, ColumnElement, any_, bindparam, event, text
 from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -13,6 +16,7 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 from sqlalchemy.orm import QueryableAttribute
+from sqlalchemy.sql.compiler import SQLCompiler
 
 from kit.settings import DatabaseSettings
 
@@ -117,6 +121,40 @@ def one_of(
         element = column.expression if isinstance(column, QueryableAttribute) else column
         return column == any_(bindparam(name, type_=ARRAY(element.type)))
     return column.in_(bindparam(name, expanding=True))
+
+
+@dataclass(frozen=True, slots=True)
+class DriverStatement:
+    """A statement compiled once for the driver itself (its paramstyle), with the order of its
+    parameters and the conversions SQLAlchemy would apply to them (enums, timestamps…)."""
+
+    sql: str
+    keys: tuple[str, ...]
+    processors: tuple[tuple[int, Callable[[Any], Any]], ...]  # by position
+
+    def values(self, params: dict[str, Any]) -> list[Any]:
+        """`params` (by name) as the driver takes them: in order, converted."""
+        values = [params[key] for key in self.keys]
+        for i, process in self.processors:
+            values[i] = process(values[i])
+        return values
+
+
+def driver_statement(
+    statement: ClauseElement, dialect: Dialect, *, column_keys: Sequence[str] | None = None
+) -> DriverStatement:
+    compiled = cast(
+        SQLCompiler,
+        statement.compile(
+            dialect=dialect, column_keys=list(column_keys) if column_keys is not None else None
+        ),
+    )
+    keys = tuple(compiled.positiontup or ())
+    found = compiled._bind_processors  # what SQLAlchemy applies itself, per parameter
+    processors = tuple(
+        (i, cast(Callable[[Any], Any], found[key])) for i, key in enumerate(keys) if found.get(key)
+    )
+    return DriverStatement(str(compiled), keys, processors)
 
 
 def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

@@ -134,3 +134,37 @@ class TestWhere:
             assert inbox.shares_transactions == (engine.dialect.name == "postgresql")
         finally:
             await inbox.close()
+
+    async def test_on_postgresql_keeps_go_on_a_connection_of_their_own(self, db) -> None:
+        # One round trip a keep, never through the pool; when the server closes that
+        # connection, the next keep makes another and still keeps its batch.
+        import asyncio
+
+        import pytest
+        from sqlalchemy import text
+
+        engine = db.kw["bind"]
+        if engine.dialect.name != "postgresql":
+            pytest.skip("PostgreSQL's inbox (needs LIVEQ_TEST_POSTGRES_URL)")
+        inbox = await open_inbox(engine)
+        try:
+            before = engine.pool.checkedout()
+            await inbox.keep(bot_id=9, updates=_updates(1), next_offset=2, now=utcnow())
+            own = inbox._own  # type: ignore[attr-defined]
+            for i in range(2, 6):
+                await inbox.keep(bot_id=9, updates=_updates(1, i), next_offset=i + 1, now=utcnow())
+            assert inbox._own is own and engine.pool.checkedout() == before  # type: ignore[attr-defined]
+            closed = asyncio.Event()
+            own.add_termination_listener(lambda _connection: closed.set())
+            async with engine.connect() as other:
+                await other.execute(
+                    text("SELECT pg_terminate_backend(:pid)"), {"pid": own.get_server_pid()}
+                )
+            await asyncio.wait_for(closed.wait(), 10)  # noticed while idle, as in a service
+            kept = await inbox.keep(bot_id=9, updates=_updates(1, 6), next_offset=7, now=utcnow())
+            assert inbox._own is not own  # type: ignore[attr-defined]
+            offset, left = await inbox.left(bot_id=9, now=utcnow())
+            assert offset == 7 and len(left) == 6 and left[-1] == kept
+        finally:
+            await inbox.close()
+        assert inbox._own is None  # type: ignore[attr-defined]
