@@ -228,6 +228,8 @@ class TelegramCollector:
                 await self._register_webhook()
                 return
             await self._resume()
+            if self.intake.ahead is not None:
+                self.intake.ahead.start()  # ready for a flood's first batches
             await self._running("long polling")
             await self._poll()
         except Exception as exc:  # a bug, not a Telegram problem: say so instead of going quiet

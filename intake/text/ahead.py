@@ -9,7 +9,9 @@ the same functions, so the same results. Whatever is missing (the child still st
 gone, or a text it was not sent) is read inline as before.
 
 Only batches of `FROM` texts or more go to the child: a calm chat's message is read inline,
-without a round trip, and a service that never sees a flood never starts the child.
+without a round trip. The child starts with the Telegram collector's long polling (its start
+takes a second or two: started by a flood's first batch, it was ready only once that flood was
+stored), or with the first large batch; a service without one never starts it.
 """
 
 from __future__ import annotations
@@ -109,6 +111,16 @@ class TextsAhead:
             return None  # all read already
         self.sent += len(unread)
         return asyncio.create_task(self._ask(self._child, unread), name="liveq-read-ahead")
+
+    def start(self) -> None:
+        """Start the child in the background, if it is not running (read() needs it)."""
+        if self._child is None:
+            self._start()
+
+    @property
+    def started(self) -> bool:
+        """Whether the child runs or is starting."""
+        return self._child is not None or self._starting is not None
 
     async def ready(self) -> bool:
         """Start the child if it is not running, and wait for it: whether it is up."""

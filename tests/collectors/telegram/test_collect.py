@@ -346,6 +346,23 @@ class TestBacklog:
 
 
 class TestReadAhead:
+    async def test_the_reader_starts_with_long_polling(
+        self, fake: FakeTelegram, db, collector: CollectorFactory
+    ) -> None:
+        # Ready for a flood's first batches: started by the first of them, the child was up
+        # only once that flood was stored.
+        from intake.text.ahead import TextsAhead
+
+        ahead = TextsAhead()
+        try:
+            assert not ahead.started
+            c = await collector(intake=Intake(ahead=ahead))
+            await c.wait_for(running)
+            assert ahead.started and ahead.sent == 0
+            assert await ahead.ready() and ahead.pid is not None
+        finally:
+            await ahead.close()
+
     async def test_a_floods_texts_are_read_in_the_readers_process(
         self, fake: FakeTelegram, db, collector: CollectorFactory
     ) -> None:
