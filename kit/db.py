@@ -1,4 +1,5 @@
-"""Engines and session makers, made at start-up (never at import)."""
+"""Engines and session makers (made at start-up, never at import), and what statements on
+both databases share: lists as one parameter on PostgreSQL, statements compiled for the driver."""
 
 from __future__ import annotations
 
