@@ -125,6 +125,11 @@ class SuggestLater:
         else:
             self._caught_up.set()
 
+    @property
+    def held(self) -> bool:
+        """Whether a collector's backlog holds the suggestions back (catching_up)."""
+        return not self._caught_up.is_set()
+
     def start(self, intake: Intake) -> None:
         """Run the worker (the index and the model are `intake`'s) until stop()."""
         if self._task is None:

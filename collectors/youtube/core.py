@@ -95,6 +95,8 @@ class CollectorCore:
         self._default_duration = timedelta(minutes=settings.youtube_default_duration_minutes)
         # A page is on the critical path of the next read: suggestions wait for its commit.
         self.suggest_later = SuggestLater(sessionmaker, clock=intake.clock)
+        # Videos whose last page was full (more may be waiting): suggestions wait for them.
+        self._behind: set[str] = set()
 
     async def _guarded(self, work: Awaitable[T]) -> T:
         """Database work that a cancelled follower does not cut short (stop() waits for it)."""

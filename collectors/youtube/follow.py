@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy.exc import SQLAlchemyError
 
 from collectors.youtube import pacing, store
-from collectors.youtube.api import TRANSIENT, CallFailed, Verdict, judge
+from collectors.youtube.api import MAX_RESULTS, TRANSIENT, CallFailed, Verdict, judge
 from collectors.youtube.budget import QuotaKeeper, quota_reason
 from collectors.youtube.core import PageReport, _Gone, _Stop
 from collectors.youtube.parse import ChatPage, NewAsk, chat_page, stream_state, video_id
@@ -44,6 +44,7 @@ class ChatFollower(QuotaKeeper):
             )
         finally:
             reader.finished = True
+            self._follow_backlog(reader, behind=False)
 
     async def _follow_until_done(self, reader: Reader) -> None:
         try:
@@ -147,6 +148,7 @@ class ChatFollower(QuotaKeeper):
         page = pages[0][1]  # what does not depend on the options: interval, token, end
         reader.api_interval = page.polling_interval
         reader.offline_at = page.offline_at
+        self._follow_backlog(reader, behind=page.messages >= MAX_RESULTS)
         asks = await self._guarded(self._apply(reader, pages))
         if self._on_page is not None:
             self._on_page(
@@ -157,6 +159,15 @@ class ChatFollower(QuotaKeeper):
             raise _Stop(SourceState.ended, "the live chat ended")
         reader.rate_factor = max(1.0, reader.rate_factor / 2)
         return self._pace(reader)
+
+    def _follow_backlog(self, reader: Reader, *, behind: bool) -> None:
+        """A full page means more may be waiting: the suggestions of what it brings wait until
+        a page is not full (a backlog read first), as they do for Telegram's full batches."""
+        if behind:
+            self._behind.add(reader.video_id)
+        else:
+            self._behind.discard(reader.video_id)
+        self.suggest_later.catching_up(bool(self._behind))
 
     async def _apply(self, reader: Reader, pages: list[tuple[Source, ChatPage]]) -> int:
         """Ingest a page into each member's event and save its token on each member's source,

@@ -243,3 +243,34 @@ class TestChatEnd:
             return (await world.source(event_id)).state is SourceState.ended
 
         await eventually(ended)
+
+
+class TestBacklog:
+    async def test_suggestions_wait_while_pages_come_full(self, world: World, monkeypatch):
+        # A full page means more may be waiting: the backlog is read first, as for Telegram's
+        # full batches; the first page that is not full lets the suggestions go.
+        from collectors.youtube.run import YoutubeCollector
+
+        monkeypatch.setattr("collectors.youtube.api.MAX_RESULTS", 3)
+        monkeypatch.setattr("collectors.youtube.follow.MAX_RESULTS", 3)
+        await world.event()
+        chat = world.fake.add_video(VIDEO)
+        for i in range(4):
+            world.fake.post(chat, _distinct(i), channel_id=f"UC{i}")
+        seen: list[tuple[int, bool]] = []
+        collector = YoutubeCollector(
+            world.settings(),
+            world.sessionmaker,
+            world.intake,
+            clock=world.vt.clock,
+            sleep=world.vt.sleep,
+            on_page=lambda report: seen.append((report.messages, collector.suggest_later.held)),
+        )
+        world.collectors.append(collector)
+        await collector.start()
+
+        async def two_pages():
+            return len(seen) >= 2
+
+        await eventually(two_pages)
+        assert seen[:2] == [(3, True), (1, False)]
