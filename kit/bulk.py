@@ -22,9 +22,7 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
-from kit.db import driver_statement
-
-Processors = tuple[tuple[int, Callable[[Any], Any]], ...]
+from kit.db import DriverStatement, driver_statement
 
 
 async def insert_rows(session: AsyncSession, table: Table, rows: Sequence[dict[str, Any]]) -> None:
@@ -32,22 +30,22 @@ async def insert_rows(session: AsyncSession, table: Table, rows: Sequence[dict[s
     if not rows:
         return
     connection = await session.connection()
-    sql, keys, take, processors = _compiled(table, tuple(rows[0]), connection.dialect)
+    compiled, take = _compiled(table, tuple(rows[0]), connection.dialect)
     values: list[tuple[Any, ...]]
-    if not processors:
+    if not compiled.processors:
         values = [take(row) for row in rows]
     else:
         # The row's values in one C call, then only the columns that need it converted.
         values = []
         for row in rows:
             value = list(take(row))
-            for i, process in processors:
+            for i, process in compiled.processors:
                 value[i] = process(value[i])
             values.append(tuple(value))
     if connection.dialect.name == "postgresql":
-        await _copy(connection, table, keys, values, sql)
+        await _copy(connection, table, compiled.keys, values, compiled.sql)
     else:
-        await connection.exec_driver_sql(sql, values)
+        await connection.exec_driver_sql(compiled.sql, values)
 
 
 async def _copy(
@@ -83,12 +81,11 @@ async def _copy(
 @cache
 def _compiled(
     table: Table, columns: tuple[str, ...], dialect: Dialect
-) -> tuple[str, tuple[str, ...], Callable[[dict[str, Any]], tuple[Any, ...]], Processors]:
-    """The statement's text for the driver, its parameters' order, a row's values in that
-    order, and the processors of the parameters that have one (by position)."""
+) -> tuple[DriverStatement, Callable[[dict[str, Any]], tuple[Any, ...]]]:
+    """The INSERT for the driver (its text, parameters' order and processors), and a row's
+    values in that order."""
     compiled = driver_statement(insert(table), dialect, column_keys=columns)
-    keys, processors = compiled.keys, compiled.processors
-    take = itemgetter(*keys)
-    if len(keys) == 1:  # itemgetter of one key gives the value, not a tuple of it
-        return compiled.sql, keys, lambda row: (take(row),), processors
-    return compiled.sql, keys, take, processors
+    take = itemgetter(*compiled.keys)
+    if len(compiled.keys) == 1:  # itemgetter of one key gives the value, not a tuple of it
+        return compiled, lambda row: (take(row),)
+    return compiled, take

@@ -104,18 +104,13 @@ class TextsAhead:
         if len(texts) < FROM:
             return None
         if self._child is None:
-            self._start()
+            self.start()
             return None
         unread = list(dict.fromkeys(t for t in texts if t.strip() not in self._readings))
         if not unread:
             return None  # all read already
         self.sent += len(unread)
         return asyncio.create_task(self._ask(self._child, unread), name="liveq-read-ahead")
-
-    def start(self) -> None:
-        """Start the child in the background, if it is not running (read() needs it)."""
-        if self._child is None:
-            self._start()
 
     @property
     def started(self) -> bool:
@@ -125,7 +120,7 @@ class TextsAhead:
     async def ready(self) -> bool:
         """Start the child if it is not running, and wait for it: whether it is up."""
         if self._child is None:
-            self._start()
+            self.start()
             if self._starting is not None:
                 await asyncio.gather(self._starting, return_exceptions=True)
         return self._child is not None
@@ -150,8 +145,10 @@ class TextsAhead:
             child, self._child = self._child, None
             await asyncio.to_thread(child.close)
 
-    def _start(self) -> None:
-        if self._starting is not None:
+    def start(self) -> None:
+        """Start the child in the background, unless it runs, is starting, or failed to start
+        in the last RESTART_SECONDS."""
+        if self._child is not None or self._starting is not None:
             return
         if self._failed_at is not None and time.monotonic() - self._failed_at < RESTART_SECONDS:
             return
