@@ -33,6 +33,7 @@ from intake.batch import (
 from intake.bookkeeping import NewQuestion, author_key, new_question_row, pseudonym_key
 from intake.chatter import ChatterLog
 from intake.matching import IndexRegistry, LexicalMatcher
+from intake.matching.base import Matcher, Signature
 from intake.matching.index import EventIndex
 from intake.matching.suggest import Meaning
 from intake.suggestions import embed_ahead, suggest_new
@@ -52,6 +53,7 @@ from models import (
     Event,
     EventStatus,
     Question,
+    QuestionMode,
     QuestionStatus,
 )
 from models.base import table_of
@@ -163,6 +165,39 @@ async def refresh_index(
     return index
 
 
+class _BatchReadings:
+    """The texts of one batch read here, each distinct one once: a live chat repeats itself
+    (greetings, applause, a question pasted again), and a page of 2,000 messages holds a few
+    hundred distinct texts. Kept for the batch only."""
+
+    def __init__(self, mode: QuestionMode, matcher: Matcher) -> None:
+        self._mode, self._matcher = mode, matcher
+        self._asks: dict[str, bool] = {}
+        self._keys: dict[str, str] = {}
+        self._signatures: dict[str, Signature] = {}
+
+    def key(self, text: str, *, force: bool) -> str:
+        """`normalize(text)` if `text` is a question (or `force`d), else ""."""
+        if not force:
+            asks = self._asks.get(text)
+            if asks is None:
+                # Chatter (most of a live chat) is told apart before the costlier
+                # normalisation.
+                asks = self._asks[text] = is_question(text, self._mode)
+            if not asks:
+                return ""
+        key = self._keys.get(text)
+        if key is None:
+            key = self._keys[text] = normalize(text)
+        return key
+
+    def signature(self, key: str) -> Signature:
+        signature = self._signatures.get(key)
+        if signature is None:
+            signature = self._signatures[key] = self._matcher.signature(key)
+        return signature
+
+
 async def ingest(
     session: AsyncSession,
     *,
@@ -216,6 +251,7 @@ async def _ingest_held(
     yield_at = time.perf_counter() + _YIELD_EVERY
     ahead = intake.ahead
     lexical = type(index.matcher) is LexicalMatcher  # what the reader's signatures are
+    read_here = _BatchReadings(event.question_mode, index.matcher)
 
     # Loading a matched question must not flush the batch staged so far.
     with session.no_autoflush:
@@ -248,9 +284,7 @@ async def _ingest_held(
                 is_ask = reading.is_question(event.question_mode, force=incoming.force_question)
                 key = reading.key if is_ask else ""
             else:
-                # Chatter (most of a live chat) is told apart before the costlier normalisation.
-                is_ask = is_question(text, event.question_mode, force=incoming.force_question)
-                key = normalize(text) if is_ask else ""
+                key = read_here.key(text, force=incoming.force_question)
             if not key:
                 platform = incoming.platform.value
                 chatter[platform] = chatter.get(platform, 0) + 1
@@ -262,7 +296,7 @@ async def _ingest_held(
             signature = (
                 reading.signature
                 if reading is not None and reading.signature is not None and lexical
-                else index.matcher.signature(key)
+                else read_here.signature(key)
             )
             match = index.best(key, exclude=blocked.get(key, frozenset()), signature=signature)
             a_key = keys[incoming.author_id]

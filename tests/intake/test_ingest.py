@@ -1,3 +1,4 @@
+from dataclasses import replace
 from datetime import timedelta
 
 from sqlalchemy import select
@@ -208,6 +209,47 @@ class TestDetection:
             )
         }
         assert counts == {"telegram": 2, "youtube": 1}
+
+    async def test_a_batch_reads_each_distinct_text_once(self, session, monkeypatch):
+        import intake.ingest as ingest_module
+
+        calls = {"is_question": [], "normalize": [], "signature": []}
+        for name in ("is_question", "normalize"):
+            real = getattr(ingest_module, name)
+
+            def spy(text, *args, _real=real, _name=name, **kw):
+                calls[_name].append(text)
+                return _real(text, *args, **kw)
+
+            monkeypatch.setattr(ingest_module, name, spy)
+        intake = Intake()
+        matcher = intake.indexes.matcher
+        real_signature = matcher.signature
+        monkeypatch.setattr(
+            matcher, "signature", lambda key: calls["signature"].append(key) or real_signature(key)
+        )
+        texts = ["great stream", "When does the vote close?", "when does the vote close??", "👏"]
+        # /ask great stream: a question, whatever it reads as
+        forced = replace(make_ask(text="great stream", message_id="f"), force_question=True)
+        asks = [
+            make_ask(text=texts[i % 4], message_id=str(i), author_id=f"u{i}") for i in range(40)
+        ]
+        event, apart = await make_event(session), await make_event(session)
+        results = await ingest(session, intake=intake, event_id=event.id, asks=[*asks, forced])
+        # each distinct text is told apart, normalised and signed once
+        assert sorted(calls["is_question"]) == sorted(texts)
+        assert sorted(calls["normalize"]) == sorted(
+            ["When does the vote close?", "when does the vote close??", "great stream"]
+        )
+        assert len(calls["signature"]) == len(set(calls["signature"])) == 2
+        # as if each had come alone
+        one_by_one = [
+            (await ingest(session, intake=Intake(), event_id=apart.id, asks=[ask]))[0]
+            for ask in [*asks, forced]
+        ]
+        assert [r.outcome for r in results] == [r.outcome for r in one_by_one]
+        assert results[-1].outcome is Outcome.created
+        assert sorted(q.ask_count for q in await _questions(session, event.id)) == [1, 20]
 
     async def test_chatter_adds_up_over_batches_and_events_apart(self, session):
         event, other = await make_event(session), await make_event(session)
