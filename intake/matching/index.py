@@ -20,6 +20,11 @@ from intake.matching.base import Matcher, Signature
 # the query's words.
 _BUDGET = 1_000
 _MAX_TERMS = 10
+# A term held by more than this share of an event's questions (of at least _COMMON_FROM) tells
+# none of them apart: the matcher weighs it near its floor. Once rarer terms have found
+# candidates, it only ranks them, however much of the budget is left.
+_COMMON_SHARE = 0.5
+_COMMON_FROM = 64
 _MAX_CANDIDATES = 16
 # Where suggestions to merge by hand start (the matcher merges by itself far above): on the
 # tune half of the labelled set, a true duplicate is among the top five for 61 % of repeated
@@ -98,12 +103,14 @@ class EventIndex:
         lists = sorted((p for t in sig.terms if (p := self.postings.get(t))), key=len)
         counts: Counter[int] = Counter()
         budget = _BUDGET
+        size = len(self.signatures)
+        common = int(size * _COMMON_SHARE) if size >= _COMMON_FROM else size
         pool: set[int] | None = None
         # Rarest terms first (an exact copy's key term is rarest of all), read within a budget;
         # a common term only ranks what the rare ones found (a set intersection over at most
         # the budget, in C). The work per ask stays bounded however many questions share words.
         for posting in lists[:_MAX_TERMS]:
-            if pool is None and len(posting) <= budget:
+            if pool is None and len(posting) <= budget and (len(posting) <= common or not counts):
                 counts.update(posting)
                 budget -= len(posting)
                 continue

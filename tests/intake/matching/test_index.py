@@ -83,6 +83,41 @@ class TestCandidateBounds:
         assert sum(read) <= index_module._BUDGET * index_module._MAX_TERMS
         assert len(found) <= index_module._MAX_CANDIDATES
 
+    def test_words_most_questions_hold_only_rank_what_rarer_words_found(self, monkeypatch):
+        read: list[int] = []
+
+        class Spy(index_module.Counter):
+            def update(self, iterable=None, /, **kw):
+                items = list(iterable or ())
+                read.append(len(items))
+                super().update(items, **kw)
+
+        # 300 questions, every one about the plan and the review; each topic in a few.
+        topics = ["budget", "charter", "hiring", "privacy", "archive", "mobile"]
+        index = make_index(
+            *(f"what happens to the {topics[i % 6]} plan {i} after the review" for i in range(300))
+        )
+        assert index_module._COMMON_FROM <= 300 and len(index.postings["plan"]) == 300
+        monkeypatch.setattr(index_module, "Counter", Spy)
+        sig = index.matcher.signature(normalize("What happens to the hiring plan after review?"))
+        found = index.candidates(sig)
+        # "plan", "review", "happen" are in every question: none of them is read whole (300),
+        # they rank the 50 questions about hiring, which all share them
+        assert read and max(read) <= 50, read
+        assert sum(read) <= len(sig.terms) * 50, read
+        assert len(found) == index_module._MAX_CANDIDATES
+        assert all(index.signatures[qid].key.split()[4] == "hiring" for qid, _ in found)
+        assert all(shared == max(s for _, s in found) for _, shared in found)
+
+    def test_an_ask_of_common_words_alone_still_reads_one_of_them(self):
+        index = make_index(*(f"what happens to the plan {i} after the review" for i in range(300)))
+        # every word the ask has that the event knows is everywhere: the first is read whole,
+        # the others rank what it found
+        sig = index.matcher.signature(normalize("So what happens to the plan and the review?"))
+        found = index.candidates(sig)
+        assert len(found) == index_module._MAX_CANDIDATES
+        assert {shared for _, shared in found} == {len(sig.terms) - 1}  # all but the copy term
+
     def test_exact_copy_always_meets(self):
         index = make_index(*(f"budget vote {i}" for i in range(3_000)), "budget vote")
         match = index.best("budget vote")
