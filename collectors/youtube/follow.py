@@ -137,7 +137,7 @@ class ChatFollower(QuotaKeeper):
         )
         if payload is None:
             return max(self._backoff(reader), reader.api_interval)
-        received = time.perf_counter()
+        received, answered_at = time.perf_counter(), self._clock()
         members = reader.by_event()
         # Parsed once per option value: include_moderators is the one option parsing reads.
         parsed = {
@@ -158,7 +158,10 @@ class ChatFollower(QuotaKeeper):
             log.info("YouTube video %s: the live chat ended", reader.video_id)
             raise _Stop(SourceState.ended, "the live chat ended")
         reader.rate_factor = max(1.0, reader.rate_factor / 2)
-        return self._pace(reader)
+        # The interval runs from the answer, as the API means it: storing the page was part
+        # of the wait, so a chat is read at the pace asked (and paid for), not a commit slower.
+        stored_in = (self._clock() - answered_at).total_seconds()
+        return max(0.0, self._pace(reader) - stored_in)
 
     def _follow_backlog(self, reader: Reader, *, behind: bool) -> None:
         """A full page means more may be waiting: the suggestions of what it brings wait until

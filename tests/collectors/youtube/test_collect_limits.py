@@ -123,6 +123,31 @@ class TestPacing:
         assert status["interval_seconds"] >= 7
         json.dumps(collector.status())
 
+    async def test_the_interval_runs_from_the_answer_not_from_the_commit(
+        self, world: World, monkeypatch
+    ):
+        # Storing each page takes 3 s: the next read comes 7 s after the answer, not 10.
+        from collectors.youtube import follow
+
+        real = follow.ingest_page
+
+        async def slow(*args, **kwargs):
+            world.vt.now += timedelta(seconds=3)
+            return await real(*args, **kwargs)
+
+        monkeypatch.setattr(follow, "ingest_page", slow)
+        await world.event()
+        chat = world.fake.add_video(VIDEO, polling_interval_ms=7000)
+        await world.start_collector()
+        for n in range(5):
+            world.fake.post(chat, _distinct(n), channel_id=f"U{n}")
+
+        await world.chat_reads(5)
+        times = [c[0] for c in world.fake.calls("/messages")][:5]
+        gaps = [(b - a).total_seconds() for a, b in zip(times, times[1:], strict=False)]
+        assert gaps == [7.0] * 4
+        assert world.fake.rate_limited == 0
+
     async def test_paced_by_quota_over_the_planned_end(self, world: World):
         # 1,000 units for a 1-hour event: 200 calls in 3,600 s, one every 18 s.
         event_id = await world.event()
