@@ -387,6 +387,7 @@ async def youtube_burst(postgres: bool, tmp: Path, rounds: int) -> None:
     bare_cpus: list[float] = []
     ours: list[float] = []
     cpus: list[float] = []
+    waits: list[float] = []
     try:
         service = Service(
             db,
@@ -412,7 +413,7 @@ async def youtube_burst(postgres: bool, tmp: Path, rounds: int) -> None:
                 # asked again, Super Chats, 60 % chatter. Every message is an ask or chatter.
                 fill_chat(fake, chat, BURST, random.Random(r))
                 cpu_before = service.cpu_seconds()
-                released = time.perf_counter()
+                released, released_at = time.perf_counter(), fake.clock()
                 # The page is stored in one transaction: its questions appear all at once.
                 while not (await _counts(client, event_id)).get("open"):
                     if time.perf_counter() - released > 120:
@@ -424,6 +425,9 @@ async def youtube_burst(postgres: bool, tmp: Path, rounds: int) -> None:
                     await asyncio.sleep(POLL)
                 shown_at = time.perf_counter()
                 cpus.append(service.cpu_seconds() - cpu_before)
+                # Released just after a read: the collector reads again one interval later.
+                [next_read, *_] = [c[0] for c in _reads(fake, chat) if c[0] >= released_at]
+                waits.append((next_read - released_at).total_seconds())
                 stats = (await client.get(f"/api/v1/events/{event_id}/stats")).json()
                 seen = int(stats["asks"]) + sum(stats["chatter_by_platform"].values())
                 assert seen == BURST, f"{seen} of {BURST} messages stored"
@@ -449,6 +453,10 @@ async def youtube_burst(postgres: bool, tmp: Path, rounds: int) -> None:
     print(
         f"  CPU seconds: the service {oc:.2f} (its whole process, answering the polls too), "
         f"the bare client {bc:.3f} (its thread); ratio {oc / bc:.1f}x"
+    )
+    print(
+        f"  of the service's time, waiting for the chat's next read (pollingIntervalMillis "
+        f"100, the page released just after a read): {statistics.median(waits) * 1000:.0f} ms"
     )
 
 
