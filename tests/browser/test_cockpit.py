@@ -252,6 +252,38 @@ class TestStatistics:
 
 
 class TestUndo:
+    def test_z_before_the_answer_undoes_the_action_once_it_lands(self, pages, server, event_id):
+        # The live stream shows a pin before the PATCH is answered: a moderator who sees it and
+        # presses z at once undoes the pin (not the action before it) once the answer lands.
+        [qid] = server.ingest(event_id, ["Is the budget public?"])
+        page = live_queue(pages, event_id)
+        row(page, "budget").locator(".q-text").click()
+        page.keyboard.press("a")  # an earlier undoable action: z must not undo this one
+        expect(page.locator(".toast.undo")).to_contain_text(f"#{qid} is now answered.")
+        page.locator(".toast.undo button").click()
+        expect(row(page, "budget")).to_be_visible()
+        held = []
+
+        def hold(route):
+            if route.request.method == "PATCH":
+                held.append((route, route.fetch()))  # the server has pinned it
+            else:
+                route.continue_()
+
+        page.route(f"**/api/v1/questions/{qid}", hold)
+        row(page, "budget").locator(".q-text").click()
+        page.keyboard.press("p")
+        expect(row(page, "budget")).to_have_class(re.compile("pinned"))  # from the stream
+        assert len(held) == 1 and question(server, qid).pinned
+        page.keyboard.press("z")
+        route, answer = held[0]
+        route.fulfill(response=answer)
+        expect(row(page, "budget")).not_to_have_class(re.compile("pinned"))
+        expect(page.locator(".toast.undo")).to_have_count(0)
+        page.unroute(f"**/api/v1/questions/{qid}")
+        q = question(server, qid)
+        assert (q.pinned, q.status.value) == (False, "open")
+
     def test_the_last_action_can_be_undone_from_its_toast_or_with_z(self, pages, server, event_id):
         [qid] = server.ingest(event_id, ["Is the budget public?"])
         page = live_queue(pages, event_id)

@@ -4,7 +4,7 @@ import { ago, api, live, toast } from "./api.js";
 import { fillMark, refreshMarks, setupSuggestions } from "./suggestions.js";
 import { plain } from "./bidi.js";
 import { chooseMergeTarget } from "./merge.js";
-import { offerUndo } from "./undo.js";
+import { dropUndo, expectUndo, offerUndo } from "./undo.js";
 
 const $ = (selector, root = document) => root.querySelector(selector);
 const page = $("#queue-page");
@@ -397,10 +397,14 @@ async function call(id, method, url, body) {
 const seenOf = (q, change) => Object.fromEntries(Object.keys(change).map((k) => [k, q[k] ?? null]));
 const patch = async (q, change, undoable = true) => {
   const url = `/api/v1/questions/${q.id}`;
+  const expected = undoable ? expectUndo() : null;
   const done = await call(q.id, "PATCH", url, { ...change, seen: seenOf(q, change) });
   if (done && undoable) {
     const before = seenOf(q, change);
-    offerUndo(undoMessage(q, change), () => patch(state.items.get(q.id) ?? q, before, false));
+    offerUndo(undoMessage(q, change), () => patch(state.items.get(q.id) ?? q, before, false),
+      expected);
+  } else if (expected) {
+    dropUndo(expected);
   }
   return done;
 };

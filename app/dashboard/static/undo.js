@@ -1,13 +1,38 @@
 // Undo for the last action: a toast with an "Undo" button for a few seconds (or the z key).
 const SECONDS = 8;
 let current = null; // { item, undo }
+// The last undoable action still waiting for the server's answer. Its effect can show before
+// that answer (the live stream often brings it first): z pressed meanwhile undoes it once it
+// has landed, never the action before it.
+let awaited = null; // { wanted }
 
 function clear() {
   current?.item.remove();
   current = null;
 }
 
-export function offerUndo(message, undo) {
+// An undoable action is under way: it is the last action now.
+export function expectUndo() {
+  clear();
+  awaited = { wanted: false };
+  return awaited;
+}
+
+// The action of `expectUndo` failed: there is nothing to undo.
+export function dropUndo(expected) {
+  if (awaited === expected) awaited = null;
+}
+
+export function offerUndo(message, undo, expected = null) {
+  if (expected) {
+    if (awaited !== expected) return; // a later action is the last one now
+    awaited = null;
+    if (expected.wanted) {
+      clear();
+      undo();
+      return;
+    }
+  }
   clear();
   const item = document.createElement("div");
   item.className = "toast info undo";
@@ -33,8 +58,10 @@ async function run(offer) {
 }
 
 document.addEventListener("keydown", (event) => {
-  if (event.key !== "z" || event.ctrlKey || event.metaKey || event.altKey || !current) return;
+  if (event.key !== "z" || event.ctrlKey || event.metaKey || event.altKey) return;
+  if (!current && !awaited) return;
   if (event.target.closest("input, textarea, select, dialog")) return;
   event.preventDefault();
-  run(current);
+  if (awaited) awaited.wanted = true;
+  else run(current);
 });
