@@ -284,6 +284,31 @@ class TestUndo:
         q = question(server, qid)
         assert (q.pinned, q.status.value) == (False, "open")
 
+    def test_z_before_a_note_is_answered_takes_the_note_back(self, pages, server, event_id):
+        [qid] = server.ingest(event_id, ["Is the budget public?"])
+        page = live_queue(pages, event_id)
+        held = []
+
+        def hold(route):
+            if route.request.method == "PATCH":
+                held.append((route, route.fetch()))
+            else:
+                route.continue_()
+
+        page.route(f"**/api/v1/questions/{qid}", hold)
+        row(page, "budget").locator(".q-text").click()
+        page.keyboard.press("n")
+        page.keyboard.type("Finance team")
+        page.keyboard.press("Enter")
+        expect(row(page, "budget").locator(".note")).to_have_text("Finance team")
+        page.keyboard.press("z")
+        route, answer = held[0]
+        route.fulfill(response=answer)
+        expect(row(page, "budget").locator(".note")).to_be_hidden()
+        page.unroute(f"**/api/v1/questions/{qid}")
+        wait_until(page, "!document.querySelector('.toast.undo')")
+        assert question(server, qid).note is None
+
     def test_the_last_action_can_be_undone_from_its_toast_or_with_z(self, pages, server, event_id):
         [qid] = server.ingest(event_id, ["Is the budget public?"])
         page = live_queue(pages, event_id)

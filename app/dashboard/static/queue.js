@@ -422,15 +422,17 @@ async function editField(q, field, title) {
   for (;;) {
     const value = await ask(title, draft, null, theirs);
     if (value === null || (field === "text" && !value.trim())) return;
+    const expected = expectUndo();
     try {
       const body = { [field]: value, seen: { [field]: seen } };
       const saved = await api("PATCH", `/api/v1/questions/${q.id}`, body);
       apply(saved, true);
       const before = { [field]: seen ?? (field === "note" ? "" : seen) };
       offerUndo(`#${q.id}: ${field === "text" ? "text edited" : "note saved"}.`,
-        () => patch(state.items.get(q.id) ?? saved, before, false));
+        () => patch(state.items.get(q.id) ?? saved, before, false), expected);
       return;
     } catch (err) {
+      dropUndo(expected);
       const conflict = err.data?.conflict;
       if (err.status !== 409 || conflict?.field !== field) {
         failed(q.id, err);
