@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from typing import Annotated, Literal
 
 from fastapi import (
@@ -148,12 +149,40 @@ async def list_questions(
     return Response(page.body, media_type="application/json", headers=headers)
 
 
-@router.get("/events/{event_id}/counts")
-async def counts(event_id: EventIdPath, session: SessionDep, _user: CurrentUser) -> dict[str, int]:
+@router.get(
+    "/events/{event_id}/counts",
+    response_model=dict[str, int],
+    responses={304: {"description": "Not modified: the counts are the ones the ETag names"}},
+)
+async def counts(
+    event_id: EventIdPath,
+    request: Request,
+    _user: CurrentUser,
+    if_none_match: Annotated[str | None, Header(max_length=200)] = None,
+) -> Response:
     """Questions per status (the dashboard's tabs), and `as_of`: the stream position (SSE event
-    id) they include at least."""
-    await require_event(session, event_id=event_id)
-    return await tab_counts(session, event_id=event_id)
+    id) they include at least. Served from memory while the event has not changed, as the
+    queue's pages are (every screen refetches them after a change), with an ETag."""
+    maker = request.app.state.sessionmaker
+    cache: QueueCache = request.app.state.queue_cache
+
+    async def build() -> tuple[bytes, int]:
+        async with maker() as session:
+            await read_only(session)
+            await require_event(session, event_id=event_id)
+            found = await tab_counts(session, event_id=event_id)
+        return json.dumps(found, separators=(",", ":")).encode(), found["as_of"]
+
+    async def position() -> int:
+        async with maker() as session:
+            await read_only(session)
+            return await last_entry_id(session, event_id=event_id)
+
+    page = await cache.page(("counts", event_id), event_id=event_id, build=build, position=position)
+    headers = {"ETag": page.etag, "Cache-Control": "private, no-cache"}
+    if if_none_match is not None and page.etag in if_none_match:
+        return Response(status_code=304, headers=headers)
+    return Response(page.body, media_type="application/json", headers=headers)
 
 
 @router.post(

@@ -11,6 +11,7 @@ from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse
 from sqlalchemy import insert, update
 
+from app.live.render import tab_counts
 from app.questions.repository import PageQuery
 from app.questions.shapes import queue_page
 from intake.ingest import ingest
@@ -61,8 +62,17 @@ async def plain(sessionmaker, event_id: int, params: dict[str, str]) -> bytes:
     return JSONResponse(jsonable_encoder(page)).body
 
 
+async def plain_counts(sessionmaker, event_id: int) -> bytes:
+    async with sessionmaker() as s:
+        await read_only(s)
+        return JSONResponse(await tab_counts(s, event_id=event_id)).body
+
+
 async def check_all_views(client, sessionmaker, event_id: int) -> int:
-    checked = 0
+    r = await client.get(f"/api/v1/events/{event_id}/counts")
+    assert r.status_code == 200, r.text
+    assert r.content == await plain_counts(sessionmaker, event_id)
+    checked = 1
     for view in VIEWS:
         r = await client.get(f"/api/v1/events/{event_id}/questions", params=view)
         assert r.status_code == 200, r.text
@@ -136,6 +146,26 @@ class TestSameBytesAsAFreshRead:
         await add(client, event_id, "Who chairs the board?")
         r = await client.get(url, headers={"If-None-Match": etag})
         assert r.status_code == 200 and "Who chairs the board?" in r.text
+
+    async def test_counts_come_from_memory_with_an_etag_until_a_change(
+        self, client, sessionmaker, event_id
+    ):
+        q = await add(client, event_id, "Is the budget public?")
+        url = f"/api/v1/events/{event_id}/counts"
+        first = await client.get(url)
+        assert first.json()["open"] == 1 and first.json()["as_of"] > 0
+        cache = client.app.state.queue_cache
+        hits = cache.hits
+        assert (await client.get(url)).content == first.content and cache.hits == hits + 1
+        etag = first.headers["etag"]
+        r = await client.get(url, headers={"If-None-Match": etag})
+        assert r.status_code == 304 and r.content == b"" and r.headers["etag"] == etag
+        await client.patch(f"/api/v1/questions/{q['id']}", json={"status": "answered"})
+        r = await client.get(url, headers={"If-None-Match": etag})
+        assert r.status_code == 200 and (r.json()["open"], r.json()["answered"]) == (0, 1)
+        assert r.json()["as_of"] > first.json()["as_of"]
+        assert r.content == await plain_counts(sessionmaker, event_id)
+        assert (await client.get("/api/v1/events/999999/counts")).status_code == 404
 
     async def test_a_change_no_signal_announced_is_seen_at_the_next_check(
         self, client, sessionmaker, event_id
