@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import Awaitable, Callable, Hashable
 from typing import Annotated, Literal
 
 from fastapi import (
@@ -127,7 +128,6 @@ async def list_questions(
         cursor=cursor,
         suggested=suggested,
     )
-    cache: QueueCache = request.app.state.queue_cache
 
     async def build() -> tuple[bytes, int]:
         async with maker() as session:
@@ -137,16 +137,7 @@ async def list_questions(
             page = await shapes.queue_page_fast(session, query, names=authors == "names")
         return page.model_dump_json().encode(), position
 
-    async def position() -> int:
-        async with maker() as session:
-            await read_only(session)
-            return await last_entry_id(session, event_id=event_id)
-
-    page = await cache.page((query, authors), event_id=event_id, build=build, position=position)
-    headers = {"ETag": page.etag, "Cache-Control": "private, no-cache"}
-    if if_none_match is not None and page.etag in if_none_match:
-        return Response(status_code=304, headers=headers)
-    return Response(page.body, media_type="application/json", headers=headers)
+    return await _from_memory(request, (query, authors), event_id, build, if_none_match)
 
 
 @router.get(
@@ -164,7 +155,6 @@ async def counts(
     id) they include at least. Served from memory while the event has not changed, as the
     queue's pages are (every screen refetches them after a change), with an ETag."""
     maker = request.app.state.sessionmaker
-    cache: QueueCache = request.app.state.queue_cache
 
     async def build() -> tuple[bytes, int]:
         async with maker() as session:
@@ -173,12 +163,28 @@ async def counts(
             found = await tab_counts(session, event_id=event_id)
         return json.dumps(found, separators=(",", ":")).encode(), found["as_of"]
 
+    return await _from_memory(request, ("counts", event_id), event_id, build, if_none_match)
+
+
+async def _from_memory(
+    request: Request,
+    key: Hashable,
+    event_id: int,
+    build: Callable[[], Awaitable[tuple[bytes, int]]],
+    if_none_match: str | None,
+) -> Response:
+    """`build`'s JSON (and the audit trail's position it includes), kept by the queue cache
+    while the event has not changed (app/questions/cache.py), with its ETag; 304 for a client
+    that has it."""
+    maker = request.app.state.sessionmaker
+    cache: QueueCache = request.app.state.queue_cache
+
     async def position() -> int:
         async with maker() as session:
             await read_only(session)
             return await last_entry_id(session, event_id=event_id)
 
-    page = await cache.page(("counts", event_id), event_id=event_id, build=build, position=position)
+    page = await cache.page(key, event_id=event_id, build=build, position=position)
     headers = {"ETag": page.etag, "Cache-Control": "private, no-cache"}
     if if_none_match is not None and page.etag in if_none_match:
         return Response(status_code=304, headers=headers)
