@@ -13,7 +13,6 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from fastapi.staticfiles import StaticFiles
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
@@ -25,6 +24,7 @@ from app.auth.throttle import FailureThrottle
 from app.auth.tokens import hash_token
 from app.body_limit import BodyLimitMiddleware, route_limit
 from app.dashboard import errors as dashboard_errors
+from app.dashboard.assets import RevalidatedStaticFiles
 from app.dashboard.router import STATIC
 from app.dashboard.router import router as dashboard_router
 from app.errors import API_ERRORS, method_not_allowed, validation_error
@@ -183,7 +183,7 @@ def create_app(
         app.include_router(router, responses=API_ERRORS)
     app.include_router(dashboard_router)
     app.include_router(ask_router)
-    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    app.mount("/static", RevalidatedStaticFiles(directory=STATIC), name="static")
     app.add_middleware(WebSessionMiddleware)
     # Outermost: a body over the route's limit is refused before a session or token is read.
     app.add_middleware(

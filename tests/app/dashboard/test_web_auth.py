@@ -146,6 +146,14 @@ class TestStoredSessions:
         finally:
             event.remove(engine.sync_engine, "before_cursor_execute", record)
 
+    async def test_static_files_are_revalidated_on_every_load(self, web):
+        # A script kept from before an upgrade beside one from after it breaks their imports.
+        first = await web.get("/static/undo.js")
+        assert first.status_code == 200 and "expectUndo" in first.text
+        assert first.headers["cache-control"] == "no-cache" and first.headers["etag"]
+        again = await web.get("/static/undo.js", headers={"If-None-Match": first.headers["etag"]})
+        assert again.status_code == 304 and again.headers["cache-control"] == "no-cache"
+
     async def test_the_database_holds_no_cookie_in_clear(self, web, sessionmaker):
         cookie = web.cookies.get("liveq_session")
         async with sessionmaker() as s:
