@@ -36,12 +36,7 @@ async def insert_rows(session: AsyncSession, table: Table, rows: Sequence[dict[s
         values = [take(row) for row in rows]
     else:
         # The row's values in one C call, then only the columns that need it converted.
-        values = []
-        for row in rows:
-            value = list(take(row))
-            for i, process in compiled.processors:
-                value[i] = process(value[i])
-            values.append(tuple(value))
+        values = [tuple(compiled.converted(list(take(row)))) for row in rows]
     if connection.dialect.name == "postgresql":
         await _copy(connection, table, compiled.keys, values, compiled.sql)
     else:

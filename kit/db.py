@@ -135,7 +135,10 @@ class DriverStatement:
 
     def values(self, params: dict[str, Any]) -> list[Any]:
         """`params` (by name) as the driver takes them: in order, converted."""
-        values = [params[key] for key in self.keys]
+        return self.converted([params[key] for key in self.keys])
+
+    def converted(self, values: list[Any]) -> list[Any]:
+        """`values`, in the parameters' order, converted in place where a parameter needs it."""
         for i, process in self.processors:
             values[i] = process(values[i])
         return values

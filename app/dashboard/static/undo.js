@@ -23,17 +23,15 @@ export function dropUndo(expected) {
   if (awaited === expected) awaited = null;
 }
 
-export function offerUndo(message, undo, expected = null) {
-  if (expected) {
-    if (awaited !== expected) return; // a later action is the last one now
-    awaited = null;
-    if (expected.wanted) {
-      clear();
-      undo();
-      return;
-    }
-  }
+// The action of `expectUndo` has landed: undo it now if z asked for it, else offer it.
+export function offerUndo(message, undo, expected) {
+  if (awaited !== expected) return; // a later action is the last one now
+  awaited = null;
   clear();
+  if (expected.wanted) {
+    undo();
+    return;
+  }
   const item = document.createElement("div");
   item.className = "toast info undo";
   item.setAttribute("role", "status");
